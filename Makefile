@@ -1,0 +1,41 @@
+# Every target sets up what it needs: a fresh machine only needs python3 and make.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SAMENV := .venv-sam
+SAM    := $(SAMENV)/bin/sam
+
+.PHONY: run test bench openapi lint format
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q -U pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# SAM CLI pins its own boto3 and friends: it lives in its own environment.
+$(SAM):
+	python3 -m venv $(SAMENV)
+	$(SAMENV)/bin/pip install -q -U pip
+	$(SAMENV)/bin/pip install -q aws-sam-cli
+
+run: $(STAMP)
+	$(PY) -m devstack $(ARGS)
+
+test: $(STAMP) $(SAM)
+	$(PY) -m pytest -n 2 --dist loadgroup $(ARGS)
+
+bench: $(STAMP)
+	$(PY) -m bench $(ARGS)
+
+openapi: $(STAMP)
+	$(PY) -m scripts.openapi > openapi.json
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/cfn-lint template.yaml
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

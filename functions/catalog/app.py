@@ -1,0 +1,165 @@
+"""Catalog: settings, service categories, services, calendars and API keys (API.md, "Catalog")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from creneau.http import ADMIN, PUBLIC, Api, logger
+from creneau.logic import catalog, tenants
+from creneau.models.catalog import (
+    ApiKeyIn,
+    ApiKeyPage,
+    Calendar,
+    CalendarFields,
+    CalendarPage,
+    CalendarPatch,
+    Category,
+    CategoryIn,
+    CategoryPage,
+    CategoryPatch,
+    NewApiKey,
+    Service,
+    ServiceFields,
+    ServicePage,
+    ServicePatch,
+    Settings,
+    SettingsPatch,
+)
+
+api = Api()
+Limit = Annotated[int, Query(ge=1, le=100)]
+Cursor = Annotated[str | None, Query()]
+
+
+def _only_active() -> bool:
+    """Widgets see what can be booked; the back office sees everything."""
+    return not api.principal().at_least("agent")
+
+
+# ---- settings ---------------------------------------------------------------------------------
+
+
+@api.get("/v1/settings", role=PUBLIC)
+def get_settings() -> Settings:
+    return tenants.get_settings(api.tenant_id)
+
+
+@api.patch("/v1/settings", role=ADMIN)
+def patch_settings(body: SettingsPatch) -> Settings:
+    return tenants.update_settings(api.tenant_id, body.model_dump(exclude_unset=True))
+
+
+# ---- service categories -----------------------------------------------------------------------
+
+
+@api.get("/v1/service-categories", role=PUBLIC)
+def list_categories(limit: Limit = 50, cursor: Cursor = None) -> CategoryPage:
+    return catalog.list_categories(api.tenant_id, limit, cursor)
+
+
+@api.post("/v1/service-categories", role=ADMIN, status_code=201)
+def create_category(body: CategoryIn) -> Category:
+    return catalog.create_category(api.tenant_id, body)
+
+
+@api.get("/v1/service-categories/{id}", role=PUBLIC)
+def get_category(id: Annotated[str, Path()]) -> Category:
+    return catalog.get_category(api.tenant_id, id)
+
+
+@api.patch("/v1/service-categories/{id}", role=ADMIN)
+def patch_category(id: Annotated[str, Path()], body: CategoryPatch) -> Category:
+    return catalog.update_category(api.tenant_id, id, body.model_dump(exclude_unset=True))
+
+
+@api.delete("/v1/service-categories/{id}", role=ADMIN)
+def delete_category(id: Annotated[str, Path()]):
+    catalog.delete_category(api.tenant_id, id)
+    return api.no_content()
+
+
+# ---- services ---------------------------------------------------------------------------------
+
+
+@api.get("/v1/services", role=PUBLIC)
+def list_services(
+    category_id: Annotated[str | None, Query()] = None, limit: Limit = 50, cursor: Cursor = None
+) -> ServicePage:
+    return catalog.list_services(api.tenant_id, category_id, _only_active(), limit, cursor)
+
+
+@api.post("/v1/services", role=ADMIN, status_code=201)
+def create_service(body: ServiceFields) -> Service:
+    return catalog.create_service(api.tenant_id, body)
+
+
+@api.get("/v1/services/{id}", role=PUBLIC)
+def get_service(id: Annotated[str, Path()]) -> Service:
+    return catalog.get_service(api.tenant_id, id)
+
+
+@api.patch("/v1/services/{id}", role=ADMIN)
+def patch_service(id: Annotated[str, Path()], body: ServicePatch) -> Service:
+    return catalog.update_service(api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
+
+
+@api.delete("/v1/services/{id}", role=ADMIN)
+def delete_service(id: Annotated[str, Path()]):
+    catalog.delete_service(api.tenant_id, id)
+    return api.no_content()
+
+
+# ---- calendars --------------------------------------------------------------------------------
+
+
+@api.get("/v1/calendars", role=PUBLIC)
+def list_calendars(
+    service_id: Annotated[str | None, Query()] = None, limit: Limit = 50, cursor: Cursor = None
+) -> CalendarPage:
+    return catalog.list_calendars(api.tenant_id, service_id, _only_active(), limit, cursor)
+
+
+@api.post("/v1/calendars", role=ADMIN, status_code=201)
+def create_calendar(body: CalendarFields) -> Calendar:
+    return catalog.create_calendar(api.tenant_id, body)
+
+
+@api.get("/v1/calendars/{id}", role=PUBLIC)
+def get_calendar(id: Annotated[str, Path()]) -> Calendar:
+    return catalog.get_calendar(api.tenant_id, id)
+
+
+@api.patch("/v1/calendars/{id}", role=ADMIN)
+def patch_calendar(id: Annotated[str, Path()], body: CalendarPatch) -> Calendar:
+    return catalog.update_calendar(api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
+
+
+@api.delete("/v1/calendars/{id}", role=ADMIN)
+def delete_calendar(id: Annotated[str, Path()]):
+    catalog.delete_calendar(api.tenant_id, id)
+    return api.no_content()
+
+
+# ---- API keys ---------------------------------------------------------------------------------
+
+
+@api.get("/v1/api-keys", role=ADMIN)
+def list_api_keys() -> ApiKeyPage:
+    return {"items": tenants.list_api_keys(api.tenant_id), "next_cursor": None}
+
+
+@api.post("/v1/api-keys", role=ADMIN, status_code=201)
+def create_api_key(body: ApiKeyIn) -> NewApiKey:
+    return tenants.create_api_key(api.tenant_id, body.role, body.name)
+
+
+@api.delete("/v1/api-keys/{id}", role=ADMIN)
+def delete_api_key(id: Annotated[str, Path()]):
+    tenants.delete_api_key(api.tenant_id, id)
+    return api.no_content()
+
+
+@logger.inject_lambda_context
+def lambda_handler(event, context):
+    return api.handle(event, context)

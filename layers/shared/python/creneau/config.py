@@ -1,0 +1,30 @@
+"""Where the tables are: read once from the environment (template.yaml sets it)."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+
+@cache
+def dynamodb():
+    import boto3  # imported lazily: it is the largest part of a cold start
+
+    return boto3.resource("dynamodb")
+
+
+@cache
+def client():
+    return dynamodb().meta.client
+
+
+def catalog_table():
+    return dynamodb().Table(os.environ["CATALOG_TABLE"])
+
+
+def bookings_table():
+    return dynamodb().Table(os.environ["BOOKINGS_TABLE"])
+
+
+def table_name(env_var: str) -> str:
+    return os.environ[env_var]

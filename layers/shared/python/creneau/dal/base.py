@@ -1,0 +1,108 @@
+"""Pieces every data-access module shares: keys, documents, cursors, conditional failures."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from creneau.errors import ValidationFailed
+
+# Items keep the resource as a JSON document in `doc` (no float/Decimal surprises) and copy
+# the few attributes that conditions and filters need next to it.
+DOC = "doc"
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}"
+
+
+def to_doc(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"), sort_keys=True, default=_jsonable)
+
+
+def from_doc(item: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(item[DOC])
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == int(value) else float(value)
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    raw = json.dumps(last_key, separators=(",", ":"), default=_jsonable).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, expected_keys: set[str]) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed.field("cursor", "cursor is not one this API gave") from exc
+    if not isinstance(key, dict) or set(key) != expected_keys:
+        raise ValidationFailed.field("cursor", "cursor is not one this API gave")
+    return key
+
+
+def is_conditional_failure(error: ClientError) -> bool:
+    return error.response["Error"]["Code"] in (
+        "ConditionalCheckFailedException",
+        "TransactionCanceledException",
+    )
+
+
+def cancellation_codes(error: ClientError) -> list[str]:
+    """Per-item reasons of a cancelled transaction, in the order the items were sent."""
+    return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
+
+
+def paginate(
+    query: Callable[..., dict[str, Any]],
+    params: dict[str, Any],
+    key_names: tuple[str, ...],
+    limit: int,
+    cursor: dict[str, Any] | None,
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Collect up to `limit` kept items across DynamoDB pages; the cursor resumes after the last one.
+
+    Filtering happens here rather than in a FilterExpression so that a page is never short while
+    more matching items exist.
+    """
+    items: list[dict[str, Any]] = []
+    start_key = cursor
+    while True:
+        page_params = dict(params, Limit=limit + 1 if keep is None else 200)
+        if start_key:
+            page_params["ExclusiveStartKey"] = start_key
+        page = query(**page_params)
+        for item in page.get("Items", []):
+            if keep is not None and not keep(item):
+                continue
+            if len(items) == limit:
+                return items, {name: items[-1][name] for name in key_names}
+            items.append(item)
+        start_key = page.get("LastEvaluatedKey")
+        if not start_key:
+            return items, None
+
+
+def query_all(query: Callable[..., dict[str, Any]], params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    start_key = None
+    while True:
+        page = query(**(dict(params, ExclusiveStartKey=start_key) if start_key else params))
+        yield from page.get("Items", [])
+        start_key = page.get("LastEvaluatedKey")
+        if not start_key:
+            return

@@ -1,0 +1,140 @@
+"""A tenant's records of one kind, stored as documents under the tenant's partition.
+
+Every write is conditional: create never overwrites, update and delete only touch what exists, and
+update carries the version it read so two concurrent edits cannot silently lose one another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from creneau import config
+from creneau.dal.base import (
+    DOC,
+    decode_cursor,
+    encode_cursor,
+    from_doc,
+    paginate,
+    query_all,
+    tenant_pk,
+    to_doc,
+)
+from creneau.errors import Conflict, CreneauError
+
+KEY_NAMES = ("pk", "sk")
+
+
+class TenantRecords:
+    def __init__(
+        self, kind: str, missing: type[CreneauError], table: Callable[[], Any] = config.catalog_table
+    ):
+        self.kind = kind
+        self.missing = missing
+        self.table = table
+
+    def key(self, tenant_id: str, record_id: str) -> dict[str, str]:
+        return {"pk": tenant_pk(tenant_id), "sk": f"{self.kind}#{record_id}"}
+
+    def find(self, tenant_id: str, record_id: str) -> dict[str, Any] | None:
+        item = self.table().get_item(Key=self.key(tenant_id, record_id), ConsistentRead=True).get("Item")
+        return self._doc(item) if item else None
+
+    def get(self, tenant_id: str, record_id: str) -> dict[str, Any]:
+        doc = self.find(tenant_id, record_id)
+        if doc is None:
+            raise self.missing(f"no {self.kind.lower()} {record_id!r}")
+        return doc
+
+    def list_all(self, tenant_id: str) -> list[dict[str, Any]]:
+        params = self._list_params(tenant_id)
+        return [self._doc(item) for item in query_all(self.table().query, params)]
+
+    def list_page(
+        self,
+        tenant_id: str,
+        limit: int,
+        cursor: str | None,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        start = decode_cursor(cursor, set(KEY_NAMES))
+        items, last = paginate(
+            self.table().query,
+            self._list_params(tenant_id),
+            KEY_NAMES,
+            limit,
+            start,
+            keep=(lambda item: keep(self._doc(item))) if keep else None,
+        )
+        return [self._doc(item) for item in items], encode_cursor(last)
+
+    def create(self, tenant_id: str, doc: dict[str, Any], attributes: dict[str, Any] | None = None) -> None:
+        self.table().put_item(
+            Item=self.item(tenant_id, doc, version=1, attributes=attributes),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def item(
+        self, tenant_id: str, doc: dict[str, Any], version: int, attributes: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        present = {k: v for k, v in (attributes or {}).items() if v is not None}
+        return {**self.key(tenant_id, doc["id"]), **present, DOC: to_doc(doc), "version": version}
+
+    def replace(
+        self, tenant_id: str, doc: dict[str, Any], version: int, attributes: dict[str, Any] | None = None
+    ) -> None:
+        """Write `doc` over the version read; a concurrent change in between is a Conflict.
+
+        An update, not a put: attributes kept beside the document (counters) survive. An attribute
+        given as None is removed.
+        """
+        attributes = attributes or {}
+        names = {f"#a{i}": name for i, name in enumerate(attributes)}
+        sets = ["#doc = :doc", "version = :next"] + [
+            f"{alias} = :a{alias[2:]}" for alias, name in names.items() if attributes[name] is not None
+        ]
+        removes = [alias for alias, name in names.items() if attributes[name] is None]
+        values = {":doc": to_doc(doc), ":next": version + 1, ":read": version}
+        values |= {
+            f":a{alias[2:]}": attributes[name]
+            for alias, name in names.items()
+            if attributes[name] is not None
+        }
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            self.table().update_item(
+                Key=self.key(tenant_id, doc["id"]),
+                UpdateExpression=expression,
+                ConditionExpression="version = :read",
+                ExpressionAttributeNames={"#doc": DOC, **names},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Conflict(f"this {self.kind.lower()} changed meanwhile; read it again") from error
+            raise
+
+    def delete(self, tenant_id: str, record_id: str) -> None:
+        try:
+            self.table().delete_item(
+                Key=self.key(tenant_id, record_id), ConditionExpression="attribute_exists(pk)"
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise self.missing(f"no {self.kind.lower()} {record_id!r}") from error
+            raise
+
+    def _list_params(self, tenant_id: str) -> dict[str, Any]:
+        return {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :kind)",
+            "ExpressionAttributeValues": {":pk": tenant_pk(tenant_id), ":kind": f"{self.kind}#"},
+            "ConsistentRead": True,
+        }
+
+    @staticmethod
+    def _doc(item: dict[str, Any]) -> dict[str, Any]:
+        doc = from_doc(item)
+        doc["_version"] = int(item.get("version", 1))
+        return doc

@@ -1,0 +1,85 @@
+"""Every error the API can answer, mapped to its HTTP status in one place (see http.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CreneauError(Exception):
+    code = "internal"
+    status = 500
+
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class NotAuthenticated(CreneauError):
+    code, status = "not-authorized", 401
+
+
+class Forbidden(CreneauError):
+    code, status = "not-authorized", 403
+
+
+class RouteNotFound(CreneauError):
+    code, status = "not-found", 404
+
+
+class ValidationFailed(CreneauError):
+    code, status = "validation-error", 422
+
+    @classmethod
+    def field(cls, field: str, message: str) -> ValidationFailed:
+        return cls(message, [{"field": field, "message": message}])
+
+
+class ServiceNotFound(CreneauError):
+    code, status = "service-not-found", 404
+
+
+class CalendarNotFound(CreneauError):
+    code, status = "calendar-not-found", 404
+
+
+class CustomerNotFound(CreneauError):
+    code, status = "customer-not-found", 404
+
+
+class AppointmentNotFound(CreneauError):
+    code, status = "appointment-not-found", 404
+
+
+class LockNotFound(CreneauError):
+    code, status = "lock-not-found", 404
+
+
+class CategoryNotFound(CreneauError):
+    code, status = "category-not-found", 404
+
+
+class ApiKeyNotFound(CreneauError):
+    code, status = "api-key-not-found", 404
+
+
+class SlotUnavailable(CreneauError):
+    code, status = "slot-unavailable", 409
+
+
+class InvalidStatusTransition(CreneauError):
+    code, status = "invalid-status-transition", 409
+
+
+class TooManyAppointments(CreneauError):
+    code, status = "too-many-appointments", 409
+
+
+class IdempotencyConflict(CreneauError):
+    code, status = "idempotency-conflict", 409
+
+
+class Conflict(CreneauError):
+    """A concurrent writer changed the object first; the caller may retry."""
+
+    code, status = "conflict", 409

@@ -1,0 +1,140 @@
+"""The API on Powertools' resolver: auth before anything else, and every error mapped in one place.
+
+A function's app.py declares its routes with `api.get(path, role=...)`, paths written as in
+template.yaml (`/v1/services/{id}`). The role of each route is checked against the caller's key
+before validation, so a caller without the right key learns nothing about the route.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from creneau.errors import CreneauError, NotAuthenticated, RouteNotFound
+from creneau.logic.auth import Principal, authenticate, authorize
+
+logger = Logger()
+
+PUBLIC, AGENT, ADMIN = "public", "agent", "admin"
+NO_KEY = "none"  # routes that authenticate otherwise (OAuth callbacks)
+_PARAM = re.compile(r"\{([^}+]+)\+?\}")
+
+
+def error_body(code: str, message: str, details: list | None = None) -> str:
+    return json.dumps({"error": {"code": code, "message": message, "details": details or []}})
+
+
+def error_response(error: CreneauError) -> Response:
+    return Response(
+        status_code=error.status,
+        content_type=content_types.APPLICATION_JSON,
+        body=error_body(error.code, error.message, error.details),
+    )
+
+
+def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    details = []
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            details.append({"field": "body", "message": "the body is not valid JSON"})
+            continue
+        location = [str(part) for part in error.get("loc", ())]
+        if location and location[0] in ("body", "query", "path", "header"):
+            location = location[1:]
+        details.append({"field": ".".join(location) or "body", "message": error.get("msg", "invalid")})
+    return details
+
+
+class Api:
+    def __init__(self) -> None:
+        self.app = APIGatewayHttpResolver(enable_validation=True)
+        self.roles: dict[str, str] = {}
+        self._install_error_handlers()
+
+    # ---- routes -----------------------------------------------------------------------------
+
+    def route(self, method: str, path: str, role: str, **options: Any):
+        self.roles[f"{method} {path}"] = role
+        return self.app.route(_PARAM.sub(r"<\1>", path), method=method, **options)
+
+    def get(self, path: str, role: str, **options: Any):
+        return self.route("GET", path, role, **options)
+
+    def post(self, path: str, role: str, **options: Any):
+        return self.route("POST", path, role, **options)
+
+    def patch(self, path: str, role: str, **options: Any):
+        return self.route("PATCH", path, role, **options)
+
+    def delete(self, path: str, role: str, **options: Any):
+        return self.route("DELETE", path, role, status_code=204, **options)
+
+    @staticmethod
+    def no_content() -> Response:
+        return Response(status_code=HTTPStatus.NO_CONTENT, body="")
+
+    # ---- the caller ---------------------------------------------------------------------------
+
+    def principal(self) -> Principal:
+        principal = self.app.context.get("principal")
+        if principal is None:  # a route reached without the auth step: never serve it
+            raise NotAuthenticated("missing X-Api-Key header")
+        return principal
+
+    @property
+    def tenant_id(self) -> str:
+        return self.principal().tenant_id
+
+    def header(self, name: str) -> str | None:
+        return self.app.current_event.headers.get(name.lower())
+
+    # ---- the Lambda entry point ---------------------------------------------------------------
+
+    def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        role = self.roles.get(event.get("routeKey", ""))
+        if role and role != NO_KEY:
+            headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+            try:
+                principal = authenticate(headers.get("x-api-key"))
+                authorize(principal, role)
+            except CreneauError as error:
+                return {
+                    "statusCode": error.status,
+                    "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                    "body": error_body(error.code, error.message, error.details),
+                    "isBase64Encoded": False,
+                }
+            self.app.append_context(principal=principal)
+        return self.app.resolve(event, context)
+
+    def _install_error_handlers(self) -> None:
+        app = self.app
+
+        @app.exception_handler(CreneauError)
+        def _known(error: CreneauError) -> Response:
+            return error_response(error)
+
+        @app.exception_handler(RequestValidationError)
+        def _invalid(error: RequestValidationError) -> Response:
+            details = validation_details(error.errors())
+            return Response(
+                status_code=HTTPStatus.UNPROCESSABLE_ENTITY,
+                content_type=content_types.APPLICATION_JSON,
+                body=error_body("validation-error", "the request is not valid", details),
+            )
+
+        @app.not_found
+        def _no_route(_error: Exception) -> Response:
+            event = app.current_event
+            return error_response(RouteNotFound(f"no route {event.http_method} {event.path}"))
+
+        @app.exception_handler(Exception)
+        def _unexpected(error: Exception) -> Response:
+            logger.exception("unhandled error")
+            return error_response(CreneauError("an unexpected error occurred; it has been logged"))

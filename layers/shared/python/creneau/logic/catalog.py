@@ -1,0 +1,168 @@
+"""Catalog use cases: categories, services and calendars, with the rules that bind them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from creneau.dal.catalog import calendars, categories, services
+from creneau.dal.records import TenantRecords
+from creneau.domain.catalog_rules import service_problems, step_problems
+from creneau.errors import ValidationFailed
+from creneau.logic import tenants
+from creneau.models.catalog import Calendar, CalendarFields, Category, CategoryIn, Service, ServiceFields
+from creneau.security import new_id
+
+
+def public_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """Internal attributes (version, claim time zone) start with an underscore and stay inside."""
+    return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+
+def _new(model: type[BaseModel], data: dict) -> dict:
+    return model.model_validate({**data, "id": new_id()}).model_dump(mode="json")
+
+
+def _merged(records: TenantRecords, model: type[BaseModel], tenant_id: str, record_id: str, changes: dict):
+    current = records.get(tenant_id, record_id)
+    internal = {k: v for k, v in current.items() if k.startswith("_")}
+    merged = model.model_validate({**public_view(current), **changes}).model_dump(mode="json")
+    return merged, internal
+
+
+def _page(records: TenantRecords, tenant_id: str, limit: int, cursor: str | None, keep=None) -> dict:
+    docs, next_cursor = records.list_page(tenant_id, limit, cursor, keep)
+    return {"items": [public_view(d) for d in docs], "next_cursor": next_cursor}
+
+
+# ---- categories -------------------------------------------------------------------------------
+
+
+def list_categories(tenant_id: str, limit: int, cursor: str | None) -> dict:
+    page = _page(categories, tenant_id, limit, cursor)
+    page["items"].sort(key=lambda c: (c["position"], c["name"]))
+    return page
+
+
+def create_category(tenant_id: str, data: CategoryIn) -> dict:
+    doc = _new(Category, data.model_dump())
+    categories.create(tenant_id, doc)
+    return doc
+
+
+def get_category(tenant_id: str, category_id: str) -> dict:
+    return public_view(categories.get(tenant_id, category_id))
+
+
+def update_category(tenant_id: str, category_id: str, changes: dict) -> dict:
+    merged, internal = _merged(categories, Category, tenant_id, category_id, changes)
+    categories.replace(tenant_id, merged, internal["_version"])
+    return merged
+
+
+def delete_category(tenant_id: str, category_id: str) -> None:
+    categories.delete(tenant_id, category_id)
+
+
+# ---- services ---------------------------------------------------------------------------------
+
+
+def list_services(tenant_id: str, category_id: str | None, only_active: bool, limit: int, cursor: str | None):
+    def keep(doc: dict) -> bool:
+        return (category_id is None or doc.get("category_id") == category_id) and (
+            doc["active"] or not only_active
+        )
+
+    return _page(services, tenant_id, limit, cursor, keep)
+
+
+def get_service(tenant_id: str, service_id: str) -> dict:
+    return public_view(services.get(tenant_id, service_id))
+
+
+def create_service(tenant_id: str, data: ServiceFields) -> dict:
+    doc = _new(Service, data.model_dump(mode="json"))
+    _check_category(tenant_id, doc.get("category_id"))
+    services.create(tenant_id, doc)
+    return doc
+
+
+def update_service(tenant_id: str, service_id: str, changes: dict) -> dict:
+    merged, internal = _merged(services, Service, tenant_id, service_id, changes)
+    if "category_id" in changes:
+        _check_category(tenant_id, merged.get("category_id"))
+    problems = [
+        problem
+        for calendar in calendars.list_all(tenant_id)
+        if service_id in calendar["service_ids"]
+        for problem in service_problems(merged, calendar)
+    ]
+    if problems:
+        raise ValidationFailed("the service no longer fits a calendar offering it", problems)
+    services.replace(tenant_id, merged, internal["_version"])
+    return merged
+
+
+def delete_service(tenant_id: str, service_id: str) -> None:
+    services.delete(tenant_id, service_id)
+
+
+def _check_category(tenant_id: str, category_id: str | None) -> None:
+    if category_id and categories.find(tenant_id, category_id) is None:
+        raise ValidationFailed.field("category_id", f"no service category {category_id!r}")
+
+
+# ---- calendars --------------------------------------------------------------------------------
+
+
+def list_calendars(tenant_id: str, service_id: str | None, only_active: bool, limit: int, cursor: str | None):
+    def keep(doc: dict) -> bool:
+        return (service_id is None or service_id in doc["service_ids"]) and (doc["active"] or not only_active)
+
+    return _page(calendars, tenant_id, limit, cursor, keep)
+
+
+def get_calendar(tenant_id: str, calendar_id: str) -> dict:
+    return public_view(calendars.get(tenant_id, calendar_id))
+
+
+def create_calendar(tenant_id: str, data: CalendarFields) -> dict:
+    fields = data.model_dump(mode="json")
+    fields["timezone"] = fields["timezone"] or tenants.get_settings(tenant_id)["timezone"]
+    doc = _new(Calendar, fields)
+    _check_calendar(tenant_id, doc)
+    # Claim units are keyed on this zone's wall clock for the calendar's whole life (domain/units.py).
+    calendars.create(tenant_id, {**doc, "_claim_timezone": doc["timezone"]})
+    return doc
+
+
+def update_calendar(tenant_id: str, calendar_id: str, changes: dict) -> dict:
+    merged, internal = _merged(calendars, Calendar, tenant_id, calendar_id, changes)
+    current_unit = calendars.get(tenant_id, calendar_id)["unit_minutes"]
+    if merged["unit_minutes"] != current_unit:
+        # Existing claims are cut in the old unit; mixing grids could let two bookings overlap.
+        raise ValidationFailed.field("unit_minutes", "unit_minutes cannot change; create a new calendar")
+    _check_calendar(tenant_id, merged)
+    calendars.replace(
+        tenant_id, {**merged, "_claim_timezone": internal["_claim_timezone"]}, internal["_version"]
+    )
+    return merged
+
+
+def delete_calendar(tenant_id: str, calendar_id: str) -> None:
+    calendars.delete(tenant_id, calendar_id)
+
+
+def _check_calendar(tenant_id: str, calendar: dict) -> None:
+    problems = step_problems(calendar)
+    for index, service_id in enumerate(calendar["service_ids"]):
+        service = services.find(tenant_id, service_id)
+        if service is None:
+            problems.append({"field": f"service_ids.{index}", "message": f"no service {service_id!r}"})
+        else:
+            problems += service_problems(service, calendar, field=f"service_ids.{index}")
+    if len(set(calendar["service_ids"])) != len(calendar["service_ids"]):
+        problems.append({"field": "service_ids", "message": "a service is listed twice"})
+    if problems:
+        raise ValidationFailed("the calendar is not consistent with its services", problems)

@@ -1,0 +1,52 @@
+"""Tenants: created with their settings and a first admin key, all in one transaction."""
+
+from __future__ import annotations
+
+from creneau import config
+from creneau.dal import api_keys, settings
+from creneau.models.catalog import Settings
+from creneau.security import hash_secret, new_id, new_secret
+
+
+def create_tenant(name: str, timezone: str = "Europe/Paris", locale: str = "fr") -> tuple[str, str]:
+    """Returns (tenant_id, admin key). The key is shown once: only its hash is stored."""
+    tenant_id = new_id()
+    key_id, key = new_id(), new_secret("ck")
+    first_settings = Settings(name=name, timezone=timezone, locale=locale).model_dump()
+    items = [
+        {
+            "Put": {
+                "TableName": config.table_name("CATALOG_TABLE"),
+                "Item": settings.item(tenant_id, first_settings, version=1),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        },
+        *api_keys.put_items(tenant_id, key_id, "admin", "first admin key", hash_secret(key)),
+    ]
+    config.client().transact_write_items(TransactItems=items)
+    return tenant_id, key
+
+
+def create_api_key(tenant_id: str, role: str, name: str) -> dict[str, str]:
+    key_id, key = new_id(), new_secret("ck")
+    api_keys.create(tenant_id, key_id, role, name, hash_secret(key))
+    return {"id": key_id, "role": role, "name": name, "key": key}
+
+
+def list_api_keys(tenant_id: str) -> list[dict[str, str]]:
+    return [{"id": i["id"], "role": i["role"], "name": i["name"]} for i in api_keys.list_for(tenant_id)]
+
+
+def get_settings(tenant_id: str) -> dict:
+    return settings.get(tenant_id)[0]
+
+
+def update_settings(tenant_id: str, changes: dict) -> dict:
+    current, version = settings.get(tenant_id)
+    updated = Settings.model_validate({**current, **changes}).model_dump()
+    settings.replace(tenant_id, updated, version)
+    return updated
+
+
+def delete_api_key(tenant_id: str, key_id: str) -> None:
+    api_keys.delete(tenant_id, key_id)

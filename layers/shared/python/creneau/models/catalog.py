@@ -1,0 +1,232 @@
+"""Catalog shapes: settings, categories, services, calendars, API keys (API.md, "Catalog")."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from creneau.models.common import Id, Instant, Money, Page, Strict, TimeZoneName
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Role = Literal["public", "agent", "admin"]
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+def minutes_of(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+# ---- settings ---------------------------------------------------------------------------------
+
+
+class SettingsPatch(Strict):
+    name: str | None = Field(None, max_length=200)
+    timezone: TimeZoneName | None = None
+    locale: str | None = Field(None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    calendar_choice: Literal["service_first", "calendar_first"] | None = None
+    any_calendar: bool | None = None
+    auto_confirm: bool | None = None
+    lock_ttl_seconds: int | None = Field(None, ge=1, le=86400)
+    max_open_appointments_per_customer: int | None = Field(None, ge=1, le=1000)
+    require_email: bool | None = None
+    allowed_origins: list[str] | None = None
+
+
+class Settings(BaseModel):
+    name: str = ""
+    timezone: TimeZoneName = "Europe/Paris"
+    locale: str = "fr"
+    calendar_choice: Literal["service_first", "calendar_first"] = "service_first"
+    any_calendar: bool = True
+    auto_confirm: bool = False
+    lock_ttl_seconds: int = Field(600, ge=1, le=86400)
+    max_open_appointments_per_customer: int | None = None
+    require_email: bool = False
+    allowed_origins: list[str] = []
+
+
+# ---- categories -------------------------------------------------------------------------------
+
+
+class CategoryIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    position: int = Field(0, ge=0)
+
+
+class CategoryPatch(Strict):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    position: int | None = Field(None, ge=0)
+
+
+class Category(CategoryIn):
+    id: Id
+
+
+# ---- services ---------------------------------------------------------------------------------
+
+
+class FieldDefinition(Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    label: str = Field(min_length=1, max_length=200)
+    type: Literal["text", "number", "choice", "boolean"] = "text"
+    required: bool = False
+    options: list[str] = []
+
+    @model_validator(mode="after")
+    def _choices_need_options(self) -> FieldDefinition:
+        if self.type == "choice" and not self.options:
+            raise ValueError("a choice field needs options")
+        return self
+
+
+class ServiceFields(Strict):
+    category_id: Id | None = None
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=5000)
+    duration_minutes: int = Field(gt=0, le=24 * 60)
+    buffer_before_minutes: int = Field(0, ge=0, le=24 * 60)
+    buffer_after_minutes: int = Field(0, ge=0, le=24 * 60)
+    price: Money | None = None
+    fields: list[FieldDefinition] = []
+    active: bool = True
+
+    @field_validator("fields")
+    @classmethod
+    def _unique_keys(cls, fields: list[FieldDefinition]) -> list[FieldDefinition]:
+        keys = [f.key for f in fields]
+        if len(keys) != len(set(keys)):
+            raise ValueError("field keys must be unique")
+        return fields
+
+
+class ServicePatch(Strict):
+    category_id: Id | None = None
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    duration_minutes: int | None = Field(None, gt=0, le=24 * 60)
+    buffer_before_minutes: int | None = Field(None, ge=0, le=24 * 60)
+    buffer_after_minutes: int | None = Field(None, ge=0, le=24 * 60)
+    price: Money | None = None
+    fields: list[FieldDefinition] | None = None
+    active: bool | None = None
+
+
+class Service(ServiceFields):
+    id: Id
+
+
+# ---- calendars --------------------------------------------------------------------------------
+
+
+class HoursRange(Strict):
+    start: str = Field(description="HH:MM, local wall clock")
+    end: str = Field(description="HH:MM, local wall clock; 24:00 is midnight")
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> HoursRange:
+        for value in (self.start, self.end):
+            if not _HHMM.match(value):
+                raise ValueError(f"{value!r} is not a HH:MM time")
+        if minutes_of(self.start) >= minutes_of(self.end):
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        return self
+
+
+class ClosedPeriod(Strict):
+    start: Instant
+    end: Instant
+    reason: str = Field("", max_length=500)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ClosedPeriod:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+def _empty_week() -> dict[str, list[HoursRange]]:
+    return {day: [] for day in DAYS}
+
+
+class CalendarFields(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["person", "resource"] = "person"
+    timezone: TimeZoneName | None = None
+    service_ids: list[Id] = []
+    weekly_hours: dict[str, list[HoursRange]] = Field(default_factory=_empty_week)
+    exceptions: list[ClosedPeriod] = []
+    slot_step_minutes: int = Field(15, gt=0, le=24 * 60)
+    unit_minutes: Literal[5, 10, 15, 30, 60] = 5
+    min_notice_minutes: int = Field(60, ge=0, le=365 * 24 * 60)
+    horizon_days: int = Field(60, ge=1, le=730)
+    active: bool = True
+
+    @field_validator("weekly_hours")
+    @classmethod
+    def _week(cls, week: dict[str, list[HoursRange]]) -> dict[str, list[HoursRange]]:
+        unknown = sorted(set(week) - set(DAYS))
+        if unknown:
+            raise ValueError(f"unknown day(s) {unknown}; days are {', '.join(DAYS)}")
+        for day, ranges in week.items():
+            ordered = sorted(ranges, key=lambda r: minutes_of(r.start))
+            for before, after in zip(ordered, ordered[1:], strict=False):
+                if minutes_of(after.start) < minutes_of(before.end):
+                    raise ValueError(f"{day}: {before.start}-{before.end} overlaps {after.start}-{after.end}")
+            week[day] = ordered
+        return {day: week.get(day, []) for day in DAYS}
+
+
+class CalendarPatch(Strict):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    kind: Literal["person", "resource"] | None = None
+    timezone: TimeZoneName | None = None
+    service_ids: list[Id] | None = None
+    weekly_hours: dict[str, list[HoursRange]] | None = None
+    exceptions: list[ClosedPeriod] | None = None
+    slot_step_minutes: int | None = Field(None, gt=0, le=24 * 60)
+    unit_minutes: Literal[5, 10, 15, 30, 60] | None = None
+    min_notice_minutes: int | None = Field(None, ge=0, le=365 * 24 * 60)
+    horizon_days: int | None = Field(None, ge=1, le=730)
+    active: bool | None = None
+
+
+class Calendar(CalendarFields):
+    id: Id
+    timezone: TimeZoneName
+
+
+# ---- API keys ---------------------------------------------------------------------------------
+
+
+class ApiKeyIn(Strict):
+    role: Role
+    name: str = Field(min_length=1, max_length=200)
+
+
+class ApiKey(BaseModel):
+    id: Id
+    role: Role
+    name: str
+
+
+class NewApiKey(ApiKey):
+    key: str = Field(description="shown once; only its hash is stored")
+
+
+class CategoryPage(Page):
+    items: list[Category]
+
+
+class ServicePage(Page):
+    items: list[Service]
+
+
+class CalendarPage(Page):
+    items: list[Calendar]
+
+
+class ApiKeyPage(Page):
+    items: list[ApiKey]
