@@ -28,3 +28,34 @@ def find_by_email(tenant_id: str, email: str) -> list[dict[str, Any]]:
     # The index is eventually consistent: read each record itself for its current state.
     found = (records.find(tenant_id, item["sk"].split("#", 1)[1]) for item in page.get("Items", []))
     return [doc for doc in found if doc and (doc.get("email") or "").lower() == email.lower()]
+
+
+def new_customer_item(tenant_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """A customer created with their first booking: one open appointment already."""
+    item = records.item(tenant_id, doc, version=1, attributes=index_attributes(tenant_id, doc))
+    return {
+        "Put": {
+            "TableName": config.table_name("CATALOG_TABLE"),
+            "Item": {**item, "open_count": 1},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+
+
+def open_count_item(tenant_id: str, customer_id: str, delta: int, limit: int | None) -> dict[str, Any]:
+    """Move the customer's count of open appointments; growing past `limit` fails the transaction,
+    so concurrent bookings cannot together exceed it."""
+    condition = "attribute_exists(pk)"
+    values: dict[str, Any] = {":delta": delta, ":zero": 0}
+    if delta > 0 and limit is not None:
+        condition += " AND (attribute_not_exists(open_count) OR open_count < :limit)"
+        values[":limit"] = limit
+    return {
+        "Update": {
+            "TableName": config.table_name("CATALOG_TABLE"),
+            "Key": records.key(tenant_id, customer_id),
+            "UpdateExpression": "SET open_count = if_not_exists(open_count, :zero) + :delta",
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+    }

@@ -1,0 +1,125 @@
+"""Appointments and customers (API.md, "Appointments", "Customers")."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from creneau.clock import SystemClock
+from creneau.errors import Forbidden
+from creneau.http import AGENT, PUBLIC, Api, logger
+from creneau.logic import appointments, customers, idempotency
+from creneau.logic.appointments import Actor
+from creneau.models.booking import (
+    Appointment,
+    AppointmentIn,
+    AppointmentPage,
+    RescheduleIn,
+    StatusIn,
+    StatusName,
+)
+from creneau.models.customers import Customer, CustomerFields, CustomerPage, CustomerPatch
+
+api = Api()
+clock = SystemClock()
+Text = Annotated[str | None, Query()]
+Id = Annotated[str, Path()]
+ManageToken = Annotated[str | None, Query()]
+
+
+def _actor(appointment_id: str | None = None, manage_token: str | None = None) -> Actor:
+    """Agents act with their key; a public key acts only as the customer holding the manage token."""
+    principal = api.principal()
+    if principal.at_least(AGENT):
+        return Actor(f"{principal.role}:{principal.key_id}")
+    if manage_token is None:
+        raise Forbidden("this needs an agent key, or the appointment's manage_token")
+    appointments.get(principal.tenant_id, appointment_id, manage_token)  # 404 unless the token matches
+    return Actor("customer", is_customer=True)
+
+
+# ---- appointments -----------------------------------------------------------------------------
+
+
+@api.post("/v1/appointments", role=PUBLIC, status_code=201)
+def create_appointment(
+    body: AppointmentIn, idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None
+) -> Appointment:
+    principal = api.principal()
+    actor = Actor(f"{principal.role}:{principal.key_id}")
+
+    def book() -> dict:
+        is_public = not principal.at_least(AGENT)
+        return appointments.create(principal.tenant_id, body, actor, is_public, clock.now())
+
+    raw_body = api.app.current_event.json_body
+    return idempotency.once(principal.tenant_id, idempotency_key, raw_body, book, api.app.lambda_context)
+
+
+@api.get("/v1/appointments", role=AGENT)
+def list_appointments(
+    status: Annotated[StatusName | None, Query()] = None,
+    service_id: Text = None,
+    calendar_id: Text = None,
+    customer_id: Text = None,
+    first_day: Annotated[date | None, Query(alias="from")] = None,
+    last_day: Annotated[date | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Text = None,
+) -> AppointmentPage:
+    filters = {
+        "status": status,
+        "service_id": service_id,
+        "calendar_id": calendar_id,
+        "customer_id": customer_id,
+        "from": first_day,
+        "to": last_day,
+    }
+    return appointments.list_page(api.tenant_id, filters, limit, cursor)
+
+
+@api.get("/v1/appointments/{id}", role=PUBLIC)
+def get_appointment(id: Id, manage_token: ManageToken = None) -> Appointment:
+    _actor(id, manage_token)
+    return appointments.get(api.tenant_id, id)
+
+
+@api.post("/v1/appointments/{id}/status", role=PUBLIC)
+def change_status(id: Id, body: StatusIn, manage_token: ManageToken = None) -> Appointment:
+    return appointments.change_status(api.tenant_id, id, body, _actor(id, manage_token), clock.now())
+
+
+@api.post("/v1/appointments/{id}/reschedule", role=PUBLIC)
+def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> Appointment:
+    return appointments.reschedule(api.tenant_id, id, body, _actor(id, manage_token), clock.now())
+
+
+# ---- customers --------------------------------------------------------------------------------
+
+
+@api.get("/v1/customers", role=AGENT)
+def search_customers(
+    email: Text = None, q: Text = None, limit: Annotated[int, Query(ge=1, le=100)] = 50, cursor: Text = None
+) -> CustomerPage:
+    return customers.search(api.tenant_id, email, q, limit, cursor)
+
+
+@api.post("/v1/customers", role=AGENT, status_code=201)
+def create_customer(body: CustomerFields) -> Customer:
+    return customers.create(api.tenant_id, body)
+
+
+@api.get("/v1/customers/{id}", role=AGENT)
+def get_customer(id: Id) -> Customer:
+    return customers.get(api.tenant_id, id)
+
+
+@api.patch("/v1/customers/{id}", role=AGENT)
+def patch_customer(id: Id, body: CustomerPatch) -> Customer:
+    return customers.update(api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
+
+
+@logger.inject_lambda_context
+def lambda_handler(event, context):
+    return api.handle(event, context)

@@ -1,0 +1,36 @@
+"""Locks: pre-reserve a slot under a lock_code while a form is filled (API.md, "Locks")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from creneau.clock import SystemClock
+from creneau.http import PUBLIC, Api, logger
+from creneau.logic import locks
+from creneau.models.booking import LockIn, LockOut
+
+api = Api()
+clock = SystemClock()
+Code = Annotated[str, Path()]
+
+
+@api.post("/v1/locks", role=PUBLIC, status_code=201)
+def create_lock(body: LockIn) -> LockOut:
+    return locks.hold(api.tenant_id, body, clock.now())
+
+
+@api.get("/v1/locks/{lock_code}", role=PUBLIC)
+def get_lock(lock_code: Code) -> LockOut:
+    return locks.get(api.tenant_id, lock_code, clock.now())
+
+
+@api.delete("/v1/locks/{lock_code}", role=PUBLIC)
+def delete_lock(lock_code: Code):
+    locks.release(api.tenant_id, lock_code, clock.now())
+    return api.no_content()
+
+
+@logger.inject_lambda_context
+def lambda_handler(event, context):
+    return api.handle(event, context)

@@ -1,0 +1,43 @@
+"""Availability: free slots of a service, and the first one (API.md, "Availability")."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from creneau.clock import SystemClock
+from creneau.http import PUBLIC, Api, logger
+from creneau.logic import slots
+from creneau.models.booking import FirstSlotOut, SlotsOut
+from creneau.models.common import TimeZoneName
+
+api = Api()
+clock = SystemClock()
+Text = Annotated[str | None, Query()]
+
+
+@api.get("/v1/slots", role=PUBLIC)
+def list_slots(
+    service_id: Annotated[str, Query()],
+    first_day: Annotated[date, Query(alias="from")],
+    last_day: Annotated[date, Query(alias="to")],
+    calendar_id: Text = None,
+    timezone: Annotated[TimeZoneName | None, Query()] = None,
+    lock_code: Text = None,
+) -> SlotsOut:
+    return slots.find_slots(
+        api.tenant_id, service_id, calendar_id, first_day, last_day, timezone, lock_code, clock.now()
+    )
+
+
+@api.get("/v1/slots/first", role=PUBLIC)
+def first_slot(
+    service_id: Annotated[str, Query()], calendar_id: Text = None, lock_code: Text = None
+) -> FirstSlotOut:
+    return slots.first_slot(api.tenant_id, service_id, calendar_id, lock_code, clock.now())
+
+
+@logger.inject_lambda_context
+def lambda_handler(event, context):
+    return api.handle(event, context)

@@ -1,0 +1,82 @@
+"""Appointment records. Listing by start uses gsi1 (tenant, start#id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from creneau import config
+from creneau.dal.base import DOC, decode_cursor, encode_cursor, from_doc, paginate, tenant_pk, to_doc
+from creneau.errors import AppointmentNotFound
+
+LIST_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
+
+
+def _key(tenant_id: str, appointment_id: str) -> dict[str, str]:
+    return {"pk": tenant_pk(tenant_id), "sk": f"APPT#{appointment_id}"}
+
+
+def _item(tenant_id: str, doc: dict[str, Any], version: int) -> dict[str, Any]:
+    return {
+        **_key(tenant_id, doc["id"]),
+        "gsi1pk": f"{tenant_pk(tenant_id)}#APPTS",
+        "gsi1sk": f"{doc['start']}#{doc['id']}",
+        "status": doc["status"],
+        "version": version,
+        DOC: to_doc(doc),
+    }
+
+
+def create_item(tenant_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Put": {
+            "TableName": config.table_name("BOOKINGS_TABLE"),
+            "Item": _item(tenant_id, doc, 1),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+
+
+def replace_item(tenant_id: str, doc: dict[str, Any], version_read: int) -> dict[str, Any]:
+    """Overwrite only the version that was read: a concurrent change makes the transaction fail."""
+    return {
+        "Put": {
+            "TableName": config.table_name("BOOKINGS_TABLE"),
+            "Item": _item(tenant_id, doc, version_read + 1),
+            "ConditionExpression": "version = :read",
+            "ExpressionAttributeValues": {":read": version_read},
+        }
+    }
+
+
+def get(tenant_id: str, appointment_id: str) -> tuple[dict[str, Any], int]:
+    item = (
+        config.bookings_table().get_item(Key=_key(tenant_id, appointment_id), ConsistentRead=True).get("Item")
+    )
+    if item is None:
+        raise AppointmentNotFound(f"no appointment {appointment_id!r}")
+    return from_doc(item), int(item["version"])
+
+
+def list_page(
+    tenant_id: str,
+    start_from: str | None,
+    start_before: str | None,
+    keep,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Appointments ordered by start, filtered by `keep(doc)`, between two ISO instants."""
+    condition = Key("gsi1pk").eq(f"{tenant_pk(tenant_id)}#APPTS")
+    low, high = start_from or "0", (start_before or "9") + ""
+    condition &= Key("gsi1sk").between(low, high)
+    items, last = paginate(
+        config.bookings_table().query,
+        {"IndexName": "gsi1", "KeyConditionExpression": condition},
+        LIST_KEYS,
+        limit,
+        decode_cursor(cursor, set(LIST_KEYS)),
+        keep=lambda item: keep(from_doc(item)),
+    )
+    return [from_doc(item) for item in items], encode_cursor(last)

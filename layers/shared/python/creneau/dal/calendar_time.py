@@ -1,0 +1,161 @@
+"""A calendar's time: unit claims (the write-side guard) and occupancy records (the read side).
+
+Claims: one item per unit a booking or lock occupies, written conditionally in the same
+transaction as the booking, so two overlapping holds can never both commit. Occupancy: one item
+per hold, sorted by start under the calendar, so one Query returns every busy interval of a
+window without reading claims. Both carry `expires_at` for locks; an expired item counts as
+absent in every condition and read (TTL deletion is only garbage collection).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from creneau import config
+from creneau.clock import epoch, iso
+from creneau.domain.units import MAX_UNITS_PER_BOOKING
+
+BUSY_OWNER_PREFIX = "BUSY#"  # external busy blocks (calendar sync) use owners like BUSY#<event id>
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A span of one calendar held by one owner ("APPT#<id>" or "LOCK#<code>")."""
+
+    tenant_id: str
+    calendar_id: str
+    owner: str
+    start: datetime  # occupied start: service start minus the buffer before
+    end: datetime  # occupied end: service end plus the buffer after
+    units: tuple[str, ...]
+    expires_at: int | None = None  # epoch seconds, locks only
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"occ_start": iso(self.start), "occ_end": iso(self.end), "units": list(self.units)}
+
+
+def _claim_key(tenant_id: str, calendar_id: str, unit: str) -> dict[str, str]:
+    return {"pk": f"CLAIM#{tenant_id}#{calendar_id}#{unit}", "sk": "CLAIM"}
+
+
+def _occupancy_pk(tenant_id: str, calendar_id: str) -> str:
+    return f"OCC#{tenant_id}#{calendar_id}"
+
+
+def _occupancy_key(tenant_id: str, calendar_id: str, start: str, owner: str) -> dict[str, str]:
+    return {"pk": _occupancy_pk(tenant_id, calendar_id), "sk": f"{start}#{owner}"}
+
+
+def _table() -> str:
+    return config.table_name("BOOKINGS_TABLE")
+
+
+def claim_items(hold: Hold, now: datetime, also_free_for: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Put one claim per unit; each fails unless the unit is free, expired, or held by an owner
+    in `also_free_for` (the same appointment when rescheduling, the lock being converted)."""
+    accepted = " OR ".join(f"#owner = :o{i}" for i in range(len(also_free_for)))
+    condition = "attribute_not_exists(pk) OR expires_at < :now" + (f" OR {accepted}" if accepted else "")
+    values: dict[str, Any] = {":now": epoch(now)} | {f":o{i}": o for i, o in enumerate(also_free_for)}
+    extra = {"expires_at": hold.expires_at} if hold.expires_at is not None else {}
+    return [
+        {
+            "Put": {
+                "TableName": _table(),
+                "Item": {**_claim_key(hold.tenant_id, hold.calendar_id, unit), "owner": hold.owner, **extra},
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#owner": "owner"},
+                "ExpressionAttributeValues": values,
+            }
+        }
+        for unit in hold.units
+    ]
+
+
+def release_items(old: Hold, replaced_by: Hold | None = None) -> list[dict[str, Any]]:
+    """Delete the hold's claims and occupancy record. Each claim delete only touches a claim still
+    owned by this hold. Units that `replaced_by` re-claims in the same transaction are left to its
+    puts (one transaction may not touch an item twice), and so is an identical occupancy key."""
+    same_calendar = replaced_by is not None and replaced_by.calendar_id == old.calendar_id
+    kept = set(replaced_by.units) if same_calendar else set()
+    deletes = [
+        {
+            "Delete": {
+                "TableName": _table(),
+                "Key": _claim_key(old.tenant_id, old.calendar_id, unit),
+                "ConditionExpression": "attribute_not_exists(pk) OR #owner = :owner",
+                "ExpressionAttributeNames": {"#owner": "owner"},
+                "ExpressionAttributeValues": {":owner": old.owner},
+            }
+        }
+        for unit in old.units
+        if unit not in kept
+    ]
+    same_record = same_calendar and replaced_by.start == old.start and replaced_by.owner == old.owner
+    return deletes if same_record else [*deletes, occupancy_delete(old)]
+
+
+def occupancy_put(hold: Hold) -> dict[str, Any]:
+    extra = {"expires_at": hold.expires_at} if hold.expires_at is not None else {}
+    return {
+        "Put": {
+            "TableName": _table(),
+            "Item": {
+                **_occupancy_key(hold.tenant_id, hold.calendar_id, iso(hold.start), hold.owner),
+                "owner": hold.owner,
+                "occ_start": iso(hold.start),
+                "occ_end": iso(hold.end),
+                **extra,
+            },
+        }
+    }
+
+
+def occupancy_delete(hold: Hold) -> dict[str, Any]:
+    return {
+        "Delete": {
+            "TableName": _table(),
+            "Key": _occupancy_key(hold.tenant_id, hold.calendar_id, iso(hold.start), hold.owner),
+        }
+    }
+
+
+def busy_intervals(
+    tenant_id: str,
+    calendar_id: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    unit_minutes: int,
+    ignore_owners: frozenset[str] = frozenset(),
+) -> list[tuple[datetime, datetime]]:
+    """Every live occupied interval touching [start, end), in one Query.
+
+    A hold is at most MAX_UNITS_PER_BOOKING units long, so looking back that far from `start`
+    finds the ones that began before the window and still overlap it.
+    """
+    lookback = timedelta(minutes=MAX_UNITS_PER_BOOKING * unit_minutes)
+    condition = Key("pk").eq(_occupancy_pk(tenant_id, calendar_id)) & Key("sk").between(
+        iso(start - lookback), iso(end) + "~"
+    )
+    now_epoch = epoch(now)
+    intervals = []
+    table = config.bookings_table()
+    params: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
+    while True:
+        page = table.query(**params)
+        for item in page.get("Items", []):
+            if item["owner"] in ignore_owners or ("expires_at" in item and item["expires_at"] < now_epoch):
+                continue
+            occ_start, occ_end = (
+                datetime.fromisoformat(item["occ_start"]),
+                datetime.fromisoformat(item["occ_end"]),
+            )
+            if occ_end > start and occ_start < end:
+                intervals.append((occ_start, occ_end))
+        if "LastEvaluatedKey" not in page:
+            return intervals
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,372 @@
+"""Pure availability engine: opening hours, exceptions and busy periods -> bookable slots.
+
+No I/O and no clock: ``now`` is always a parameter.
+
+Conventions
+-----------
+* Every :class:`Interval` is half-open ``[start, end)`` made of aware datetimes (any time zone); they are
+  compared as instants. Intervals with ``end <= start`` are empty and ignored.
+* Opening hours are wall-clock ranges of the calendar's IANA time zone. A local date's range becomes an
+  interval of instants with :mod:`zoneinfo` (``datetime.combine(date, wall, tzinfo=zone)``), never by
+  adding 24 h to an instant:
+
+  - an ambiguous wall time (fall back) always resolves to its first occurrence (``fold=0``);
+  - a range boundary inside a DST gap (spring forward) resolves to the first instant after the gap;
+  - an end of ``time(0)`` means midnight at the start of the next local date (24:00).
+
+* Candidate slot starts are wall-clock times: range start, +step, +2 step... while before the range end.
+  Each is resolved with ``fold=0``; a candidate inside a DST gap does not exist and is skipped, never
+  shifted.
+* All returned datetimes are UTC (``tzinfo=timezone.utc``).
+
+Cost is O(days x ranges + candidates + (busy + exceptions) log(busy + exceptions)) per calendar: busy periods
+and exceptions are merged once, then swept with a moving index against the time-ordered candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "CalendarAvailability",
+    "Interval",
+    "ServiceShape",
+    "Slot",
+    "WallRange",
+    "compute_slots",
+    "opening_intervals",
+]
+
+_ONE_DAY = timedelta(days=1)
+_MIDNIGHT = time(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """Half-open interval ``[start, end)`` of aware datetimes (any time zone; compared as instants)."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WallRange:
+    """Opening hours in the calendar's local wall clock; ``end == time(0)`` means 24:00."""
+
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarAvailability:
+    calendar_id: str
+    timezone: str  # IANA name
+    weekly_hours: Mapping[int, Sequence[WallRange]]  # 0=Monday .. 6=Sunday; missing key = closed
+    exceptions: Sequence[Interval] = ()  # closed periods (holidays, absences)
+    busy: Sequence[Interval] = ()  # appointments and live locks WITH their buffers, external busy blocks
+    slot_step_minutes: int = 15
+    min_notice_minutes: int = 60
+    horizon_days: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceShape:
+    duration_minutes: int
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    start: datetime  # UTC
+    end: datetime  # start + duration (service time, no buffers), UTC
+    calendar_ids: tuple[str, ...]  # sorted
+
+
+# --------------------------------------------------------------------------------------------------------
+# Validation and normalisation helpers
+# --------------------------------------------------------------------------------------------------------
+
+
+def _require_aware(value: datetime, what: str) -> None:
+    if not isinstance(value, datetime):
+        raise ValueError(f"{what} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware, got naive {value!r}")
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _plus(value: datetime, delta: timedelta) -> datetime:
+    """``value + delta`` clamped to the representable range (huge horizons must not overflow)."""
+    try:
+        return value + delta
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC) if delta > timedelta(0) else datetime.min.replace(tzinfo=UTC)
+
+
+def _merged_utc(intervals: Iterable[Interval], what: str) -> list[tuple[datetime, datetime]]:
+    """Sort and merge intervals into disjoint UTC pairs (empty intervals are dropped).
+
+    Merging does not change the covered set, so "intersects some interval" == "intersects the union".
+    """
+    pairs: list[tuple[datetime, datetime]] = []
+    for interval in intervals:
+        _require_aware(interval.start, f"{what}.start")
+        _require_aware(interval.end, f"{what}.end")
+        start, end = _to_utc(interval.start), _to_utc(interval.end)
+        if start < end:
+            pairs.append((start, end))
+    pairs.sort()
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in pairs:
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _naive_time(value: time) -> time:
+    return value.replace(tzinfo=None, fold=0)
+
+
+def _weekly_ranges(weekly_hours: Mapping[int, Sequence[WallRange]]) -> list[list[tuple[time, time]]]:
+    """Weekday (0..6) -> sorted wall ranges. Unknown weekday keys are ignored."""
+    table: list[list[tuple[time, time]]] = [[] for _ in range(7)]
+    for weekday, ranges in weekly_hours.items():
+        if isinstance(weekday, int) and 0 <= weekday <= 6:
+            table[weekday] = sorted({(_naive_time(r.start), _naive_time(r.end)) for r in ranges})
+    return table
+
+
+@dataclass(frozen=True, slots=True)
+class _Range:
+    """One wall range on one local date, resolved to instants."""
+
+    wall_start: datetime  # naive local wall clock
+    wall_end: datetime  # naive local wall clock (next date 00:00 for a 24:00 end)
+    start: datetime  # UTC
+    end: datetime  # UTC
+
+
+class _Zone:
+    """Wall clock <-> instant conversions for one IANA zone, memoised for the duration of one call."""
+
+    __slots__ = ("zone", "_existing", "_boundary", "_range_starts")
+
+    def __init__(self, name: str) -> None:
+        self.zone = ZoneInfo(name)
+        self._existing: dict[datetime, datetime | None] = {}
+        self._boundary: dict[datetime, datetime] = {}
+        self._range_starts: dict[tuple[datetime, datetime, timedelta, timedelta], tuple[datetime, ...]] = {}
+
+    def existing(self, wall: datetime) -> datetime | None:
+        """UTC instant of a naive wall time with ``fold=0``, or ``None`` when it falls in a DST gap."""
+        try:
+            return self._existing[wall]
+        except KeyError:
+            pass
+        instant = wall.replace(tzinfo=self.zone, fold=0).astimezone(UTC)
+        # A nonexistent wall time does not come back equal after a round trip through UTC.
+        result = instant if instant.astimezone(self.zone).replace(tzinfo=None) == wall else None
+        self._existing[wall] = result
+        return result
+
+    def boundary(self, wall: datetime) -> datetime:
+        """UTC instant of a range boundary: ``fold=0``; inside a DST gap, the first instant after the gap."""
+        instant = self.existing(wall)
+        if instant is not None:
+            return instant
+        try:
+            return self._boundary[wall]
+        except KeyError:
+            pass
+        result = self._gap_end(wall)
+        self._boundary[wall] = result
+        return result
+
+    def _gap_end(self, wall: datetime) -> datetime:
+        # PEP 495: inside a gap, fold=0 uses the offset before the transition (instant after it) and
+        # fold=1 the offset after it (instant before it). The transition instant -- whose wall time is the
+        # end of the gap -- lies in (before, after]; find it by bisection on microseconds.
+        after = wall.replace(tzinfo=self.zone, fold=0).astimezone(UTC)
+        before = wall.replace(tzinfo=self.zone, fold=1).astimezone(UTC)
+        if before >= after:  # defensive: not a gap after all
+            return after
+        offset_before = before.astimezone(self.zone).utcoffset()
+        low, high = 0, (after - before) // timedelta(microseconds=1)
+        while high - low > 1:
+            middle = (low + high) // 2
+            if (before + timedelta(microseconds=middle)).astimezone(self.zone).utcoffset() == offset_before:
+                low = middle
+            else:
+                high = middle
+        return before + timedelta(microseconds=high)
+
+    def range_starts(self, opening: _Range, step: timedelta, duration: timedelta) -> tuple[datetime, ...]:
+        """UTC starts of the step-aligned wall candidates of a range whose service fits inside the range.
+
+        Memoised: calendars sharing a zone and opening hours resolve each wall time only once.
+        """
+        key = (opening.wall_start, opening.wall_end, step, duration)
+        try:
+            return self._range_starts[key]
+        except KeyError:
+            pass
+        starts = []
+        latest = opening.end - duration
+        wall = opening.wall_start
+        while wall < opening.wall_end:
+            start = self.existing(wall)  # None: the wall time is in a DST gap, skip it (never shift)
+            if start is not None and opening.start <= start <= latest:
+                starts.append(start)
+            wall += step
+        result = self._range_starts[key] = tuple(starts)
+        return result
+
+    def local_date(self, instant: datetime) -> date:
+        return instant.astimezone(self.zone).date()
+
+
+def _local_dates(zone: _Zone, first: datetime, last: datetime) -> Iterator[date]:
+    """Every local date that can touch ``[first, last]``, plus one extra day each side."""
+    day = zone.local_date(first) - _ONE_DAY
+    stop = zone.local_date(last) + _ONE_DAY
+    while day <= stop:
+        yield day
+        day += _ONE_DAY
+
+
+def _ranges(
+    zone: _Zone, table: list[list[tuple[time, time]]], first: datetime, last: datetime
+) -> Iterator[_Range]:
+    for day in _local_dates(zone, first, last):
+        for start_time, end_time in table[day.weekday()]:
+            wall_start = datetime.combine(day, start_time)
+            end_day = day + _ONE_DAY if end_time == _MIDNIGHT else day
+            wall_end = datetime.combine(end_day, end_time)
+            if wall_start >= wall_end:
+                continue  # malformed range (end before start): nothing is open
+            start, end = zone.boundary(wall_start), zone.boundary(wall_end)
+            if start < end:  # a range entirely inside a DST gap is empty
+                yield _Range(wall_start, wall_end, start, end)
+
+
+def opening_intervals(calendar: CalendarAvailability, window: Interval) -> list[Interval]:
+    """The calendar's weekly opening hours as UTC instants, clipped to ``window``.
+
+    One interval per wall range and local date (adjacent ranges are not merged; exceptions and busy
+    periods are not applied), sorted by (start, end); empty intervals are dropped.
+    """
+    _require_aware(window.start, "window.start")
+    _require_aware(window.end, "window.end")
+    low, high = _to_utc(window.start), _to_utc(window.end)
+    if low >= high:
+        return []
+    zone = _Zone(calendar.timezone)
+    result = []
+    for opening in _ranges(zone, _weekly_ranges(calendar.weekly_hours), low, high):
+        start, end = max(opening.start, low), min(opening.end, high)
+        if start < end:
+            result.append(Interval(start, end))
+    result.sort(key=lambda interval: (interval.start, interval.end))
+    return result
+
+
+def _calendar_slot_starts(
+    calendar: CalendarAvailability,
+    zone: _Zone,
+    service: ServiceShape,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+) -> list[datetime]:
+    """Sorted UTC start instants of the slots this calendar alone can take."""
+    low = max(window_start, _plus(now, timedelta(minutes=calendar.min_notice_minutes)))
+    high = min(window_end, _plus(now, timedelta(days=calendar.horizon_days)))
+    if low >= high:
+        return []
+
+    duration = timedelta(minutes=service.duration_minutes)
+    step = timedelta(minutes=calendar.slot_step_minutes)
+
+    # 1. Candidates: step-aligned wall times of each range, fold=0, gaps skipped, service inside the range.
+    starts: list[datetime] = []
+    for opening in _ranges(zone, _weekly_ranges(calendar.weekly_hours), low, high):
+        if opening.end > low and opening.start < high:
+            fitting = zone.range_starts(opening, step, duration)
+            starts.extend(start for start in fitting if low <= start < high)
+    if not starts:
+        return []
+    starts = sorted(set(starts))  # overlapping ranges may yield the same candidate twice
+
+    # 2. Sweep the time-ordered candidates against merged exceptions and busy periods.
+    exceptions = _merged_utc(calendar.exceptions, "exception")
+    busy = _merged_utc(calendar.busy, "busy")
+    before = timedelta(minutes=service.buffer_before_minutes)
+    after = timedelta(minutes=service.buffer_after_minutes)
+    exception_count, busy_count = len(exceptions), len(busy)
+    kept: list[datetime] = []
+    next_exception = next_busy = 0
+    for start in starts:
+        end = start + duration
+        # Intervals ending at or before this query's start can't meet it nor any later (later-starting) one;
+        # the first remaining one is the earliest-starting (merged intervals are disjoint and sorted).
+        while next_exception < exception_count and exceptions[next_exception][1] <= start:
+            next_exception += 1
+        if next_exception < exception_count and exceptions[next_exception][0] < end:
+            continue
+        padded_start, padded_end = start - before, end + after
+        while next_busy < busy_count and busy[next_busy][1] <= padded_start:
+            next_busy += 1
+        if next_busy < busy_count and busy[next_busy][0] < padded_end:
+            continue
+        kept.append(start)
+    return kept
+
+
+def compute_slots(
+    calendars: Sequence[CalendarAvailability],
+    service: ServiceShape,
+    window: Interval,
+    now: datetime,
+) -> list[Slot]:
+    """Bookable slots of ``service`` in ``window`` across ``calendars``, as seen at instant ``now``.
+
+    A slot ``[s, s + duration)`` is kept for a calendar when it lies inside one opening range of that
+    calendar, meets none of its exceptions, ``[s - buffer_before, end + buffer_after)`` meets none of its
+    busy periods, ``now + min_notice <= s < now + horizon_days`` and ``window.start <= s < window.end``.
+    Slots with the same (start, end) are merged and list every calendar able to take them (sorted ids).
+    The result is sorted by (start, end), in UTC, and independent of the order of the inputs.
+    """
+    if service.duration_minutes <= 0:
+        raise ValueError(f"duration_minutes must be > 0, got {service.duration_minutes}")
+    for calendar in calendars:
+        if calendar.slot_step_minutes <= 0:
+            raise ValueError(
+                f"slot_step_minutes must be > 0, got {calendar.slot_step_minutes} "
+                f"for calendar {calendar.calendar_id!r}"
+            )
+    _require_aware(window.start, "window.start")
+    _require_aware(window.end, "window.end")
+    _require_aware(now, "now")
+    window_start, window_end, now_utc = _to_utc(window.start), _to_utc(window.end), _to_utc(now)
+
+    duration = timedelta(minutes=service.duration_minutes)
+    zones: dict[str, _Zone] = {}
+    takers: dict[datetime, set[str]] = {}
+    for calendar in calendars:
+        zone = zones.get(calendar.timezone)
+        if zone is None:
+            zone = zones[calendar.timezone] = _Zone(calendar.timezone)
+        for start in _calendar_slot_starts(calendar, zone, service, window_start, window_end, now_utc):
+            takers.setdefault(start, set()).add(calendar.calendar_id)
+    # Every slot has the same duration, so ordering by start is ordering by (start, end).
+    return [Slot(start, start + duration, tuple(sorted(takers[start]))) for start in sorted(takers)]

@@ -1,0 +1,356 @@
+"""Appointments: book, list, read, change status, reschedule.
+
+Every write that touches calendar time is one transaction: the appointment record, its claims and
+occupancy, the customer's open-appointment counter, and a consumed lock. A taken unit fails the
+whole booking (409 slot-unavailable); no read decides a race.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from creneau.clock import iso
+from creneau.dal import appointments, calendar_time, customers
+from creneau.dal import locks as lock_records
+from creneau.dal.transaction import Transaction, TransactionFailed
+from creneau.domain.availability import ServiceShape
+from creneau.domain.fields import field_problems
+from creneau.domain.lifecycle import (
+    RESCHEDULABLE,
+    Status,
+    check_transition,
+    closes,
+    frees_time,
+    initial_status,
+)
+from creneau.errors import (
+    AppointmentNotFound,
+    Conflict,
+    CustomerNotFound,
+    Forbidden,
+    InvalidStatusTransition,
+    SlotUnavailable,
+    TooManyAppointments,
+    ValidationFailed,
+)
+from creneau.logic import locks, tenants
+from creneau.logic.catalog import public_view
+from creneau.logic.customers import new_customer_doc
+from creneau.logic.schedule import candidate_calendars, hold_from_doc, load_services, place, shape_of
+from creneau.models.booking import AppointmentIn, RescheduleIn, StatusIn
+from creneau.security import hash_secret, new_id, new_secret, same_secret
+
+ATTEMPTS = 3  # re-read and retry when a concurrent writer changed the same records meanwhile
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a key (`role:key_id`) or the customer through their manage token."""
+
+    label: str
+    is_customer: bool = False
+
+
+def owner_of(appointment_id: str) -> str:
+    return f"APPT#{appointment_id}"
+
+
+def view(doc: dict[str, Any]) -> dict[str, Any]:
+    return public_view(doc)
+
+
+# ---- create -----------------------------------------------------------------------------------
+
+
+def create(
+    tenant_id: str, request: AppointmentIn, actor: Actor, with_manage_token: bool, now: datetime
+) -> dict:
+    settings = tenants.get_settings(tenant_id)
+    chosen = load_services(tenant_id, request.services)
+    _check_fields(chosen, request.fields)
+    customer, customer_item = _customer_for(tenant_id, request, settings)
+    manage_token = new_secret("mt") if with_manage_token else None
+    shape = shape_of(chosen)
+    for _attempt in range(ATTEMPTS):
+        lock = lock_records.find(tenant_id, request.lock_code) if request.lock_code else None
+        calendar_id = request.calendar_id or (lock["calendar_id"] if lock else None)
+        calendars = candidate_calendars(tenant_id, chosen, calendar_id)
+        try:
+            doc = _book_first_free(
+                tenant_id,
+                request,
+                actor,
+                settings,
+                chosen,
+                shape,
+                calendars,
+                customer,
+                customer_item,
+                lock,
+                now,
+                manage_token,
+            )
+        except _Contended:
+            continue
+        answer = view(doc)
+        return {**answer, "manage_token": manage_token} if manage_token else answer
+    raise SlotUnavailable("this time is being booked by another request right now; try again")
+
+
+class _Contended(Exception):
+    """A record we read (a lock, an appointment) changed before our transaction: read again."""
+
+
+def _book_first_free(
+    tenant_id,
+    request,
+    actor,
+    settings,
+    chosen,
+    shape,
+    calendars,
+    customer,
+    customer_item,
+    lock,
+    now,
+    manage_token,
+) -> dict:
+    appointment_id = new_id()
+    owner = owner_of(appointment_id)
+    lock_owner = locks.owner_of(request.lock_code) if request.lock_code else None
+    also_mine = (lock_owner,) if lock_owner else ()
+    refusal = SlotUnavailable("no active calendar offers these services at that time")
+    for calendar in calendars:
+        try:
+            placement = place(tenant_id, calendar, shape, request.start, now, owner, frozenset(also_mine))
+        except SlotUnavailable as error:
+            refusal = error
+            continue
+        doc = _new_doc(
+            appointment_id, request, actor, settings, chosen, shape, placement, customer, now, manage_token
+        )
+        transaction = Transaction()
+        transaction.extend("claims", calendar_time.claim_items(placement.hold, now, also_free_for=also_mine))
+        transaction.extend("claims", [calendar_time.occupancy_put(placement.hold)])
+        transaction.extend("appointment", [appointments.create_item(tenant_id, doc)])
+        transaction.extend("customer", [customer_item])
+        if lock is not None and lock["calendar_id"] == calendar["id"]:
+            transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now))
+        try:
+            transaction.commit()
+        except TransactionFailed as failure:
+            refusal = _refusal(failure, placement.start, calendar)
+            if isinstance(refusal, SlotUnavailable):
+                continue
+            raise refusal from failure
+        return doc
+    raise refusal
+
+
+def _refusal(failure: TransactionFailed, start: datetime, calendar: dict) -> Exception:
+    if "customer" in failure.refused:
+        return TooManyAppointments("this customer already has the most open appointments the settings allow")
+    if failure.refused & {"lock", "appointment"} or (failure.contended and not failure.refused):
+        return _Contended()
+    return SlotUnavailable(f"{iso(start)} was just taken on {calendar['name']!r}")
+
+
+def _check_fields(chosen: list[dict], values: dict[str, Any]) -> None:
+    definitions = [definition for service in chosen for definition in service["fields"]]
+    problems = field_problems(definitions, values)
+    if problems:
+        raise ValidationFailed("some booking fields are not valid", problems)
+
+
+def _customer_for(tenant_id: str, request: AppointmentIn, settings: dict) -> tuple[dict, dict]:
+    """The customer snapshot for the appointment, and the transaction item that counts the booking."""
+    limit = settings.get("max_open_appointments_per_customer")
+    if request.customer_id is not None:
+        record = customers.records.find(tenant_id, request.customer_id)
+        if record is None:
+            raise CustomerNotFound(f"no customer {request.customer_id!r}")
+        return _snapshot(record), customers.open_count_item(tenant_id, record["id"], +1, limit)
+    if settings.get("require_email") and not request.customer.email:
+        raise ValidationFailed.field("customer.email", "an email address is required to book")
+    record = new_customer_doc(request.customer)
+    return _snapshot(record), customers.new_customer_item(tenant_id, record)
+
+
+def _snapshot(customer: dict) -> dict:
+    return {k: customer.get(k) for k in ("id", "first_name", "last_name", "email", "phone")}
+
+
+def _total_price(chosen: list[dict]) -> dict | None:
+    prices = [s["price"] for s in chosen if s.get("price")]
+    if not prices:
+        return None
+    currencies = {p["currency"] for p in prices}
+    if len(currencies) > 1:
+        raise ValidationFailed.field(
+            "service_ids", f"services priced in several currencies: {sorted(currencies)}"
+        )
+    return {"amount": sum(p["amount"] for p in prices), "currency": prices[0]["currency"]}
+
+
+def _new_doc(appointment_id, request, actor, settings, chosen, shape, placement, customer, now, manage_token):
+    status = initial_status(settings["auto_confirm"])
+    return {
+        "id": appointment_id,
+        "status": status.value,
+        "service_ids": [s["id"] for s in chosen],
+        "calendar_id": placement.calendar["id"],
+        "start": iso(placement.start),
+        "end": iso(placement.end),
+        "customer": customer,
+        "comments": request.comments,
+        "fields": request.fields,
+        "total_price": _total_price(chosen),
+        "created_at": iso(now),
+        "updated_at": iso(now),
+        "history": [{"at": iso(now), "status": status.value, "by": actor.label, "reason": ""}],
+        "_hold": placement.hold.to_doc(),
+        "_shape": [shape.duration_minutes, shape.buffer_before_minutes, shape.buffer_after_minutes],
+        "_manage_token_hash": hash_secret(manage_token) if manage_token else None,
+    }
+
+
+# ---- read -------------------------------------------------------------------------------------
+
+
+def get(tenant_id: str, appointment_id: str, manage_token: str | None = None) -> dict:
+    doc, _version = appointments.get(tenant_id, appointment_id)
+    if manage_token is not None:
+        check_manage_token(doc, manage_token)
+    return view(doc)
+
+
+def check_manage_token(doc: dict, manage_token: str) -> None:
+    stored = doc.get("_manage_token_hash")
+    if not stored or not same_secret(manage_token, stored):
+        # Same answer as a missing appointment: a wrong token must not confirm that the id exists.
+        raise AppointmentNotFound(f"no appointment {doc['id']!r} for this manage token")
+
+
+def list_page(tenant_id: str, filters: dict[str, Any], limit: int, cursor: str | None) -> dict:
+    zone = ZoneInfo(tenants.get_settings(tenant_id)["timezone"])
+    start_from = _local_midnight(filters.get("from"), zone)
+    start_before = _local_midnight(filters["to"] + timedelta(days=1), zone) if filters.get("to") else None
+
+    def keep(doc: dict) -> bool:
+        return (
+            (not filters.get("status") or doc["status"] == filters["status"])
+            and (not filters.get("service_id") or filters["service_id"] in doc["service_ids"])
+            and (not filters.get("calendar_id") or doc["calendar_id"] == filters["calendar_id"])
+            and (not filters.get("customer_id") or doc["customer"]["id"] == filters["customer_id"])
+        )
+
+    docs, next_cursor = appointments.list_page(tenant_id, start_from, start_before, keep, limit, cursor)
+    return {"items": [view(d) for d in docs], "next_cursor": next_cursor}
+
+
+def _local_midnight(day, zone: ZoneInfo) -> str | None:
+    return iso(datetime.combine(day, time(0), tzinfo=zone)) if day else None
+
+
+# ---- status -----------------------------------------------------------------------------------
+
+
+def change_status(
+    tenant_id: str, appointment_id: str, request: StatusIn, actor: Actor, now: datetime
+) -> dict:
+    target = Status(request.status)
+    if actor.is_customer and target is not Status.CANCELLED:
+        raise Forbidden("with a manage token, an appointment can only be cancelled")
+    for _attempt in range(ATTEMPTS):
+        doc, version = appointments.get(tenant_id, appointment_id)
+        current = Status(doc["status"])
+        check_transition(current, target)
+        updated = _with_status(doc, target, actor, request.reason, now)
+        transaction = Transaction()
+        transaction.extend("appointment", [appointments.replace_item(tenant_id, updated, version)])
+        if frees_time(target):
+            transaction.extend("release", calendar_time.release_items(_hold_of(tenant_id, doc)))
+        if closes(current, target):
+            transaction.extend(
+                "customer", [customers.open_count_item(tenant_id, doc["customer"]["id"], -1, None)]
+            )
+        try:
+            transaction.commit()
+        except TransactionFailed:
+            continue  # changed meanwhile: read again, the transition may no longer be allowed
+        return view(updated)
+    raise Conflict("the appointment is being changed by another request; try again")
+
+
+def _with_status(doc: dict, target: Status, actor: Actor, reason: str, now: datetime) -> dict:
+    entry = {"at": iso(now), "status": target.value, "by": actor.label, "reason": reason}
+    return {**doc, "status": target.value, "updated_at": iso(now), "history": [*doc["history"], entry]}
+
+
+def _hold_of(tenant_id: str, doc: dict):
+    return hold_from_doc(tenant_id, doc["calendar_id"], owner_of(doc["id"]), doc["_hold"])
+
+
+# ---- reschedule -------------------------------------------------------------------------------
+
+
+def reschedule(
+    tenant_id: str, appointment_id: str, request: RescheduleIn, actor: Actor, now: datetime
+) -> dict:
+    """Move an appointment in one transaction: the old time is freed only if the new one is taken."""
+    for _attempt in range(ATTEMPTS):
+        doc, version = appointments.get(tenant_id, appointment_id)
+        if Status(doc["status"]) not in RESCHEDULABLE:
+            raise InvalidStatusTransition(f"a {doc['status']} appointment cannot be rescheduled")
+        lock = lock_records.find(tenant_id, request.lock_code) if request.lock_code else None
+        calendar_id = request.calendar_id or (lock["calendar_id"] if lock else doc["calendar_id"])
+        chosen = [{"id": sid} for sid in doc["service_ids"]]
+        calendars = candidate_calendars(tenant_id, chosen, calendar_id)
+        if not calendars:
+            raise SlotUnavailable("that calendar is not active")
+        try:
+            return view(_move(tenant_id, doc, version, request, actor, calendars[0], lock, now))
+        except _Contended:
+            continue
+    raise Conflict("the appointment is being changed by another request; try again")
+
+
+def _move(tenant_id, doc, version, request, actor, calendar, lock, now) -> dict:
+    owner = owner_of(doc["id"])
+    lock_owner = locks.owner_of(request.lock_code) if request.lock_code else None
+    mine = (owner, lock_owner) if lock_owner else (owner,)
+    shape = ServiceShape(*doc["_shape"])
+    placement = place(tenant_id, calendar, shape, request.start, now, owner, frozenset(mine))
+    entry = {
+        "at": iso(now),
+        "status": doc["status"],
+        "by": actor.label,
+        "reason": f"rescheduled from {doc['start']}",
+    }
+    moved = {
+        **doc,
+        "calendar_id": calendar["id"],
+        "start": iso(placement.start),
+        "end": iso(placement.end),
+        "updated_at": iso(now),
+        "history": [*doc["history"], entry],
+        "_hold": placement.hold.to_doc(),
+    }
+    transaction = Transaction()
+    transaction.extend("claims", calendar_time.claim_items(placement.hold, now, also_free_for=mine))
+    transaction.extend("claims", [calendar_time.occupancy_put(placement.hold)])
+    transaction.extend("release", calendar_time.release_items(_hold_of(tenant_id, doc), placement.hold))
+    transaction.extend("appointment", [appointments.replace_item(tenant_id, moved, version)])
+    if lock is not None and lock["calendar_id"] == calendar["id"]:
+        transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now))
+    try:
+        transaction.commit()
+    except TransactionFailed as failure:
+        refusal = _refusal(failure, placement.start, calendar)
+        if failure.refused & {"release"}:
+            refusal = _Contended()
+        raise refusal from failure
+    return moved

@@ -1,0 +1,66 @@
+"""Idempotency-Key: the same key and body give the first answer again; another body is a conflict.
+
+Powertools' idempotency utility does the work (records in IdempotencyTable, keyed by tenant and
+key, with a hash of the body to detect a different request reusing the key).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from creneau.errors import IdempotencyConflict
+
+RETENTION_SECONDS = 24 * 3600
+
+
+def _run(request: dict[str, Any], work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    return work()
+
+
+@cache
+def _idempotent_run() -> tuple[Callable[..., dict[str, Any]], Any]:
+    # Imported on first use: only bookings carrying an Idempotency-Key pay for it at cold start.
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    store = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"], expiry_attr="expires_at")
+    config = IdempotencyConfig(
+        event_key_jmespath="[tenant_id, idempotency_key]",
+        payload_validation_jmespath="body",
+        expires_after_seconds=RETENTION_SECONDS,
+    )
+    run = idempotent_function(data_keyword_argument="request", persistence_store=store, config=config)(_run)
+    return run, config
+
+
+def once(
+    tenant_id: str,
+    key: str | None,
+    body: dict[str, Any],
+    work: Callable[[], dict[str, Any]],
+    lambda_context: Any,
+) -> dict:
+    if not key:
+        return work()
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    request = {"tenant_id": tenant_id, "idempotency_key": key, "body": body}
+    run, config = _idempotent_run()
+    config.register_lambda_context(lambda_context)  # lets an in-progress record expire with the invocation
+    try:
+        return run(request=request, work=work)
+    except IdempotencyValidationError as error:
+        raise IdempotencyConflict("this Idempotency-Key was already used with a different body") from error
+    except IdempotencyAlreadyInProgressError as error:
+        raise IdempotencyConflict(
+            "a request with this Idempotency-Key is still in progress; retry"
+        ) from error

@@ -1,0 +1,149 @@
+"""Pre-reservations: a lock holds a slot for a while (lock_ttl_seconds) under a lock_code.
+
+A lock is its claims (with expires_at), its occupancy record and its lock record, written in one
+transaction. Posting the same code again moves it: the old time is freed in that same transaction.
+Expiry never waits for TTL deletion: every condition and read treats a past expires_at as absent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from creneau.clock import epoch, iso
+from creneau.dal import calendar_time, locks
+from creneau.dal.calendar_time import Hold
+from creneau.dal.transaction import Transaction, TransactionFailed
+from creneau.errors import LockNotFound, SlotUnavailable
+from creneau.logic import tenants
+from creneau.logic.schedule import candidate_calendars, hold_from_doc, load_services, place, shape_of
+from creneau.models.booking import LockIn
+from creneau.security import new_lock_code
+
+ATTEMPTS = 3  # re-read and retry when a concurrent writer changed the same lock meanwhile
+
+
+def owner_of(lock_code: str) -> str:
+    return f"LOCK#{lock_code}"
+
+
+def is_live(lock: dict[str, Any], now: datetime) -> bool:
+    return lock["expires_at"] >= epoch(now)
+
+
+def hold_of(tenant_id: str, lock: dict[str, Any]) -> Hold:
+    return hold_from_doc(
+        tenant_id, lock["calendar_id"], owner_of(lock["lock_code"]), lock["hold"], lock["expires_at"]
+    )
+
+
+def view(lock: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "lock_code": lock["lock_code"],
+        "service_id": lock["service_id"],
+        "calendar_id": lock["calendar_id"],
+        "start": lock["start"],
+        "end": lock["end"],
+        "expires_at": iso(datetime.fromtimestamp(lock["expires_at"], UTC)),
+    }
+
+
+def hold(tenant_id: str, request: LockIn, now: datetime) -> dict[str, Any]:
+    """Create the lock, or move it when the code already names one."""
+    code = request.lock_code or new_lock_code()
+    ttl = tenants.get_settings(tenant_id)["lock_ttl_seconds"]
+    chosen = load_services(tenant_id, [request.service_id])
+    shape = shape_of(chosen)
+    for _attempt in range(ATTEMPTS):
+        previous = locks.find(tenant_id, code)
+        calendars = candidate_calendars(tenant_id, chosen, request.calendar_id)
+        try:
+            return _hold_on_first_free(
+                tenant_id, code, request, shape, calendars, previous, epoch(now) + ttl, now
+            )
+        except _LockChanged:
+            continue
+    raise SlotUnavailable("this lock is being changed by another request; try again")
+
+
+class _LockChanged(Exception):
+    """The lock record was moved, consumed or expired-and-taken between our read and our write."""
+
+
+def _hold_on_first_free(tenant_id, code, request, shape, calendars, previous, expires_at, now) -> dict:
+    owner = owner_of(code)
+    refusal = SlotUnavailable("no active calendar offers this service at that time")
+    for calendar in calendars:
+        try:
+            placement = place(
+                tenant_id, calendar, shape, request.start, now, owner, frozenset({owner}), expires_at
+            )
+        except SlotUnavailable as error:
+            refusal = error
+            continue
+        doc = {
+            "lock_code": code,
+            "service_id": request.service_id,
+            "calendar_id": calendar["id"],
+            "start": iso(placement.start),
+            "end": iso(placement.end),
+            "expires_at": expires_at,
+            "hold": placement.hold.to_doc(),
+        }
+        transaction = Transaction()
+        transaction.extend("claims", calendar_time.claim_items(placement.hold, now, also_free_for=(owner,)))
+        transaction.extend("claims", [calendar_time.occupancy_put(placement.hold)])
+        transaction.extend("lock", [locks.put_item(tenant_id, doc, previous)])
+        if previous is not None:
+            transaction.extend(
+                "release", calendar_time.release_items(_releasable(tenant_id, previous, now), placement.hold)
+            )
+        try:
+            transaction.commit()
+        except TransactionFailed as failure:
+            if failure.refused & {"lock", "release"}:
+                raise _LockChanged from failure
+            refusal = SlotUnavailable(f"{doc['start']} was just taken on {calendar['name']!r}")
+            continue
+        return view(doc)
+    raise refusal
+
+
+def _releasable(tenant_id: str, lock: dict[str, Any], now: datetime) -> Hold:
+    """What a lock still holds: an expired lock's claims may already be someone else's, so they
+    are left to expire (they count as free); only its occupancy record is removed."""
+    held = hold_of(tenant_id, lock)
+    return held if is_live(lock, now) else replace(held, units=())
+
+
+def get(tenant_id: str, code: str, now: datetime) -> dict[str, Any]:
+    lock = locks.find(tenant_id, code)
+    if lock is None or not is_live(lock, now):
+        raise LockNotFound("no live lock with this code (unknown, expired or used for a booking)")
+    return view(lock)
+
+
+def release(tenant_id: str, code: str, now: datetime) -> None:
+    for _attempt in range(ATTEMPTS):
+        lock = locks.find(tenant_id, code)
+        if lock is None or not is_live(lock, now):
+            raise LockNotFound("no live lock with this code (unknown, expired or used for a booking)")
+        transaction = Transaction()
+        transaction.extend("release", calendar_time.release_items(hold_of(tenant_id, lock)))
+        transaction.extend("lock", [locks.delete_item(tenant_id, lock)])
+        try:
+            transaction.commit()
+            return
+        except TransactionFailed:
+            continue
+    raise SlotUnavailable("this lock is being changed by another request; try again")
+
+
+def consumption_items(tenant_id: str, lock: dict[str, Any], new: Hold, now: datetime) -> list[dict[str, Any]]:
+    """Items that consume `lock` for a booking that takes `new`: its record, occupancy, and the
+    claims the booking does not re-use (those of a live lock are surely still its own)."""
+    return [
+        *calendar_time.release_items(_releasable(tenant_id, lock, now), new),
+        locks.delete_item(tenant_id, lock),
+    ]

@@ -1,0 +1,116 @@
+"""Shapes of slots, locks and appointments (API.md, "Availability", "Locks", "Appointments")."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from creneau.models.common import Id, Instant, Money, Page, Strict
+from creneau.models.customers import CustomerFields
+
+LockCode = str
+LOCK_CODE_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
+StatusName = Literal["PENDING", "CONFIRMED", "IN_PROGRESS", "COMPLETED", "CANCELLED"]
+
+
+class SlotOut(BaseModel):
+    start: Instant
+    end: Instant
+    calendar_ids: list[str]
+
+
+class SlotsOut(BaseModel):
+    timezone: str
+    slots: list[SlotOut]
+
+
+class FirstSlotOut(BaseModel):
+    slot: SlotOut | None
+
+
+class LockIn(Strict):
+    service_id: Id
+    start: Instant
+    calendar_id: Id | None = None
+    lock_code: str | None = Field(None, pattern=LOCK_CODE_PATTERN)
+
+
+class LockOut(BaseModel):
+    lock_code: str
+    service_id: str
+    calendar_id: str
+    start: Instant
+    end: Instant
+    expires_at: Instant
+
+
+class AppointmentIn(Strict):
+    service_id: Id | None = None
+    service_ids: list[Id] | None = Field(None, min_length=1, max_length=10)
+    start: Instant
+    calendar_id: Id | None = None
+    lock_code: str | None = Field(None, pattern=LOCK_CODE_PATTERN)
+    customer_id: Id | None = None
+    customer: CustomerFields | None = None
+    comments: str = Field("", max_length=5000)
+    fields: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> AppointmentIn:
+        if (self.service_id is None) == (self.service_ids is None):
+            raise ValueError("give exactly one of service_id or service_ids")
+        if (self.customer_id is None) == (self.customer is None):
+            raise ValueError("give exactly one of customer_id or customer")
+        return self
+
+    @property
+    def services(self) -> list[str]:
+        return self.service_ids if self.service_ids is not None else [self.service_id]
+
+
+class StatusIn(Strict):
+    status: StatusName
+    reason: str = Field("", max_length=1000)
+
+
+class RescheduleIn(Strict):
+    start: Instant
+    calendar_id: Id | None = None
+    lock_code: str | None = Field(None, pattern=LOCK_CODE_PATTERN)
+
+
+class AppointmentCustomer(BaseModel):
+    id: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str | None = None
+    phone: str = ""
+
+
+class HistoryEntry(BaseModel):
+    at: Instant
+    status: StatusName
+    by: str
+    reason: str = ""
+
+
+class Appointment(BaseModel):
+    id: str
+    status: StatusName
+    service_ids: list[str]
+    calendar_id: str
+    start: Instant
+    end: Instant
+    customer: AppointmentCustomer
+    comments: str
+    fields: dict[str, Any]
+    total_price: Money | None
+    created_at: Instant
+    updated_at: Instant
+    history: list[HistoryEntry]
+    manage_token: str | None = Field(None, description="only in the answer to a public key's booking")
+
+
+class AppointmentPage(Page):
+    items: list[Appointment]
