@@ -60,6 +60,7 @@ def claim_items(hold: Hold, now: datetime, also_free_for: tuple[str, ...] = ()) 
     accepted = " OR ".join(f"#owner = :o{i}" for i in range(len(also_free_for)))
     condition = "attribute_not_exists(pk) OR expires_at < :now" + (f" OR {accepted}" if accepted else "")
     values: dict[str, Any] = {":now": epoch(now)} | {f":o{i}": o for i, o in enumerate(also_free_for)}
+    names = {"ExpressionAttributeNames": {"#owner": "owner"}} if also_free_for else {}
     extra = {"expires_at": hold.expires_at} if hold.expires_at is not None else {}
     return [
         {
@@ -67,8 +68,8 @@ def claim_items(hold: Hold, now: datetime, also_free_for: tuple[str, ...] = ()) 
                 "TableName": _table(),
                 "Item": {**_claim_key(hold.tenant_id, hold.calendar_id, unit), "owner": hold.owner, **extra},
                 "ConditionExpression": condition,
-                "ExpressionAttributeNames": {"#owner": "owner"},
                 "ExpressionAttributeValues": values,
+                **names,
             }
         }
         for unit in hold.units

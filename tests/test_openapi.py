@@ -1,0 +1,39 @@
+"""openapi.json at the repository root is generated from the code and must be current."""
+
+import json
+from pathlib import Path
+
+from scripts.openapi import document
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_committed_openapi_document_is_current():
+    committed = json.loads((ROOT / "openapi.json").read_text())
+    assert committed == document(), "openapi.json is stale: run `make openapi` and commit it"
+
+
+def test_every_route_of_the_contract_is_documented():
+    paths = document()["paths"]
+    expected = {
+        "/v1/settings": {"get", "patch"},
+        "/v1/service-categories": {"get", "post"},
+        "/v1/service-categories/{id}": {"get", "patch", "delete"},
+        "/v1/services": {"get", "post"},
+        "/v1/services/{id}": {"get", "patch", "delete"},
+        "/v1/calendars": {"get", "post"},
+        "/v1/calendars/{id}": {"get", "patch", "delete"},
+        "/v1/api-keys": {"get", "post"},
+        "/v1/api-keys/{id}": {"delete"},
+        "/v1/slots": {"get"},
+        "/v1/slots/first": {"get"},
+        "/v1/locks": {"post"},
+        "/v1/locks/{lock_code}": {"get", "delete"},
+        "/v1/appointments": {"get", "post"},
+        "/v1/appointments/{id}": {"get"},
+        "/v1/appointments/{id}/status": {"post"},
+        "/v1/appointments/{id}/reschedule": {"post"},
+        "/v1/customers": {"get", "post"},
+        "/v1/customers/{id}": {"get", "patch"},
+    }
+    assert {path: set(methods) for path, methods in paths.items()} == expected
