@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+
 from creneau.clock import SystemClock
 from creneau.errors import Forbidden
 from creneau.http import AGENT, PUBLIC, Api, logger

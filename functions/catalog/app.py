@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
 from creneau.http import ADMIN, PUBLIC, Api, logger
 from creneau.logic import catalog, tenants
 from creneau.models.catalog import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
+
 from creneau.clock import SystemClock
 from creneau.http import PUBLIC, Api, logger
 from creneau.logic import locks

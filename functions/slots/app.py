@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
+
 from creneau.clock import SystemClock
 from creneau.http import PUBLIC, Api, logger
 from creneau.logic import slots
