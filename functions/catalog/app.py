@@ -97,7 +97,7 @@ def create_service(body: ServiceFields) -> Service:
 
 @api.get("/v1/services/{id}", role=PUBLIC)
 def get_service(id: Annotated[str, Path()]) -> Service:
-    return catalog.get_service(api.tenant_id, id)
+    return catalog.get_service(api.tenant_id, id, _only_active())
 
 
 @api.patch("/v1/services/{id}", role=ADMIN)
@@ -128,7 +128,7 @@ def create_calendar(body: CalendarFields) -> Calendar:
 
 @api.get("/v1/calendars/{id}", role=PUBLIC)
 def get_calendar(id: Annotated[str, Path()]) -> Calendar:
-    return catalog.get_calendar(api.tenant_id, id)
+    return catalog.get_calendar(api.tenant_id, id, _only_active())
 
 
 @api.patch("/v1/calendars/{id}", role=ADMIN)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 
@@ -14,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     create = tenant.add_parser("create", help="create a tenant and print its first admin key")
     create.add_argument("--name", required=True)
     create.add_argument("--timezone", default="Europe/Paris", help="IANA time zone (default Europe/Paris)")
-    create.add_argument("--locale", default="fr")
+    create.add_argument("--locale", default="fr", help="language code, e.g. fr or en-GB (default fr)")
     create.add_argument("--json", action="store_true", help="print {tenant_id, admin_key} as JSON")
     args = parser.parse_args(argv)
 
@@ -24,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
         ZoneInfo(args.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         parser.error(f"unknown IANA time zone {args.timezone!r}")
+
+    if not re.fullmatch(r"[a-z]{2}(-[A-Z]{2})?", args.locale):
+        parser.error(f"--locale {args.locale!r} is not a language code such as fr or en-GB")
 
     from creneau.logic.tenants import create_tenant
 

@@ -15,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from creneau.errors import CreneauError, NotAuthenticated, RouteNotFound
 from creneau.logic.auth import Principal, authenticate, authorize
@@ -120,8 +121,9 @@ class Api:
         def _known(error: CreneauError) -> Response:
             return error_response(error)
 
-        @app.exception_handler(RequestValidationError)
-        def _invalid(error: RequestValidationError) -> Response:
+        # A request, or a resource once a PATCH is merged into it, that breaks the models' rules.
+        @app.exception_handler([RequestValidationError, ValidationError])
+        def _invalid(error: RequestValidationError | ValidationError) -> Response:
             details = validation_details(error.errors())
             return Response(
                 status_code=HTTPStatus.UNPROCESSABLE_ENTITY,

@@ -76,7 +76,15 @@ def list_page(
         {"IndexName": "gsi1", "KeyConditionExpression": condition},
         LIST_KEYS,
         limit,
-        decode_cursor(cursor, set(LIST_KEYS)),
+        decode_cursor(
+            cursor,
+            {
+                "pk": tenant_pk(tenant_id),
+                "sk": "APPT#",
+                "gsi1pk": f"{tenant_pk(tenant_id)}#APPTS",
+                "gsi1sk": "",
+            },
+        ),
         keep=lambda item: keep(from_doc(item)),
     )
     return [from_doc(item) for item in items], encode_cursor(last)

@@ -42,16 +42,22 @@ def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, expected_keys: set[str]) -> dict[str, Any] | None:
+def decode_cursor(cursor: str | None, expected: dict[str, str]) -> dict[str, Any] | None:
+    """The start key a cursor encodes, checked to be one this API gave for this very listing:
+    the same key names, all strings, each starting with the prefix `expected` gives for it
+    (so a cursor cannot point into another tenant's partition)."""
     if not cursor:
         return None
+    refused = ValidationFailed.field("cursor", "cursor is not one this API gave for this listing")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded))
     except (ValueError, TypeError) as exc:
-        raise ValidationFailed.field("cursor", "cursor is not one this API gave") from exc
-    if not isinstance(key, dict) or set(key) != expected_keys:
-        raise ValidationFailed.field("cursor", "cursor is not one this API gave")
+        raise refused from exc
+    if not isinstance(key, dict) or set(key) != set(expected):
+        raise refused
+    if not all(isinstance(value, str) and value.startswith(expected[name]) for name, value in key.items()):
+        raise refused
     return key
 
 

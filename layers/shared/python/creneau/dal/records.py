@@ -59,7 +59,7 @@ class TenantRecords:
         cursor: str | None,
         keep: Callable[[dict[str, Any]], bool] | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        start = decode_cursor(cursor, set(KEY_NAMES))
+        start = decode_cursor(cursor, {"pk": tenant_pk(tenant_id), "sk": f"{self.kind}#"})
         items, last = paginate(
             self.table().query,
             self._list_params(tenant_id),
@@ -80,7 +80,7 @@ class TenantRecords:
         self, tenant_id: str, doc: dict[str, Any], version: int, attributes: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         present = {k: v for k, v in (attributes or {}).items() if v is not None}
-        return {**self.key(tenant_id, doc["id"]), **present, DOC: to_doc(doc), "version": version}
+        return {**self.key(tenant_id, doc["id"]), **present, DOC: _stored(doc), "version": version}
 
     def replace(
         self, tenant_id: str, doc: dict[str, Any], version: int, attributes: dict[str, Any] | None = None
@@ -96,7 +96,7 @@ class TenantRecords:
             f"{alias} = :a{alias[2:]}" for alias, name in names.items() if attributes[name] is not None
         ]
         removes = [alias for alias, name in names.items() if attributes[name] is None]
-        values = {":doc": to_doc(doc), ":next": version + 1, ":read": version}
+        values = {":doc": _stored(doc), ":next": version + 1, ":read": version}
         values |= {
             f":a{alias[2:]}": attributes[name]
             for alias, name in names.items()
@@ -138,3 +138,8 @@ class TenantRecords:
         doc = from_doc(item)
         doc["_version"] = int(item.get("version", 1))
         return doc
+
+
+def _stored(doc: dict[str, Any]) -> str:
+    """The version lives beside the document, not in it."""
+    return to_doc({k: v for k, v in doc.items() if k != "_version"})

@@ -27,7 +27,9 @@ def unit_keys(start: datetime, end: datetime, timezone: str, unit_minutes: int) 
         raise ValueError("an occupied interval must not be empty")
     zone = ZoneInfo(timezone)
     keys: list[str] = []
-    probe = start.astimezone(UTC)
+    first = start.astimezone(UTC)
+    # Start on the 5-minute grid so that the unit holding the interval's last minutes is visited too.
+    probe = first - timedelta(minutes=first.minute % 5, seconds=first.second, microseconds=first.microsecond)
     while probe < end:
         local = probe.astimezone(zone)
         floored = local.replace(minute=local.minute - local.minute % unit_minutes, second=0, microsecond=0)

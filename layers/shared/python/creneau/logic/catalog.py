@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from creneau.dal.catalog import calendars, categories, services
 from creneau.dal.records import TenantRecords
 from creneau.domain.catalog_rules import service_problems, step_problems
-from creneau.errors import ValidationFailed
+from creneau.errors import CalendarNotFound, ServiceNotFound, ValidationFailed
 from creneau.logic import tenants
 from creneau.models.catalog import Calendar, CalendarFields, Category, CategoryIn, Service, ServiceFields
 from creneau.security import new_id
@@ -62,7 +62,11 @@ def update_category(tenant_id: str, category_id: str, changes: dict) -> dict:
 
 
 def delete_category(tenant_id: str, category_id: str) -> None:
+    """Delete, then leave its services uncategorised (no dangling ids remain)."""
     categories.delete(tenant_id, category_id)
+    for service in services.list_all(tenant_id):
+        if service.get("category_id") == category_id:
+            services.replace(tenant_id, {**service, "category_id": None}, service["_version"])
 
 
 # ---- services ---------------------------------------------------------------------------------
@@ -77,8 +81,11 @@ def list_services(tenant_id: str, category_id: str | None, only_active: bool, li
     return _page(services, tenant_id, limit, cursor, keep)
 
 
-def get_service(tenant_id: str, service_id: str) -> dict:
-    return public_view(services.get(tenant_id, service_id))
+def get_service(tenant_id: str, service_id: str, only_active: bool = False) -> dict:
+    doc = services.get(tenant_id, service_id)
+    if only_active and not doc["active"]:
+        raise ServiceNotFound(f"no service {service_id!r}")
+    return public_view(doc)
 
 
 def create_service(tenant_id: str, data: ServiceFields) -> dict:
@@ -105,7 +112,12 @@ def update_service(tenant_id: str, service_id: str, changes: dict) -> dict:
 
 
 def delete_service(tenant_id: str, service_id: str) -> None:
+    """Delete, then take the service off the calendars offering it (no dangling ids remain)."""
     services.delete(tenant_id, service_id)
+    for calendar in calendars.list_all(tenant_id):
+        if service_id in calendar["service_ids"]:
+            remaining = [sid for sid in calendar["service_ids"] if sid != service_id]
+            calendars.replace(tenant_id, {**calendar, "service_ids": remaining}, calendar["_version"])
 
 
 def _check_category(tenant_id: str, category_id: str | None) -> None:
@@ -123,8 +135,11 @@ def list_calendars(tenant_id: str, service_id: str | None, only_active: bool, li
     return _page(calendars, tenant_id, limit, cursor, keep)
 
 
-def get_calendar(tenant_id: str, calendar_id: str) -> dict:
-    return public_view(calendars.get(tenant_id, calendar_id))
+def get_calendar(tenant_id: str, calendar_id: str, only_active: bool = False) -> dict:
+    doc = calendars.get(tenant_id, calendar_id)
+    if only_active and not doc["active"]:
+        raise CalendarNotFound(f"no calendar {calendar_id!r}")
+    return public_view(doc)
 
 
 def create_calendar(tenant_id: str, data: CalendarFields) -> dict:

@@ -1,0 +1,302 @@
+"""The data-access modules on moto: conditional writes, versions, cursors, the email index, API keys."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from creneau import config
+from creneau.dal import api_keys, customers, settings
+from creneau.dal.catalog import calendars, categories, services
+from creneau.errors import (
+    ApiKeyNotFound,
+    CalendarNotFound,
+    CategoryNotFound,
+    Conflict,
+    CustomerNotFound,
+    ServiceNotFound,
+    ValidationFailed,
+)
+from creneau.logic.auth import authenticate
+from creneau.security import hash_secret, new_id
+
+TENANT = "tenant-a"
+OTHER = "tenant-b"
+
+
+def service_doc(name: str = "Cut", active: bool = True, **extra) -> dict:
+    return {"id": new_id(), "name": name, "duration_minutes": 30, "active": active, **extra}
+
+
+# ---- generic records (services, categories, calendars) -------------------------------------------
+
+
+def test_create_then_read_back(aws):
+    doc = service_doc(price={"amount": 2500, "currency": "EUR"})
+    services.create(TENANT, doc)
+    found = services.get(TENANT, doc["id"])
+    assert {k: v for k, v in found.items() if not k.startswith("_")} == doc
+    assert found["_version"] == 1
+
+
+def test_create_never_overwrites(aws):
+    doc = service_doc("Original")
+    services.create(TENANT, doc)
+    with pytest.raises(ClientError) as caught:
+        services.create(TENANT, {**doc, "name": "Intruder"})
+    assert caught.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert services.get(TENANT, doc["id"])["name"] == "Original"
+
+
+def test_replace_bumps_the_version(aws):
+    doc = service_doc("Cut")
+    services.create(TENANT, doc)
+    services.replace(TENANT, {**doc, "name": "Short cut"}, version=1)
+    found = services.get(TENANT, doc["id"])
+    assert (found["name"], found["_version"]) == ("Short cut", 2)
+
+
+def test_replace_with_a_stale_version_conflicts_and_keeps_the_newer_data(aws):
+    doc = service_doc("Cut")
+    services.create(TENANT, doc)
+    first_reader = services.get(TENANT, doc["id"])
+    second_reader = services.get(TENANT, doc["id"])
+    services.replace(TENANT, {**doc, "name": "By the first"}, first_reader["_version"])
+    with pytest.raises(Conflict):
+        services.replace(TENANT, {**doc, "name": "By the second"}, second_reader["_version"])
+    found = services.get(TENANT, doc["id"])
+    assert (found["name"], found["_version"]) == ("By the first", 2)
+
+
+@pytest.mark.parametrize(
+    ("records", "error", "code"),
+    [
+        (services, ServiceNotFound, "service-not-found"),
+        (calendars, CalendarNotFound, "calendar-not-found"),
+        (categories, CategoryNotFound, "category-not-found"),
+        (customers.records, CustomerNotFound, "customer-not-found"),
+    ],
+)
+def test_missing_records_raise_their_own_not_found(aws, records, error, code):
+    with pytest.raises(error) as caught:
+        records.get(TENANT, "nope")
+    assert (caught.value.code, caught.value.status) == (code, 404)
+    with pytest.raises(error):
+        records.delete(TENANT, "nope")
+    assert records.find(TENANT, "nope") is None
+
+
+def test_delete_removes_only_that_record(aws):
+    keep, gone = service_doc("Keep"), service_doc("Gone")
+    services.create(TENANT, keep)
+    services.create(TENANT, gone)
+    services.delete(TENANT, gone["id"])
+    assert services.find(TENANT, gone["id"]) is None
+    assert services.get(TENANT, keep["id"])["name"] == "Keep"
+    with pytest.raises(ServiceNotFound):
+        services.delete(TENANT, gone["id"])
+
+
+def test_records_are_per_tenant(aws):
+    doc = service_doc("Mine")
+    services.create(TENANT, doc)
+    assert services.find(OTHER, doc["id"]) is None
+    with pytest.raises(ServiceNotFound):
+        services.delete(OTHER, doc["id"])
+    assert services.list_all(OTHER) == []
+    assert services.get(TENANT, doc["id"])["name"] == "Mine"
+
+
+def test_kinds_do_not_mix(aws):
+    services.create(TENANT, service_doc("A service"))
+    categories.create(TENANT, {"id": new_id(), "name": "A category", "position": 0})
+    calendars.create(TENANT, {"id": new_id(), "name": "A calendar", "service_ids": [], "active": True})
+    assert [d["name"] for d in services.list_all(TENANT)] == ["A service"]
+    assert [d["name"] for d in categories.list_all(TENANT)] == ["A category"]
+    assert [d["name"] for d in calendars.list_all(TENANT)] == ["A calendar"]
+
+
+def collect_pages(limit: int, keep=None, tenant: str = TENANT) -> tuple[list[str], int]:
+    seen, cursor, pages = [], None, 0
+    while True:
+        items, cursor = services.list_page(tenant, limit, cursor, keep)
+        pages += 1
+        assert len(items) <= limit
+        seen += [item["id"] for item in items]
+        if cursor is None:
+            return seen, pages
+        assert items, "a page with a cursor must not be empty"
+
+
+def test_pages_return_every_item_exactly_once(aws):
+    docs = [service_doc(f"S{i}") for i in range(7)]
+    for doc in docs:
+        services.create(TENANT, doc)
+    services.create(OTHER, service_doc("Not mine"))
+    seen, pages = collect_pages(limit=3)
+    assert sorted(seen) == sorted(d["id"] for d in docs)
+    assert len(seen) == len(set(seen))
+    assert pages == 3
+
+
+def test_a_full_last_page_has_no_cursor(aws):
+    for i in range(4):
+        services.create(TENANT, service_doc(f"S{i}"))
+    items, cursor = services.list_page(TENANT, 4, None)
+    assert len(items) == 4 and cursor is None
+
+
+def test_pages_with_a_filter_return_every_kept_item_exactly_once(aws):
+    active = [service_doc(f"On{i}") for i in range(5)]
+    inactive = [service_doc(f"Off{i}", active=False) for i in range(6)]
+    for doc in [d for pair in zip(inactive, active, strict=False) for d in pair] + inactive[5:]:
+        services.create(TENANT, doc)
+    seen, _ = collect_pages(limit=2, keep=lambda d: d["active"])
+    assert sorted(seen) == sorted(d["id"] for d in active)
+    assert len(seen) == len(set(seen))
+
+
+def test_filtered_pages_span_several_dynamodb_pages(aws):
+    """More items than one DynamoDB query page reads: no kept item is lost or repeated."""
+    table = services.table()
+    kept = set()
+    with table.batch_writer() as batch:
+        for i in range(230):
+            doc = service_doc(f"S{i:03}", active=i % 9 == 0)
+            if doc["active"]:
+                kept.add(doc["id"])
+            batch.put_item(Item=services.item(TENANT, doc, version=1))
+    seen, _ = collect_pages(limit=4, keep=lambda d: d["active"])
+    assert len(seen) == len(kept) == len(set(seen))
+    assert set(seen) == kept
+
+
+def test_a_cursor_that_was_not_given_is_a_validation_error(aws):
+    with pytest.raises(ValidationFailed) as caught:
+        services.list_page(TENANT, 10, "not-a-cursor!")
+    assert caught.value.details[0]["field"] == "cursor"
+
+
+# ---- settings -------------------------------------------------------------------------------------
+
+
+def test_settings_versioned_replace(aws):
+    settings_item = settings.item(TENANT, {"name": "Salon", "lock_ttl_seconds": 600}, version=1)
+    config.catalog_table().put_item(Item=settings_item)
+    current, version = settings.get(TENANT)
+    assert (current, version) == ({"name": "Salon", "lock_ttl_seconds": 600}, 1)
+    settings.replace(TENANT, {**current, "lock_ttl_seconds": 300}, version)
+    with pytest.raises(Conflict):
+        settings.replace(TENANT, {**current, "lock_ttl_seconds": 60}, version)
+    assert settings.get(TENANT) == ({"name": "Salon", "lock_ttl_seconds": 300}, 2)
+
+
+# ---- customers and their email index --------------------------------------------------------------
+
+
+def customer_doc(email: str | None, first_name: str = "Ada") -> dict:
+    return {
+        "id": new_id(),
+        "first_name": first_name,
+        "last_name": "L",
+        "email": email,
+        "phone": "",
+        "extra": {},
+    }
+
+
+def add_customer(tenant: str, doc: dict) -> dict:
+    customers.records.create(tenant, doc, customers.index_attributes(tenant, doc))
+    return doc
+
+
+def ids(docs: list[dict]) -> set[str]:
+    return {d["id"] for d in docs}
+
+
+def test_find_by_email_is_case_insensitive_and_finds_every_record_of_a_person(aws):
+    first = add_customer(TENANT, customer_doc("Ada@Example.com"))
+    second = add_customer(TENANT, customer_doc("ada@example.com", first_name="Ada (work)"))
+    add_customer(TENANT, customer_doc("grace@example.com"))
+    add_customer(TENANT, customer_doc(None))
+    assert ids(customers.find_by_email(TENANT, "ADA@example.COM")) == {first["id"], second["id"]}
+    assert customers.find_by_email(TENANT, "nobody@example.com") == []
+
+
+def test_find_by_email_stays_within_the_tenant(aws):
+    add_customer(OTHER, customer_doc("ada@example.com"))
+    assert customers.find_by_email(TENANT, "ada@example.com") == []
+
+
+def test_changing_an_email_moves_the_record_in_the_index(aws):
+    doc = add_customer(TENANT, customer_doc("old@example.com"))
+    changed = {**doc, "email": "new@example.com"}
+    customers.records.replace(TENANT, changed, 1, customers.index_attributes(TENANT, changed))
+    assert customers.find_by_email(TENANT, "old@example.com") == []
+    assert ids(customers.find_by_email(TENANT, "new@example.com")) == {doc["id"]}
+
+
+def test_removing_an_email_removes_the_record_from_the_index(aws):
+    doc = add_customer(TENANT, customer_doc("gone@example.com"))
+    changed = {**doc, "email": None}
+    customers.records.replace(TENANT, changed, 1, customers.index_attributes(TENANT, changed))
+    assert customers.find_by_email(TENANT, "gone@example.com") == []
+    index = customers.records.table().query(
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :pk",
+        ExpressionAttributeValues={":pk": f"T#{TENANT}#EMAIL#gone@example.com"},
+    )
+    assert index["Items"] == []
+
+
+def test_a_deleted_customer_is_not_found_by_email(aws):
+    doc = add_customer(TENANT, customer_doc("ada@example.com"))
+    customers.records.delete(TENANT, doc["id"])
+    assert customers.find_by_email(TENANT, "ada@example.com") == []
+
+
+# ---- API keys -------------------------------------------------------------------------------------
+
+
+def test_api_key_lookup_listing_and_revocation(aws):
+    secret = "ck_a-test-secret"
+    api_keys.create(TENANT, "k1", "agent", "front desk", hash_secret(secret))
+    api_keys.create(TENANT, "k2", "public", "widget", hash_secret("ck_other"))
+    found = api_keys.find_by_hash(hash_secret(secret))
+    assert (found["tenant_id"], found["id"], found["role"], found["name"]) == (
+        TENANT,
+        "k1",
+        "agent",
+        "front desk",
+    )
+    principal = authenticate(secret)
+    assert (principal.tenant_id, principal.role, principal.key_id) == (TENANT, "agent", "k1")
+    assert {(k["id"], k["role"]) for k in api_keys.list_for(TENANT)} == {("k1", "agent"), ("k2", "public")}
+    assert api_keys.list_for(OTHER) == []
+
+    api_keys.delete(TENANT, "k1")
+    assert api_keys.find_by_hash(hash_secret(secret)) is None
+    assert [k["id"] for k in api_keys.list_for(TENANT)] == ["k2"]
+    assert api_keys.find_by_hash(hash_secret("ck_other"))["id"] == "k2"
+
+
+def test_unknown_api_key_finds_nothing(aws):
+    assert api_keys.find_by_hash(hash_secret("ck_never_issued")) is None
+
+
+def test_revoking_a_missing_or_foreign_key_is_not_found(aws):
+    api_keys.create(TENANT, "k1", "admin", "admin", hash_secret("ck_admin"))
+    with pytest.raises(ApiKeyNotFound):
+        api_keys.delete(TENANT, "missing")
+    with pytest.raises(ApiKeyNotFound):
+        api_keys.delete(OTHER, "k1")
+    assert api_keys.find_by_hash(hash_secret("ck_admin"))["id"] == "k1"
+
+
+def test_an_api_key_is_never_overwritten(aws):
+    api_keys.create(TENANT, "k1", "public", "widget", hash_secret("ck_same"))
+    with pytest.raises(ClientError):
+        api_keys.create(OTHER, "k9", "admin", "hijack", hash_secret("ck_same"))
+    found = api_keys.find_by_hash(hash_secret("ck_same"))
+    assert (found["tenant_id"], found["role"]) == (TENANT, "public")
+    assert api_keys.list_for(OTHER) == []

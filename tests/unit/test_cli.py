@@ -1,0 +1,88 @@
+"""`creneau tenant create`: a new tenant and its first admin key, printed once (moto in-process)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from creneau import cli, config
+from creneau.logic.auth import authenticate
+from creneau.logic.tenants import get_settings
+
+
+def run(capsys, *argv: str) -> str:
+    assert cli.main(list(argv)) == 0
+    return capsys.readouterr().out
+
+
+def settings_items() -> list[dict]:
+    items = config.catalog_table().scan()["Items"]
+    return [item for item in items if item["sk"] == "SETTINGS"]
+
+
+def test_prints_an_admin_key_of_a_new_tenant(aws, capsys):
+    out = run(capsys, "tenant", "create", "--name", "Garage du Port")
+    keys = re.findall(r"\bck_[A-Za-z0-9_-]{20,}", out)
+    assert len(keys) == 1, out
+    principal = authenticate(keys[0])
+    assert principal.role == "admin"
+    assert principal.tenant_id in out
+    settings = get_settings(principal.tenant_id)
+    assert (settings["name"], settings["timezone"], settings["locale"]) == (
+        "Garage du Port",
+        "Europe/Paris",
+        "fr",
+    )
+
+
+def test_json_output(aws, capsys):
+    out = run(
+        capsys,
+        "tenant",
+        "create",
+        "--name",
+        "Clinique",
+        "--timezone",
+        "America/Montreal",
+        "--locale",
+        "en",
+        "--json",
+    )
+    created = json.loads(out)
+    assert set(created) == {"tenant_id", "admin_key"}
+    principal = authenticate(created["admin_key"])
+    assert (principal.tenant_id, principal.role) == (created["tenant_id"], "admin")
+    settings = get_settings(created["tenant_id"])
+    assert (settings["name"], settings["timezone"], settings["locale"]) == (
+        "Clinique",
+        "America/Montreal",
+        "en",
+    )
+
+
+def test_each_run_makes_a_separate_tenant(aws, capsys):
+    first = json.loads(run(capsys, "tenant", "create", "--name", "A", "--json"))
+    second = json.loads(run(capsys, "tenant", "create", "--name", "A", "--json"))
+    assert first["tenant_id"] != second["tenant_id"]
+    assert first["admin_key"] != second["admin_key"]
+    assert authenticate(second["admin_key"]).tenant_id == second["tenant_id"]
+
+
+def test_unknown_time_zone_is_refused_and_creates_nothing(aws, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["tenant", "create", "--name", "Nowhere", "--timezone", "Europe/Atlantis"])
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert "Europe/Atlantis" in captured.err
+    assert "ck_" not in captured.out
+    assert settings_items() == []
+
+
+def test_a_name_is_required(aws, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["tenant", "create"])
+    assert exited.value.code == 2
+    assert "--name" in capsys.readouterr().err
+    assert settings_items() == []
