@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -25,6 +26,11 @@ class FixedClock:
 
 def epoch(at: datetime) -> int:
     return int(at.timestamp())
+
+
+def epoch_after(at: datetime, seconds: int) -> int:
+    """Whole epoch seconds no earlier than `at + seconds` (a hold lasts at least that long)."""
+    return math.ceil(at.timestamp()) + seconds
 
 
 def to_utc(at: datetime) -> datetime:

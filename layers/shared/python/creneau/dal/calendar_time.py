@@ -3,8 +3,9 @@
 Claims: one item per unit a booking or lock occupies, written conditionally in the same
 transaction as the booking, so two overlapping holds can never both commit. Occupancy: one item
 per hold, sorted by start under the calendar, so one Query returns every busy interval of a
-window without reading claims. Both carry `expires_at` for locks; an expired item counts as
-absent in every condition and read (TTL deletion is only garbage collection).
+window without reading claims. Both carry `expires_at` for locks; an item counts as absent in
+every condition and read from the second its `expires_at` is reached (`expires_at <= now`, now in
+whole seconds) — TTL deletion is only garbage collection.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def claim_items(hold: Hold, now: datetime, also_free_for: tuple[str, ...] = ()) 
     """Put one claim per unit; each fails unless the unit is free, expired, or held by an owner
     in `also_free_for` (the same appointment when rescheduling, the lock being converted)."""
     accepted = " OR ".join(f"#owner = :o{i}" for i in range(len(also_free_for)))
-    condition = "attribute_not_exists(pk) OR expires_at < :now" + (f" OR {accepted}" if accepted else "")
+    condition = "attribute_not_exists(pk) OR expires_at <= :now" + (f" OR {accepted}" if accepted else "")
     values: dict[str, Any] = {":now": epoch(now)} | {f":o{i}": o for i, o in enumerate(also_free_for)}
     names = {"ExpressionAttributeNames": {"#owner": "owner"}} if also_free_for else {}
     extra = {"expires_at": hold.expires_at} if hold.expires_at is not None else {}
@@ -149,7 +150,7 @@ def busy_intervals(
     while True:
         page = table.query(**params)
         for item in page.get("Items", []):
-            if item["owner"] in ignore_owners or ("expires_at" in item and item["expires_at"] < now_epoch):
+            if item["owner"] in ignore_owners or ("expires_at" in item and item["expires_at"] <= now_epoch):
                 continue
             occ_start, occ_end = (
                 datetime.fromisoformat(item["occ_start"]),

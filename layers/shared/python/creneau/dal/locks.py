@@ -19,14 +19,22 @@ def find(tenant_id: str, lock_code: str) -> dict[str, Any] | None:
 
 
 def put_item(tenant_id: str, doc: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
-    """Create, or move the lock that was read (`previous`): a concurrent move of the same code fails."""
+    """Create, or move the lock that was read (`previous`): a concurrent move of the same code fails.
+
+    Each write carries a fresh `revision`; conditions compare it (expires_at is only whole seconds,
+    so two moves within one second could not tell each other apart by it)."""
     if previous is None:
         condition, values = "attribute_not_exists(pk)", {}
     else:
-        condition, values = "expires_at = :read", {":read": previous["expires_at"]}
+        condition, values = "revision = :read", {":read": previous["revision"]}
     request: dict[str, Any] = {
         "TableName": config.table_name("BOOKINGS_TABLE"),
-        "Item": {**_key(tenant_id, doc["lock_code"]), "expires_at": doc["expires_at"], DOC: to_doc(doc)},
+        "Item": {
+            **_key(tenant_id, doc["lock_code"]),
+            "expires_at": doc["expires_at"],
+            "revision": doc["revision"],
+            DOC: to_doc(doc),
+        },
         "ConditionExpression": condition,
     }
     if values:
@@ -40,7 +48,7 @@ def delete_item(tenant_id: str, doc: dict[str, Any]) -> dict[str, Any]:
         "Delete": {
             "TableName": config.table_name("BOOKINGS_TABLE"),
             "Key": _key(tenant_id, doc["lock_code"]),
-            "ConditionExpression": "expires_at = :read",
-            "ExpressionAttributeValues": {":read": doc["expires_at"]},
+            "ConditionExpression": "revision = :read",
+            "ExpressionAttributeValues": {":read": doc["revision"]},
         }
     }

@@ -76,8 +76,7 @@ def create(
     shape = shape_of(chosen)
     for _attempt in range(ATTEMPTS):
         lock = lock_records.find(tenant_id, request.lock_code) if request.lock_code else None
-        calendar_id = request.calendar_id or (lock["calendar_id"] if lock else None)
-        calendars = candidate_calendars(tenant_id, chosen, calendar_id)
+        calendars = _calendars_for(tenant_id, chosen, request.calendar_id, lock, now)
         try:
             doc = _book_first_free(
                 tenant_id,
@@ -98,6 +97,18 @@ def create(
         answer = view(doc)
         return {**answer, "manage_token": manage_token} if manage_token else answer
     raise SlotUnavailable("this time is being booked by another request right now; try again")
+
+
+def _calendars_for(
+    tenant_id: str, chosen: list[dict], calendar_id: str | None, lock: dict | None, now
+) -> list:
+    """A live lock names the calendar; an expired one is ignored, its calendar merely tried first."""
+    if lock is not None and locks.is_live(lock, now):
+        return candidate_calendars(tenant_id, chosen, calendar_id or lock["calendar_id"])
+    calendars = candidate_calendars(tenant_id, chosen, calendar_id)
+    if lock is not None:
+        calendars.sort(key=lambda calendar: calendar["id"] != lock["calendar_id"])
+    return calendars
 
 
 class _Contended(Exception):
@@ -306,7 +317,8 @@ def reschedule(
         if Status(doc["status"]) not in RESCHEDULABLE:
             raise InvalidStatusTransition(f"a {doc['status']} appointment cannot be rescheduled")
         lock = lock_records.find(tenant_id, request.lock_code) if request.lock_code else None
-        calendar_id = request.calendar_id or (lock["calendar_id"] if lock else doc["calendar_id"])
+        live = lock if lock and locks.is_live(lock, now) else None
+        calendar_id = request.calendar_id or (live["calendar_id"] if live else doc["calendar_id"])
         chosen = [{"id": sid} for sid in doc["service_ids"]]
         calendars = candidate_calendars(tenant_id, chosen, calendar_id)
         if not calendars:

@@ -2,7 +2,8 @@
 
 A lock is its claims (with expires_at), its occupancy record and its lock record, written in one
 transaction. Posting the same code again moves it: the old time is freed in that same transaction.
-Expiry never waits for TTL deletion: every condition and read treats a past expires_at as absent.
+Expiry never waits for TTL deletion: every condition and read treats a reached expires_at as absent.
+A lock ends exactly at the expires_at it reports, and lasts at least lock_ttl_seconds.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from creneau.clock import epoch, iso
+from creneau.clock import epoch, epoch_after, iso
 from creneau.dal import calendar_time, locks
 from creneau.dal.calendar_time import Hold
 from creneau.dal.transaction import Transaction, TransactionFailed
@@ -19,7 +20,7 @@ from creneau.errors import LockNotFound, SlotUnavailable
 from creneau.logic import tenants
 from creneau.logic.schedule import candidate_calendars, hold_from_doc, load_services, place, shape_of
 from creneau.models.booking import LockIn
-from creneau.security import new_lock_code
+from creneau.security import new_id, new_lock_code
 
 ATTEMPTS = 3  # re-read and retry when a concurrent writer changed the same lock meanwhile
 
@@ -29,7 +30,7 @@ def owner_of(lock_code: str) -> str:
 
 
 def is_live(lock: dict[str, Any], now: datetime) -> bool:
-    return lock["expires_at"] >= epoch(now)
+    return lock["expires_at"] > epoch(now)
 
 
 def hold_of(tenant_id: str, lock: dict[str, Any]) -> Hold:
@@ -60,7 +61,7 @@ def hold(tenant_id: str, request: LockIn, now: datetime) -> dict[str, Any]:
         calendars = candidate_calendars(tenant_id, chosen, request.calendar_id)
         try:
             return _hold_on_first_free(
-                tenant_id, code, request, shape, calendars, previous, epoch(now) + ttl, now
+                tenant_id, code, request, shape, calendars, previous, epoch_after(now, ttl), now
             )
         except _LockChanged:
             continue
@@ -90,6 +91,7 @@ def _hold_on_first_free(tenant_id, code, request, shape, calendars, previous, ex
             "end": iso(placement.end),
             "expires_at": expires_at,
             "hold": placement.hold.to_doc(),
+            "revision": new_id(),  # what a concurrent move or booking checks it read
         }
         transaction = Transaction()
         transaction.extend("claims", calendar_time.claim_items(placement.hold, now, also_free_for=(owner,)))

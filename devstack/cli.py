@@ -1,0 +1,127 @@
+"""`python -m devstack`: moto, tables, the handler pool, the HTTP gateway, schedules, the demo tenant."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+from devstack.lambda_runtime import REGION
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000, help="HTTP API port (0: any free port)")
+    p.add_argument("--moto-port", type=int, default=0, help="moto server port (0: any free port)")
+    p.add_argument("--info-file", type=Path, default=Path(".local/info.json"))
+    p.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    p.add_argument("--workers", type=int, default=8, help="execution environments (worker processes)")
+    p.add_argument("--no-seed", action="store_true", help="do not create the demo tenant")
+    p.add_argument("--schedule-every", type=float, metavar="SECONDS", help="run every schedule this often")
+    return p.parse_args(argv)
+
+
+def aws_env(moto_url: str) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+
+
+def write_atomically(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)  # readers never see a half-written file
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # Explicit: a shell starts background jobs with SIGINT ignored, and SIGTERM should stop as cleanly.
+    signal.signal(signal.SIGINT, _raise_interrupt)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    started = time.monotonic()
+    args.info_file.unlink(missing_ok=True)  # the file exists only while a ready stack runs
+    try:
+        with contextlib.ExitStack() as stack:
+            return _run(args, stack, started)
+    except KeyboardInterrupt:
+        print("\n[devstack] stopped")
+        return 0
+
+
+def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) -> int:
+    import boto3  # imported here: `python -m devstack --help` stays instant
+
+    from devstack.gateway import Gateway
+    from devstack.moto_server import MotoServer
+    from devstack.pool import LambdaPool
+    from devstack.scheduler import Scheduler
+    from devstack.seed import SeedError, seed_demo
+    from devstack.tables import create_tables
+    from devstack.template import Template
+
+    template = Template(args.template)
+    moto = stack.enter_context(MotoServer(args.moto_port))
+    # Before the pool exists: spawned workers inherit this environment, and so does creneau here.
+    env = {**aws_env(moto.url), **template.global_env()}
+    os.environ.update(env)
+    tables = create_tables(boto3.client("dynamodb"), template)
+
+    functions = template.functions()
+    pool = LambdaPool(args.workers)
+    stack.callback(pool.shutdown)
+    pool.warm()
+
+    gateway = Gateway((args.host, args.port), template.routes(), functions, pool, template.cors())
+    threading.Thread(target=gateway.serve_forever, name="gateway", daemon=True).start()
+    stack.callback(gateway.server_close)
+    stack.callback(gateway.shutdown)
+
+    scheduler = Scheduler(template.schedules(), functions, pool, args.schedule_every)
+    scheduler.start()
+    stack.callback(scheduler.stop)
+
+    tenant_id, keys = None, {}
+    if not args.no_seed:
+        try:
+            tenant_id, keys = seed_demo(gateway.url)
+        except SeedError as exc:
+            print(f"[devstack] seeding the demo tenant failed:\n{exc}")
+            return 1
+
+    info = {
+        "api_url": gateway.url,
+        "keys": keys,
+        "tenant_id": tenant_id,
+        "moto_url": moto.url,
+        "tables": tables,
+        "env": env,
+    }
+    write_atomically(args.info_file, info)
+    stack.callback(args.info_file.unlink, missing_ok=True)
+    _print_banner(info, args.info_file, time.monotonic() - started)
+    threading.Event().wait()  # until Ctrl-C / SIGTERM
+    return 0
+
+
+def _print_banner(info: dict, info_file: Path, elapsed: float) -> None:
+    lines = [f"Creneau local stack ready in {elapsed:.1f} s", f"  API       {info['api_url']}"]
+    lines += [f"  {role:<9} X-Api-Key: {key}" for role, key in info["keys"].items()]
+    lines += [f"  moto      {info['moto_url']}", f"  info      {info_file}", "  Ctrl-C to stop"]
+    print("\n".join(lines), flush=True)

@@ -1,0 +1,173 @@
+"""template.yaml as the local stack sees it: tables, functions, routes, schedules, CORS.
+
+The template is the single source of truth; intrinsics resolve to local values (a resource's local name
+is `creneau-<LogicalId>`, a parameter its Default).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from devstack.lambda_runtime import ACCOUNT_ID, REGION, FunctionSpec, local_name
+from devstack.routes import DEFAULT, Route
+
+PSEUDO = {
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT_ID,
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::StackName": "creneau",
+}
+
+
+class CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation short tags (!Ref, !Sub, !GetAtt...) as their long forms."""
+
+
+def _construct_tag(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict:
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load(path: Path) -> dict:
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=CfnLoader)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    function: str
+    expression: str  # rate(...) or cron(...)
+    input: str | None  # JSON text sent instead of the EventBridge event, as the template's Input
+
+
+class Template:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path).resolve()
+        self.doc = load(self.path)
+        self.resources: dict[str, dict] = self.doc.get("Resources", {})
+
+    def _of_type(self, kind: str) -> dict[str, dict]:
+        return {k: r.get("Properties", {}) for k, r in self.resources.items() if r.get("Type") == kind}
+
+    def resolve(self, value):
+        """Intrinsic functions -> local values; anything else resolves its children."""
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((fn, arg),) = value.items()
+            params = self.doc.get("Parameters", {})
+            if fn == "Ref":
+                if arg in PSEUDO:
+                    return PSEUDO[arg]
+                return str(params[arg]["Default"]) if arg in params else local_name(arg)
+            if fn == "Fn::GetAtt":
+                name, attr = arg
+                return f"arn:aws:local:{REGION}:{ACCOUNT_ID}:{local_name(name)}" if attr == "Arn" else name
+            if fn == "Fn::Sub":
+                text, names = (arg, {}) if isinstance(arg, str) else arg
+                return self._sub(text, self.resolve(names))
+            if fn == "Fn::Join":
+                return arg[0].join(str(v) for v in self.resolve(arg[1]))
+            if fn.startswith("Fn::"):
+                raise ValueError(f"{fn} is not supported by the local stack")
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def _sub(self, text: str, names: dict) -> str:
+        def one(m: re.Match) -> str:
+            ref = m.group(1)
+            if ref.startswith("!"):
+                return "${" + ref[1:] + "}"
+            if ref in names:
+                return str(names[ref])
+            if "." in ref:
+                return self.resolve({"Fn::GetAtt": ref.split(".", 1)})
+            return self.resolve({"Ref": ref})
+
+        return re.sub(r"\$\{([^}]+)\}", one, text)
+
+    # -- what the stack needs ------------------------------------------------------------------------------
+
+    def tables(self) -> dict[str, dict]:
+        return {k: self.resolve(p) for k, p in self._of_type("AWS::DynamoDB::Table").items()}
+
+    def _function_globals(self) -> dict:
+        return self.doc.get("Globals", {}).get("Function", {})
+
+    def _variables(self, props: dict) -> dict[str, str]:
+        return {k: str(v) for k, v in self.resolve(props.get("Environment", {}).get("Variables", {})).items()}
+
+    def global_env(self) -> dict[str, str]:
+        return self._variables(self._function_globals())
+
+    def functions(self) -> dict[str, FunctionSpec]:
+        specs = {}
+        for name, props in self._of_type("AWS::Serverless::Function").items():
+            merged = {**self._function_globals(), **props}  # the function's own properties win
+            memory = int(merged.get("MemorySize", 128))
+            env = {
+                **self.global_env(),
+                **self._variables(props),
+                "AWS_LAMBDA_FUNCTION_NAME": local_name(name),
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
+            }
+            specs[name] = FunctionSpec(
+                name=name,
+                code_dir=str((self.path.parent / merged.get("CodeUri", ".")).resolve()),
+                handler=merged.get("Handler", "app.lambda_handler"),
+                env=env,
+                timeout_s=float(merged.get("Timeout", 3)),
+                memory_mb=memory,
+            )
+        return specs
+
+    def _events(self, *types: str):
+        for name, props in self._of_type("AWS::Serverless::Function").items():
+            for event in props.get("Events", {}).values():
+                if event.get("Type") in types:
+                    yield name, event.get("Type"), event.get("Properties", {})
+
+    def routes(self) -> list[Route]:
+        return [
+            Route(p.get("Method", "ANY"), p.get("Path", DEFAULT), name)
+            for name, _, p in self._events("HttpApi")
+        ]
+
+    def schedules(self) -> list[Schedule]:
+        found = []
+        for name, kind, p in self._events("Schedule", "ScheduleV2"):
+            enabled = p.get("Enabled", True) if kind == "Schedule" else p.get("State", "ENABLED") == "ENABLED"
+            if enabled:
+                expression = p.get("Schedule") if kind == "Schedule" else p.get("ScheduleExpression")
+                found.append(Schedule(name, expression, p.get("Input")))
+        return found
+
+    def cors(self) -> dict | None:
+        """The HTTP API's CorsConfiguration (the first HttpApi's, or the Globals')."""
+        for props in self._of_type("AWS::Serverless::HttpApi").values():
+            if "CorsConfiguration" in props:
+                return _cors(self.resolve(props["CorsConfiguration"]))
+        return _cors(self.doc.get("Globals", {}).get("HttpApi", {}).get("CorsConfiguration"))
+
+
+def _cors(config) -> dict | None:
+    if config is True:  # SAM's shorthand: allow everything
+        return {"AllowOrigins": ["*"], "AllowMethods": ["*"], "AllowHeaders": ["*"]}
+    return config or None

@@ -1,0 +1,114 @@
+"""Fixtures for end-to-end tests: the local stack (`python -m devstack`) run over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 120
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RunningStack:
+    """A `python -m devstack` subprocess; `info` is its parsed info file once it is ready."""
+
+    def __init__(self, workdir: Path, *extra: str) -> None:
+        self.info_file = workdir / "info.json"
+        self.log_file = workdir / "devstack.log"
+        cmd = [sys.executable, "-m", "devstack", "--port", str(free_port()), "--moto-port", "0"]
+        cmd += ["--info-file", str(self.info_file), *extra]
+        with self.log_file.open("wb") as log:  # a file, not a pipe: a full pipe would block the stack
+            self.process = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        self.info = self._wait_ready()
+
+    def output(self) -> str:
+        return self.log_file.read_text(errors="replace")
+
+    def _wait_ready(self) -> dict:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self.info_file.exists():
+            if self.process.poll() is not None:
+                pytest.fail(f"devstack exited with {self.process.returncode}:\n{self.output()}")
+            if time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"devstack not ready after {START_TIMEOUT_S} s:\n{self.output()}")
+            time.sleep(0.1)
+        return json.loads(self.info_file.read_text())
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+@pytest.fixture(scope="session")
+def start_stack(tmp_path_factory):
+    """Factory: start_stack(*extra_args) -> RunningStack; every stack started is stopped at the end."""
+    started: list[RunningStack] = []
+
+    def start(*extra: str) -> RunningStack:
+        started.append(RunningStack(tmp_path_factory.mktemp("devstack"), *extra))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(start_stack) -> dict:
+    """The seeded stack's info: api_url, keys (admin, agent, public), tenant_id, moto_url, tables, env."""
+    return start_stack().info
+
+
+@pytest.fixture
+def api(stack):
+    """Factory: api(key=None, **httpx options) -> an httpx.Client on the stack's API URL."""
+    clients: list[httpx.Client] = []
+
+    def client(key: str | None = None, **options) -> httpx.Client:
+        headers = {"X-Api-Key": key} if key else {}
+        clients.append(httpx.Client(base_url=stack["api_url"], headers=headers, timeout=30, **options))
+        return clients[-1]
+
+    yield client
+    for c in clients:
+        c.close()
+
+
+@pytest.fixture
+def new_tenant(stack):
+    """Factory: new_tenant(name=None) -> {"tenant_id": ..., "admin_key": ...}, a fresh tenant in the stack."""
+
+    def create(name: str | None = None) -> dict:
+        name = name or f"Test tenant {uuid.uuid4().hex[:8]}"
+        cmd = [sys.executable, "-m", "creneau.cli", "tenant", "create", "--name", name, "--json"]
+        done = subprocess.run(
+            cmd, cwd=ROOT, env={**os.environ, **stack["env"]}, capture_output=True, text=True, timeout=60
+        )
+        if done.returncode != 0:
+            pytest.fail(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        return json.loads(done.stdout)
+
+    return create
