@@ -1,0 +1,130 @@
+"""Tenants and catalogs for the measurements: created with create_tenant, configured through the
+catalog handler with the admin key, appointments booked through logic/appointments.create."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bench.stack import Stack
+
+TIMEZONE = "Europe/Paris"
+ZONE = ZoneInfo(TIMEZONE)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# A 30-minute service with 10 minutes after it: 40 occupied minutes, 8 claim units of 5 minutes.
+SERVICE = {"name": "Consultation", "duration_minutes": 30, "buffer_after_minutes": 10}
+
+
+def week(days: tuple[str, ...], ranges: list[tuple[str, str]]) -> dict:
+    return {d: [{"start": s, "end": e} for s, e in ranges] if d in days else [] for d in WEEKDAYS}
+
+
+@dataclass
+class Tenant:
+    id: str
+    admin: str
+    public: str
+    service_id: str
+    calendars: list[dict] = field(default_factory=list)
+
+
+def make_tenant(stack: Stack, name: str, calendars: list[dict]) -> Tenant:
+    """A tenant with one service, the given calendars offering it, and a public key."""
+    from creneau.logic.tenants import create_tenant
+
+    tenant_id, admin = create_tenant(name, TIMEZONE, "fr")
+    service = stack.call("POST", "/v1/services", admin, expect=201, body=SERVICE).body
+    public = stack.call("POST", "/v1/api-keys", admin, expect=201, body={"role": "public", "name": "w"}).body
+    tenant = Tenant(tenant_id, admin, public["key"], service["id"])
+    for calendar in calendars:
+        body = {"timezone": TIMEZONE, "unit_minutes": 5, **calendar, "service_ids": [service["id"]]}
+        tenant.calendars.append(stack.call("POST", "/v1/calendars", admin, expect=201, body=body).body)
+    return tenant
+
+
+def tomorrow() -> date:
+    return datetime.now(ZONE).date() + timedelta(days=1)
+
+
+def local(day: date, hhmm: str) -> datetime:
+    return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=ZONE)
+
+
+def starts_on_grid(first_day: date, days: int, weekly: dict, every_minutes: int) -> Iterator[datetime]:
+    """Local starts every `every_minutes` through each open range, day after day, in time order;
+    only starts whose 40 occupied minutes fit in the range."""
+    occupied = timedelta(minutes=SERVICE["duration_minutes"] + SERVICE["buffer_after_minutes"])
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        for hours in weekly[WEEKDAYS[day.weekday()]]:
+            start, end = local(day, hours["start"]), local(day, hours["end"])
+            while start + occupied <= end:
+                yield start
+                start += timedelta(minutes=every_minutes)
+
+
+def book_directly(tenant: Tenant, calendar_id: str, starts: list[datetime]) -> None:
+    """Appointments through logic/appointments.create (no HTTP layer): the state the bench reads."""
+    from creneau.logic.appointments import Actor, create
+    from creneau.models.booking import AppointmentIn
+
+    actor = Actor("agent:bench")
+    with seeding_without_transactions():
+        for number, start in enumerate(starts):
+            request = AppointmentIn(
+                service_id=tenant.service_id,
+                calendar_id=calendar_id,
+                start=start,
+                customer=customer(number),
+            )
+            create(tenant.id, request, actor, False, datetime.now(UTC))
+
+
+def customer(number: int) -> dict:
+    return {
+        "first_name": "Camille",
+        "last_name": f"Durand {number}",
+        "email": f"camille.{number}@example.fr",
+        "phone": "+33612345678",
+    }
+
+
+@contextlib.contextmanager
+def seeding_without_transactions() -> Iterator[None]:
+    """Seed fast: write a booking's items with BatchWriteItem instead of one TransactWriteItems,
+    and leave out its unit claims.
+
+    moto's TransactWriteItems deep-copies each table it touches once per item (its rollback backup),
+    so a transaction costs O(items x table size); and moto's Query reads every item of the table,
+    where DynamoDB reads only the partition asked for. The slots read path never reads claims (8 per
+    booking here): stored, they would only slow moto down for both sides of the comparison.
+    Seeding is sequential, and create() has checked that each time is free before writing.
+    """
+    from unittest import mock
+
+    from creneau import config
+    from creneau.dal.transaction import Transaction
+
+    def commit(self: Transaction) -> None:
+        client = config.client()
+        writes: dict[str, list[dict]] = {}
+        for operation in self._items:
+            ((kind, request),) = operation.items()
+            if kind == "Put" and not request["Item"]["pk"].startswith("CLAIM#"):
+                writes.setdefault(request["TableName"], []).append({"PutRequest": {"Item": request["Item"]}})
+            elif kind == "Delete":
+                writes.setdefault(request["TableName"], []).append({"DeleteRequest": {"Key": request["Key"]}})
+            elif kind == "Update":
+                client.update_item(**request)
+        for table, requests in writes.items():
+            for first in range(0, len(requests), 25):
+                pending = {table: requests[first : first + 25]}
+                while pending:
+                    pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
+
+    with mock.patch.object(Transaction, "commit", commit):
+        yield
