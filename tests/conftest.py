@@ -47,6 +47,7 @@ def _clear_config_caches() -> None:
 
     config.dynamodb.cache_clear()
     config.client.cache_clear()
+    config._table.cache_clear()
 
 
 @pytest.fixture

@@ -23,6 +23,14 @@ from creneau.domain.units import MAX_UNITS_PER_BOOKING
 BUSY_OWNER_PREFIX = "BUSY#"  # external busy blocks (calendar sync) use owners like BUSY#<event id>
 
 
+def lock_owner(lock_code: str) -> str:
+    return f"LOCK#{lock_code}"
+
+
+def appointment_owner(appointment_id: str) -> str:
+    return f"APPT#{appointment_id}"
+
+
 @dataclass(frozen=True)
 class Hold:
     """A span of one calendar held by one owner ("APPT#<id>" or "LOCK#<code>")."""

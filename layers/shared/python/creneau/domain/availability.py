@@ -110,17 +110,24 @@ def _plus(value: datetime, delta: timedelta) -> datetime:
         return datetime.max.replace(tzinfo=UTC) if delta > timedelta(0) else datetime.min.replace(tzinfo=UTC)
 
 
-def _merged_utc(intervals: Iterable[Interval], what: str) -> list[tuple[datetime, datetime]]:
-    """Sort and merge intervals into disjoint UTC pairs (empty intervals are dropped).
+def _utc_instant(value: datetime, what: str) -> datetime:
+    if value.tzinfo is UTC:  # fast path: the common case, and necessarily aware
+        return value
+    _require_aware(value, what)
+    return value.astimezone(UTC)
+
+
+def _merged_utc(
+    intervals: Iterable[Interval], what: str, low: datetime, high: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Sort and merge the intervals meeting ``[low, high)`` into disjoint UTC pairs (empty ones are dropped).
 
     Merging does not change the covered set, so "intersects some interval" == "intersects the union".
     """
     pairs: list[tuple[datetime, datetime]] = []
     for interval in intervals:
-        _require_aware(interval.start, f"{what}.start")
-        _require_aware(interval.end, f"{what}.end")
-        start, end = _to_utc(interval.start), _to_utc(interval.end)
-        if start < end:
+        start, end = _utc_instant(interval.start, what), _utc_instant(interval.end, what)
+        if start < end and end > low and start < high:
             pairs.append((start, end))
     pairs.sort()
     merged: list[tuple[datetime, datetime]] = []
@@ -291,11 +298,23 @@ def _calendar_slot_starts(
     """Sorted UTC start instants of the slots this calendar alone can take."""
     low = max(window_start, _plus(now, timedelta(minutes=calendar.min_notice_minutes)))
     high = min(window_end, _plus(now, timedelta(days=calendar.horizon_days)))
-    if low >= high:
-        return []
-
     duration = timedelta(minutes=service.duration_minutes)
     step = timedelta(minutes=calendar.slot_step_minutes)
+
+    # Only the exceptions and busy periods that can meet a slot starting in [low, high) matter (all of them
+    # are validated, though).
+    before = timedelta(minutes=service.buffer_before_minutes)
+    after = timedelta(minutes=service.buffer_after_minutes)
+    last_end = _plus(high, duration)
+    exceptions = _merged_utc(calendar.exceptions, "exception", low, last_end)
+    busy = _merged_utc(
+        calendar.busy,
+        "busy",
+        _plus(low, min(-before, timedelta(0))),
+        _plus(last_end, max(after, timedelta(0))),
+    )
+    if low >= high:
+        return []
 
     # 1. Candidates: step-aligned wall times of each range, fold=0, gaps skipped, service inside the range.
     starts: list[datetime] = []
@@ -308,10 +327,6 @@ def _calendar_slot_starts(
     starts = sorted(set(starts))  # overlapping ranges may yield the same candidate twice
 
     # 2. Sweep the time-ordered candidates against merged exceptions and busy periods.
-    exceptions = _merged_utc(calendar.exceptions, "exception")
-    busy = _merged_utc(calendar.busy, "busy")
-    before = timedelta(minutes=service.buffer_before_minutes)
-    after = timedelta(minutes=service.buffer_after_minutes)
     exception_count, busy_count = len(exceptions), len(busy)
     kept: list[datetime] = []
     next_exception = next_busy = 0

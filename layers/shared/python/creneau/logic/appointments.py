@@ -54,10 +54,6 @@ class Actor:
     is_customer: bool = False
 
 
-def owner_of(appointment_id: str) -> str:
-    return f"APPT#{appointment_id}"
-
-
 def view(doc: dict[str, Any]) -> dict[str, Any]:
     return public_view(doc)
 
@@ -130,8 +126,8 @@ def _book_first_free(
     manage_token,
 ) -> dict:
     appointment_id = new_id()
-    owner = owner_of(appointment_id)
-    lock_owner = locks.owner_of(request.lock_code) if request.lock_code else None
+    owner = calendar_time.appointment_owner(appointment_id)
+    lock_owner = calendar_time.lock_owner(request.lock_code) if request.lock_code else None
     also_mine = (lock_owner,) if lock_owner else ()
     refusal = SlotUnavailable("no active calendar offers these services at that time")
     for calendar in calendars:
@@ -302,7 +298,9 @@ def _with_status(doc: dict, target: Status, actor: Actor, reason: str, now: date
 
 
 def _hold_of(tenant_id: str, doc: dict):
-    return hold_from_doc(tenant_id, doc["calendar_id"], owner_of(doc["id"]), doc["_hold"])
+    return hold_from_doc(
+        tenant_id, doc["calendar_id"], calendar_time.appointment_owner(doc["id"]), doc["_hold"]
+    )
 
 
 # ---- reschedule -------------------------------------------------------------------------------
@@ -331,8 +329,8 @@ def reschedule(
 
 
 def _move(tenant_id, doc, version, request, actor, calendar, lock, now) -> dict:
-    owner = owner_of(doc["id"])
-    lock_owner = locks.owner_of(request.lock_code) if request.lock_code else None
+    owner = calendar_time.appointment_owner(doc["id"])
+    lock_owner = calendar_time.lock_owner(request.lock_code) if request.lock_code else None
     mine = (owner, lock_owner) if lock_owner else (owner,)
     shape = ServiceShape(*doc["_shape"])
     placement = place(tenant_id, calendar, shape, request.start, now, owner, frozenset(mine))

@@ -25,17 +25,17 @@ from creneau.security import new_id, new_lock_code
 ATTEMPTS = 3  # re-read and retry when a concurrent writer changed the same lock meanwhile
 
 
-def owner_of(lock_code: str) -> str:
-    return f"LOCK#{lock_code}"
-
-
 def is_live(lock: dict[str, Any], now: datetime) -> bool:
     return lock["expires_at"] > epoch(now)
 
 
 def hold_of(tenant_id: str, lock: dict[str, Any]) -> Hold:
     return hold_from_doc(
-        tenant_id, lock["calendar_id"], owner_of(lock["lock_code"]), lock["hold"], lock["expires_at"]
+        tenant_id,
+        lock["calendar_id"],
+        calendar_time.lock_owner(lock["lock_code"]),
+        lock["hold"],
+        lock["expires_at"],
     )
 
 
@@ -73,7 +73,7 @@ class _LockChanged(Exception):
 
 
 def _hold_on_first_free(tenant_id, code, request, shape, calendars, previous, expires_at, now) -> dict:
-    owner = owner_of(code)
+    owner = calendar_time.lock_owner(code)
     refusal = SlotUnavailable("no active calendar offers this service at that time")
     for calendar in calendars:
         try:

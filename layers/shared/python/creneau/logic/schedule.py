@@ -21,8 +21,8 @@ from creneau.domain.availability import (
     compute_slots,
 )
 from creneau.domain.units import MAX_UNITS_PER_BOOKING, unit_keys
+from creneau.domain.week import DAYS
 from creneau.errors import SlotUnavailable, ValidationFailed
-from creneau.models.catalog import DAYS
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from creneau.dal import calendar_time
 from creneau.domain.availability import Interval, ServiceShape, Slot, compute_slots
 from creneau.errors import ValidationFailed
-from creneau.logic import locks, tenants
+from creneau.logic import tenants
 from creneau.logic.schedule import candidate_calendars, engine_calendar, load_services, shape_of
 
 MAX_DAYS = 92
@@ -30,9 +30,9 @@ def find_slots(
         raise ValidationFailed.field("to", "must not be before from")
     if (last_day - first_day).days + 1 > MAX_DAYS:
         raise ValidationFailed.field("to", f"at most {MAX_DAYS} days at once")
-    shape, calendars = _offering(tenant_id, service_id, calendar_id)
-    zone_name = timezone or (calendars[0]["timezone"] if calendar_id and calendars else None)
-    zone_name = zone_name or tenants.get_settings(tenant_id)["timezone"]
+    settings = tenants.get_settings(tenant_id)
+    shape, calendars = _offering(tenant_id, service_id, calendar_id, settings)
+    zone_name = timezone or (calendars[0]["timezone"] if calendar_id and calendars else settings["timezone"])
     zone = ZoneInfo(zone_name)
     window = Interval(_midnight(first_day, zone), _midnight(last_day + timedelta(days=1), zone))
     slots = _slots(tenant_id, calendars, shape, window, lock_code, now)
@@ -42,7 +42,7 @@ def find_slots(
 def first_slot(
     tenant_id: str, service_id: str, calendar_id: str | None, lock_code: str | None, now: datetime
 ) -> dict[str, Any]:
-    shape, calendars = _offering(tenant_id, service_id, calendar_id)
+    shape, calendars = _offering(tenant_id, service_id, calendar_id, tenants.get_settings(tenant_id))
     if not calendars:
         return {"slot": None}
     horizon = now + timedelta(days=max(c["horizon_days"] for c in calendars))
@@ -56,16 +56,18 @@ def first_slot(
     return {"slot": None}
 
 
-def _offering(tenant_id: str, service_id: str, calendar_id: str | None) -> tuple[ServiceShape, list[dict]]:
+def _offering(
+    tenant_id: str, service_id: str, calendar_id: str | None, settings: dict
+) -> tuple[ServiceShape, list[dict]]:
     chosen = load_services(tenant_id, [service_id])
-    if calendar_id is None and not tenants.get_settings(tenant_id)["any_calendar"]:
+    if calendar_id is None and not settings["any_calendar"]:
         raise ValidationFailed.field("calendar_id", "this tenant asks to choose a calendar")
     return shape_of(chosen), candidate_calendars(tenant_id, chosen, calendar_id)
 
 
 def _slots(tenant_id, calendars, shape, window: Interval, lock_code, now) -> list[Slot]:
     # A lock's own time shows as free to its holder (the code is the proof of holding it).
-    mine = frozenset({locks.owner_of(lock_code)}) if lock_code else frozenset()
+    mine = frozenset({calendar_time.lock_owner(lock_code)}) if lock_code else frozenset()
     reach_back = timedelta(minutes=shape.buffer_before_minutes)
     reach_ahead = timedelta(minutes=shape.duration_minutes + shape.buffer_after_minutes)
     inputs = [

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from creneau import config
 from creneau.dal import api_keys, settings
-from creneau.models.catalog import Settings
 from creneau.security import hash_secret, new_id, new_secret
 
 
 def create_tenant(name: str, timezone: str = "Europe/Paris", locale: str = "fr") -> tuple[str, str]:
     """Returns (tenant_id, admin key). The key is shown once: only its hash is stored."""
+    from creneau.models.catalog import Settings  # only tenant creation and settings edits need it
+
     tenant_id = new_id()
     key_id, key = new_id(), new_secret("ck")
     first_settings = Settings(name=name, timezone=timezone, locale=locale).model_dump()
@@ -42,6 +43,8 @@ def get_settings(tenant_id: str) -> dict:
 
 
 def update_settings(tenant_id: str, changes: dict) -> dict:
+    from creneau.models.catalog import Settings
+
     current, version = settings.get(tenant_id)
     updated = Settings.model_validate({**current, **changes}).model_dump()
     settings.replace(tenant_id, updated, version)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
-from creneau.models.common import Id, Instant, Money, Page, Strict
+from creneau.models.common import Id, Instant, Model, Money, Page, Strict
 from creneau.models.customers import CustomerFields
 
 LockCode = str
@@ -14,18 +14,18 @@ LOCK_CODE_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
 StatusName = Literal["PENDING", "CONFIRMED", "IN_PROGRESS", "COMPLETED", "CANCELLED"]
 
 
-class SlotOut(BaseModel):
+class SlotOut(Model):
     start: Instant
     end: Instant
     calendar_ids: list[str]
 
 
-class SlotsOut(BaseModel):
+class SlotsOut(Model):
     timezone: str
     slots: list[SlotOut]
 
 
-class FirstSlotOut(BaseModel):
+class FirstSlotOut(Model):
     slot: SlotOut | None
 
 
@@ -36,7 +36,7 @@ class LockIn(Strict):
     lock_code: str | None = Field(None, pattern=LOCK_CODE_PATTERN)
 
 
-class LockOut(BaseModel):
+class LockOut(Model):
     lock_code: str
     service_id: str
     calendar_id: str
@@ -80,7 +80,7 @@ class RescheduleIn(Strict):
     lock_code: str | None = Field(None, pattern=LOCK_CODE_PATTERN)
 
 
-class AppointmentCustomer(BaseModel):
+class AppointmentCustomer(Model):
     id: str
     first_name: str = ""
     last_name: str = ""
@@ -88,14 +88,14 @@ class AppointmentCustomer(BaseModel):
     phone: str = ""
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(Model):
     at: Instant
     status: StatusName
     by: str
     reason: str = ""
 
 
-class Appointment(BaseModel):
+class Appointment(Model):
     id: str
     status: StatusName
     service_ids: list[str]

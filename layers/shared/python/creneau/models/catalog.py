@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from creneau.models.common import Id, Instant, Money, Page, Strict, TimeZoneName
+from creneau.domain.week import DAYS
+from creneau.models.common import Id, Instant, Model, Money, Page, Strict, TimeZoneName
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Role = Literal["public", "agent", "admin"]
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
@@ -35,7 +35,7 @@ class SettingsPatch(Strict):
     allowed_origins: list[str] | None = None
 
 
-class Settings(BaseModel):
+class Settings(Model):
     name: str = ""
     timezone: TimeZoneName = "Europe/Paris"
     locale: str = "fr"
@@ -206,7 +206,7 @@ class ApiKeyIn(Strict):
     name: str = Field(min_length=1, max_length=200)
 
 
-class ApiKey(BaseModel):
+class ApiKey(Model):
     id: Id
     role: Role
     name: str

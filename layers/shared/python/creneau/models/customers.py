@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import EmailStr, Field
+from pydantic import Field
 
-from creneau.models.common import Id, Page, Strict
+from creneau.models.common import Email, Id, Page, Strict
 
 
 class CustomerFields(Strict):
     first_name: str = Field("", max_length=200)
     last_name: str = Field("", max_length=200)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str = Field("", max_length=50)
     extra: dict[str, Any] = {}
 
@@ -20,7 +20,7 @@ class CustomerFields(Strict):
 class CustomerPatch(Strict):
     first_name: str | None = Field(None, max_length=200)
     last_name: str | None = Field(None, max_length=200)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = Field(None, max_length=50)
     extra: dict[str, Any] | None = None
 
