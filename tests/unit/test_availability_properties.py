@@ -83,6 +83,11 @@ def day_ranges(draw) -> list[WallRange]:
     return draw(st.permutations(ranges))
 
 
+def offsets(low: int, high: int) -> st.SearchStrategy[int]:
+    """Minutes in [low, high]: often on the 5-minute grid of slots (to hit boundaries exactly), or any."""
+    return st.one_of(st.integers(-(-low // 5), high // 5).map(lambda k: 5 * k), st.integers(low, high))
+
+
 @st.composite
 def windows(draw, max_days: int = 14, dst_only: bool = False) -> tuple[Interval, str | None]:
     """A window of up to ``max_days`` near a DST change or an ordinary date, and the zone changing then."""
@@ -90,11 +95,11 @@ def windows(draw, max_days: int = 14, dst_only: bool = False) -> tuple[Interval,
     zone = next((name for name, days in DST_DATES_BY_ZONE.items() if anchor in days), None)
     midnight = datetime.combine(anchor, time(0), tzinfo=UTC)
     if dst_only:  # cover the change: start up to a day and a half before its UTC date, last at least a day
-        start = midnight - minutes(draw(st.integers(0, 2160)))
-        length = 1440 * draw(st.integers(1, max_days)) + draw(st.integers(0, 1439))
+        start = midnight - minutes(draw(offsets(0, 2160)))
+        length = 1440 * draw(st.integers(1, max_days)) + draw(offsets(0, 1439))
     else:
-        start = midnight + minutes(draw(st.integers(-3 * 1440, 1440)))
-        length = 1440 * draw(st.integers(0, max_days)) + draw(st.integers(0, 1439))
+        start = midnight + minutes(draw(offsets(-3 * 1440, 1440)))
+        length = 1440 * draw(st.integers(0, max_days)) + draw(offsets(0, 1439))
     return Interval(start, start + minutes(length)), zone
 
 
@@ -159,7 +164,7 @@ def scenarios(
         zones = [dst_zone]
     count = draw(st.integers(1, max_calendars))
     cals = [draw(calendars(window, f"cal-{i}", zones, dst_zone)) for i in range(count)]
-    now = window.start + minutes(draw(st.one_of(st.integers(-3 * 1440, 0), st.integers(0, 1440))))
+    now = window.start + minutes(draw(st.one_of(offsets(-3 * 1440, 0), offsets(0, 1440))))
     return cals, draw(services), window, now
 
 
@@ -341,7 +346,7 @@ def test_completeness_in_utc_without_busy(scenario) -> None:
     assert [slot.start for slot in slots] == sorted(expected)
 
 
-@settings(PROPERTY_SETTINGS, max_examples=120)
+@settings(PROPERTY_SETTINGS, max_examples=300)
 @given(scenario=scenarios(max_calendars=1, max_days=3, dst_only=True))
 def test_completeness_around_dst_changes(scenario) -> None:
     """Engine == brute force over every existing step-aligned wall candidate, DST days included."""
