@@ -17,6 +17,7 @@ from devstack.pool import LambdaPool
 
 class Gateway(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # API Gateway takes bursts; socketserver's default backlog of 5 resets them
 
     def __init__(
         self,

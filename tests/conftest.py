@@ -203,3 +203,13 @@ def invoke_handler(
 def invoke(aws):
     """`invoke(function_name, method, route_key_path, path, body=None, key=None, query=None, ...)`."""
     return invoke_handler
+
+
+@pytest.fixture
+def call_function(aws):
+    """`call_function(function_name, event)`: the raw Lambda answer to a ready-made event."""
+
+    def call(function_name: str, event: dict[str, Any]) -> dict[str, Any]:
+        return _handler(function_name)(event, _context(function_name))
+
+    return call

@@ -5,8 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _context, _handler
-
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ("catalog", "slots", "locks", "appointments")
 
@@ -16,17 +14,17 @@ def sample(name: str) -> dict:
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
-def test_a_sample_event_without_a_valid_key_is_refused_with_the_error_shape(aws, name):
-    answer = _handler(name)(sample(name), _context(name))
+def test_a_sample_event_without_a_valid_key_is_refused_with_the_error_shape(call_function, name):
+    answer = call_function(name, sample(name))
     assert answer["statusCode"] == 401
     assert json.loads(answer["body"])["error"]["code"] == "not-authorized"
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
-def test_a_sample_event_with_a_tenant_key_reaches_its_route(tenant, name):
+def test_a_sample_event_with_a_tenant_key_reaches_its_route(call_function, tenant, name):
     event = sample(name)
     event["headers"] = {**event["headers"], "x-api-key": tenant.admin}
-    answer = _handler(name)(event, _context(name))
+    answer = call_function(name, event)
     body = json.loads(answer["body"])
     # The sample's ids belong to no tenant: a route answers 2xx, or a *-not-found naming what is missing.
     assert answer["statusCode"] < 300 or body["error"]["code"].endswith("-not-found"), body

@@ -36,14 +36,12 @@ from creneau.errors import (
     TooManyAppointments,
     ValidationFailed,
 )
-from creneau.logic import locks, tenants
+from creneau.logic import locks, retry, tenants
 from creneau.logic.catalog import public_view
 from creneau.logic.customers import new_customer_doc
 from creneau.logic.schedule import candidate_calendars, hold_from_doc, load_services, place, shape_of
 from creneau.models.booking import AppointmentIn, RescheduleIn, StatusIn
 from creneau.security import hash_secret, new_id, new_secret, same_secret
-
-ATTEMPTS = 3  # re-read and retry when a concurrent writer changed the same records meanwhile
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ def create(
     customer, customer_item = _customer_for(tenant_id, request, settings)
     manage_token = new_secret("mt") if with_manage_token else None
     shape = shape_of(chosen)
-    for _attempt in range(ATTEMPTS):
+    for _attempt in retry.attempts():
         lock = lock_records.find(tenant_id, request.lock_code) if request.lock_code else None
         calendars = _calendars_for(tenant_id, chosen, request.calendar_id, lock, now)
         try:
@@ -242,6 +240,8 @@ def check_manage_token(doc: dict, manage_token: str) -> None:
 
 
 def list_page(tenant_id: str, filters: dict[str, Any], limit: int, cursor: str | None) -> dict:
+    if filters.get("from") and filters.get("to") and filters["to"] < filters["from"]:
+        raise ValidationFailed.field("to", "must not be before from")
     zone = ZoneInfo(tenants.get_settings(tenant_id)["timezone"])
     start_from = _local_midnight(filters.get("from"), zone)
     start_before = _local_midnight(filters["to"] + timedelta(days=1), zone) if filters.get("to") else None
@@ -271,7 +271,7 @@ def change_status(
     target = Status(request.status)
     if actor.is_customer and target is not Status.CANCELLED:
         raise Forbidden("with a manage token, an appointment can only be cancelled")
-    for _attempt in range(ATTEMPTS):
+    for _attempt in retry.attempts():
         doc, version = appointments.get(tenant_id, appointment_id)
         current = Status(doc["status"])
         check_transition(current, target)
@@ -310,7 +310,7 @@ def reschedule(
     tenant_id: str, appointment_id: str, request: RescheduleIn, actor: Actor, now: datetime
 ) -> dict:
     """Move an appointment in one transaction: the old time is freed only if the new one is taken."""
-    for _attempt in range(ATTEMPTS):
+    for _attempt in retry.attempts():
         doc, version = appointments.get(tenant_id, appointment_id)
         if Status(doc["status"]) not in RESCHEDULABLE:
             raise InvalidStatusTransition(f"a {doc['status']} appointment cannot be rescheduled")

@@ -12,8 +12,10 @@ from functools import cache
 from typing import Any
 
 from creneau.errors import IdempotencyConflict
+from creneau.logic import retry
 
 RETENTION_SECONDS = 24 * 3600
+IN_PROGRESS_WAIT_SECONDS = 5.0
 
 
 def _run(request: dict[str, Any], work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -56,11 +58,14 @@ def once(
     request = {"tenant_id": tenant_id, "idempotency_key": key, "body": body}
     run, config = _idempotent_run()
     config.register_lambda_context(lambda_context)  # lets an in-progress record expire with the invocation
-    try:
-        return run(request=request, work=work)
-    except IdempotencyValidationError as error:
-        raise IdempotencyConflict("this Idempotency-Key was already used with a different body") from error
-    except IdempotencyAlreadyInProgressError as error:
-        raise IdempotencyConflict(
-            "a request with this Idempotency-Key is still in progress; retry"
-        ) from error
+    # A retry racing the first request waits for its answer rather than failing.
+    for _attempt in retry.attempts(deadline_seconds=IN_PROGRESS_WAIT_SECONDS):
+        try:
+            return run(request=request, work=work)
+        except IdempotencyValidationError as error:
+            raise IdempotencyConflict(
+                "this Idempotency-Key was already used with a different body"
+            ) from error
+        except IdempotencyAlreadyInProgressError:
+            continue
+    raise IdempotencyConflict("a request with this Idempotency-Key is still in progress; retry")

@@ -17,12 +17,10 @@ from creneau.dal import calendar_time, locks
 from creneau.dal.calendar_time import Hold
 from creneau.dal.transaction import Transaction, TransactionFailed
 from creneau.errors import LockNotFound, SlotUnavailable
-from creneau.logic import tenants
+from creneau.logic import retry, tenants
 from creneau.logic.schedule import candidate_calendars, hold_from_doc, load_services, place, shape_of
 from creneau.models.booking import LockIn
 from creneau.security import new_id, new_lock_code
-
-ATTEMPTS = 3  # re-read and retry when a concurrent writer changed the same lock meanwhile
 
 
 def is_live(lock: dict[str, Any], now: datetime) -> bool:
@@ -56,7 +54,7 @@ def hold(tenant_id: str, request: LockIn, now: datetime) -> dict[str, Any]:
     ttl = tenants.get_settings(tenant_id)["lock_ttl_seconds"]
     chosen = load_services(tenant_id, [request.service_id])
     shape = shape_of(chosen)
-    for _attempt in range(ATTEMPTS):
+    for _attempt in retry.attempts():
         previous = locks.find(tenant_id, code)
         calendars = candidate_calendars(tenant_id, chosen, request.calendar_id)
         try:
@@ -127,7 +125,7 @@ def get(tenant_id: str, code: str, now: datetime) -> dict[str, Any]:
 
 
 def release(tenant_id: str, code: str, now: datetime) -> None:
-    for _attempt in range(ATTEMPTS):
+    for _attempt in retry.attempts():
         lock = locks.find(tenant_id, code)
         if lock is None or not is_live(lock, now):
             raise LockNotFound("no live lock with this code (unknown, expired or used for a booking)")

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from creneau.clock import iso
 
@@ -19,6 +19,12 @@ def _check_timezone(name: str) -> str:
     return name
 
 
+def _require_text(value: object) -> object:
+    if not isinstance(value, str | datetime):
+        raise ValueError("an instant is RFC 3339 text, e.g. 2026-03-17T10:30:00+01:00")
+    return value
+
+
 def _require_offset(at: datetime) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("an instant needs an offset, e.g. 2026-03-17T10:30:00+01:00")
@@ -27,7 +33,12 @@ def _require_offset(at: datetime) -> datetime:
 
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
 # In: RFC 3339 with an offset. Out: UTC with Z.
-Instant = Annotated[datetime, AfterValidator(_require_offset), PlainSerializer(iso, return_type=str)]
+Instant = Annotated[
+    datetime,
+    BeforeValidator(_require_text),
+    AfterValidator(_require_offset),
+    PlainSerializer(iso, return_type=str),
+]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 # One @, a dotted domain, no spaces: enough to catch typing mistakes. Deliverability is the mail
 # system's business (email-validator's 25 ms of import at every cold start bought nothing more).
