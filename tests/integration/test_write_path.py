@@ -172,3 +172,16 @@ def test_moving_a_lock_frees_the_old_units_in_the_same_step(invoke, shop, clock)
     assert {c["owner"] for c in claims} == {f"LOCK#{code}"}
     assert len(bookings_items("OCC#")) == 1
     assert book(invoke, shop, at(9)).status == 201
+
+
+def test_a_live_lock_converts_even_when_minimum_notice_ran_out_meanwhile(invoke, shop, clock):
+    clock.at = MONDAY.replace(hour=8, minute=58)  # 10:00 is 62 min ahead: outside the 60-min notice
+    held = lock(invoke, shop, at(10)).json()
+    clock.at = MONDAY.replace(hour=9, minute=5)  # the form took 7 minutes: 10:00 is now inside the notice
+    assert (
+        book(invoke, shop, at(10, 30)).error["code"] == "slot-unavailable"
+    )  # a new booking would be refused
+    converted = book(invoke, shop, at(10), lock_code=held["lock_code"])
+    assert converted.status == 201, converted.text
+    assert {c["owner"] for c in bookings_items("CLAIM#")} == {f"APPT#{converted.json()['id']}"}
+    assert [o["owner"] for o in bookings_items("OCC#")] == [f"APPT#{converted.json()['id']}"]

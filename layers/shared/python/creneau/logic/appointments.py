@@ -130,7 +130,9 @@ def _book_first_free(
     refusal = SlotUnavailable("no active calendar offers these services at that time")
     for calendar in calendars:
         try:
-            placement = place(tenant_id, calendar, shape, request.start, now, owner, frozenset(also_mine))
+            placement = locks.converted(tenant_id, lock, calendar, request, now, owner) or place(
+                tenant_id, calendar, shape, request.start, now, owner, frozenset(also_mine)
+            )
         except SlotUnavailable as error:
             refusal = error
             continue

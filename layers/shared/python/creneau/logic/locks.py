@@ -18,7 +18,14 @@ from creneau.dal.calendar_time import Hold
 from creneau.dal.transaction import Transaction, TransactionFailed
 from creneau.errors import LockNotFound, SlotUnavailable
 from creneau.logic import retry, tenants
-from creneau.logic.schedule import candidate_calendars, hold_from_doc, load_services, place, shape_of
+from creneau.logic.schedule import (
+    Placement,
+    candidate_calendars,
+    hold_from_doc,
+    load_services,
+    place,
+    shape_of,
+)
 from creneau.models.booking import LockIn
 from creneau.security import new_id, new_lock_code
 
@@ -138,6 +145,21 @@ def release(tenant_id: str, code: str, now: datetime) -> None:
         except TransactionFailed:
             continue
     raise SlotUnavailable("this lock is being changed by another request; try again")
+
+
+def converted(tenant_id: str, lock: dict | None, calendar: dict, request, now: datetime, owner: str):
+    """The placement a live lock already holds for exactly this booking (same calendar, start and
+    single service), handed to `owner`: the hold is what was promised, so minimum notice that ran
+    out while the form was filled does not refuse it. None when the lock does not cover it."""
+    if lock is None or not is_live(lock, now) or lock["calendar_id"] != calendar["id"]:
+        return None
+    if request.services != [lock["service_id"]] or iso(request.start) != lock["start"]:
+        return None
+    held = hold_of(tenant_id, lock)
+    start, end = datetime.fromisoformat(lock["start"]), datetime.fromisoformat(lock["end"])
+    return Placement(
+        calendar=calendar, start=start, end=end, hold=replace(held, owner=owner, expires_at=None)
+    )
 
 
 def consumption_items(tenant_id: str, lock: dict[str, Any], new: Hold, now: datetime) -> list[dict[str, Any]]:
