@@ -59,6 +59,22 @@ def view(doc: dict[str, Any]) -> dict[str, Any]:
 # ---- create -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Booking:
+    """Everything a booking request settles before it looks for a calendar."""
+
+    tenant_id: str
+    request: AppointmentIn
+    actor: Actor
+    auto_confirm: bool
+    chosen: list[dict]
+    shape: ServiceShape
+    customer: dict  # the snapshot kept on the appointment
+    customer_item: dict  # the transaction item that counts the booking on the customer
+    manage_token: str | None
+    now: datetime
+
+
 def create(
     tenant_id: str, request: AppointmentIn, actor: Actor, with_manage_token: bool, now: datetime
 ) -> dict:
@@ -66,30 +82,28 @@ def create(
     chosen = load_services(tenant_id, request.services)
     _check_fields(chosen, request.fields)
     customer, customer_item = _customer_for(tenant_id, request, settings)
-    manage_token = new_secret("mt") if with_manage_token else None
-    shape = shape_of(chosen)
+    booking = _Booking(
+        tenant_id=tenant_id,
+        request=request,
+        actor=actor,
+        auto_confirm=settings["auto_confirm"],
+        chosen=chosen,
+        shape=shape_of(chosen),
+        customer=customer,
+        customer_item=customer_item,
+        manage_token=new_secret("mt") if with_manage_token else None,
+        now=now,
+    )
     for _attempt in retry.attempts():
         lock = lock_records.find(tenant_id, request.lock_code) if request.lock_code else None
-        calendars = _calendars_for(tenant_id, chosen, request.calendar_id, lock, now)
         try:
             doc = _book_first_free(
-                tenant_id,
-                request,
-                actor,
-                settings,
-                chosen,
-                shape,
-                calendars,
-                customer,
-                customer_item,
-                lock,
-                now,
-                manage_token,
+                booking, _calendars_for(tenant_id, chosen, request.calendar_id, lock, now), lock
             )
         except _Contended:
             continue
         answer = view(doc)
-        return {**answer, "manage_token": manage_token} if manage_token else answer
+        return {**answer, "manage_token": booking.manage_token} if booking.manage_token else answer
     raise SlotUnavailable("this time is being booked by another request right now; try again")
 
 
@@ -109,41 +123,26 @@ class _Contended(Exception):
     """A record we read (a lock, an appointment) changed before our transaction: read again."""
 
 
-def _book_first_free(
-    tenant_id,
-    request,
-    actor,
-    settings,
-    chosen,
-    shape,
-    calendars,
-    customer,
-    customer_item,
-    lock,
-    now,
-    manage_token,
-) -> dict:
+def _book_first_free(booking: _Booking, calendars: list[dict], lock: dict | None) -> dict:
+    tenant_id, request, now = booking.tenant_id, booking.request, booking.now
     appointment_id = new_id()
     owner = calendar_time.appointment_owner(appointment_id)
-    lock_owner = calendar_time.lock_owner(request.lock_code) if request.lock_code else None
-    also_mine = (lock_owner,) if lock_owner else ()
+    also_mine = (calendar_time.lock_owner(request.lock_code),) if request.lock_code else ()
     refusal = SlotUnavailable("no active calendar offers these services at that time")
     for calendar in calendars:
         try:
             placement = locks.converted(tenant_id, lock, calendar, request, now, owner) or place(
-                tenant_id, calendar, shape, request.start, now, owner, frozenset(also_mine)
+                tenant_id, calendar, booking.shape, request.start, now, owner, frozenset(also_mine)
             )
         except SlotUnavailable as error:
             refusal = error
             continue
-        doc = _new_doc(
-            appointment_id, request, actor, settings, chosen, shape, placement, customer, now, manage_token
-        )
+        doc = _new_doc(appointment_id, booking, placement)
         transaction = Transaction()
         transaction.extend("claims", calendar_time.claim_items(placement.hold, now, also_free_for=also_mine))
         transaction.extend("claims", [calendar_time.occupancy_put(placement.hold)])
         transaction.extend("appointment", [appointments.create_item(tenant_id, doc)])
-        transaction.extend("customer", [customer_item])
+        transaction.extend("customer", [booking.customer_item])
         if lock is not None and lock["calendar_id"] == calendar["id"]:
             transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now))
         try:
@@ -202,25 +201,26 @@ def _total_price(chosen: list[dict]) -> dict | None:
     return {"amount": sum(p["amount"] for p in prices), "currency": prices[0]["currency"]}
 
 
-def _new_doc(appointment_id, request, actor, settings, chosen, shape, placement, customer, now, manage_token):
-    status = initial_status(settings["auto_confirm"])
+def _new_doc(appointment_id: str, booking: _Booking, placement) -> dict:
+    status = initial_status(booking.auto_confirm)
+    now, shape = iso(booking.now), booking.shape
     return {
         "id": appointment_id,
         "status": status.value,
-        "service_ids": [s["id"] for s in chosen],
+        "service_ids": [s["id"] for s in booking.chosen],
         "calendar_id": placement.calendar["id"],
         "start": iso(placement.start),
         "end": iso(placement.end),
-        "customer": customer,
-        "comments": request.comments,
-        "fields": request.fields,
-        "total_price": _total_price(chosen),
-        "created_at": iso(now),
-        "updated_at": iso(now),
-        "history": [{"at": iso(now), "status": status.value, "by": actor.label, "reason": ""}],
+        "customer": booking.customer,
+        "comments": booking.request.comments,
+        "fields": booking.request.fields,
+        "total_price": _total_price(booking.chosen),
+        "created_at": now,
+        "updated_at": now,
+        "history": [{"at": now, "status": status.value, "by": booking.actor.label, "reason": ""}],
         "_hold": placement.hold.to_doc(),
         "_shape": [shape.duration_minutes, shape.buffer_before_minutes, shape.buffer_after_minutes],
-        "_manage_token_hash": hash_secret(manage_token) if manage_token else None,
+        "_manage_token_hash": hash_secret(booking.manage_token) if booking.manage_token else None,
     }
 
 
