@@ -37,8 +37,7 @@ class Stack:
         os.environ.update({**aws_env(moto_url), **self.template.global_env()})
         from creneau import config
 
-        config.dynamodb.cache_clear()  # a previous stack's server is gone: new clients, new endpoint
-        config.client.cache_clear()
+        config.reset()  # a previous stack's server is gone: new clients, new endpoint
         self.client = boto3.client("dynamodb")  # the bare baseline's client: no resource layer
         self.tables = create_tables(self.client, self.template)
         self.routes = self.template.routes()

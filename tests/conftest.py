@@ -45,9 +45,7 @@ def _session():
 def _clear_config_caches() -> None:
     from creneau import config
 
-    config.dynamodb.cache_clear()
-    config.client.cache_clear()
-    config._table.cache_clear()
+    config.reset()
 
 
 @pytest.fixture

@@ -33,3 +33,10 @@ def bookings_table():
 
 def table_name(env_var: str) -> str:
     return os.environ[env_var]
+
+
+def reset() -> None:
+    """Forget every client and table: the next call builds them for the current environment
+    (tests and benchmarks that point the process at another endpoint)."""
+    for cached in (dynamodb, client, _table):
+        cached.cache_clear()
