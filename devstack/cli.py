@@ -50,11 +50,20 @@ def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _stop_with_parent(parent: int) -> None:
+    """`make run` stopped by a signal to make alone (not to the process group) must not leave the
+    stack running: when the parent is gone, stop as cleanly as on Ctrl-C."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # Explicit: a shell starts background jobs with SIGINT ignored, and SIGTERM should stop as cleanly.
     signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    threading.Thread(target=_stop_with_parent, args=(os.getppid(),), daemon=True).start()
     started = time.monotonic()
     args.info_file.unlink(missing_ok=True)  # the file exists only while a ready stack runs
     try:
