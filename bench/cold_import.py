@@ -39,7 +39,13 @@ def _env(function: str) -> dict[str, str]:
     from devstack.cli import aws_env
     from devstack.template import Template
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+    # Bytecode on both sides: pip compiled the libraries at install, so the warm-up compiles ours
+    # (a machine may set PYTHONDONTWRITEBYTECODE, which would compile ours from source every run).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "POWERTOOLS_")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env.update({k: v for k, v in aws_env("http://127.0.0.1:1").items() if k != "AWS_ENDPOINT_URL"})
     template = Template(ROOT / "template.yaml")
     env.update(template.global_env())
