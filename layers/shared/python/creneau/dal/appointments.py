@@ -69,8 +69,8 @@ def list_page(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Appointments ordered by start, filtered by `keep(doc)`, between two ISO instants."""
     condition = Key("gsi1pk").eq(f"{tenant_pk(tenant_id)}#APPTS")
-    low, high = start_from or "0", (start_before or "9") + ""
-    condition &= Key("gsi1sk").between(low, high)
+    # gsi1sk is "<start ISO>#<id>": "0" sorts before and "9" after every instant.
+    condition &= Key("gsi1sk").between(start_from or "0", start_before or "9")
     items, last = paginate(
         config.bookings_table().query,
         {"IndexName": "gsi1", "KeyConditionExpression": condition},

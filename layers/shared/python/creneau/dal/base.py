@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from creneau.errors import ValidationFailed
 
 # Items keep the resource as a JSON document in `doc` (no float/Decimal surprises) and copy
@@ -59,18 +57,6 @@ def decode_cursor(cursor: str | None, expected: dict[str, str]) -> dict[str, Any
     if not all(isinstance(value, str) and value.startswith(expected[name]) for name, value in key.items()):
         raise refused
     return key
-
-
-def is_conditional_failure(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] in (
-        "ConditionalCheckFailedException",
-        "TransactionCanceledException",
-    )
-
-
-def cancellation_codes(error: ClientError) -> list[str]:
-    """Per-item reasons of a cancelled transaction, in the order the items were sent."""
-    return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
 
 
 def paginate(

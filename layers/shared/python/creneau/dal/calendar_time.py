@@ -20,8 +20,6 @@ from creneau import config
 from creneau.clock import epoch, iso
 from creneau.domain.units import MAX_UNITS_PER_BOOKING
 
-BUSY_OWNER_PREFIX = "BUSY#"  # external busy blocks (calendar sync) use owners like BUSY#<event id>
-
 
 def lock_owner(lock_code: str) -> str:
     return f"LOCK#{lock_code}"

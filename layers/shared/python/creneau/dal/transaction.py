@@ -37,9 +37,6 @@ class Transaction:
             self.add(tag, operation, **request)
         return self
 
-    def __len__(self) -> int:
-        return len(self._items)
-
     def commit(self) -> None:
         if len(self._items) > MAX_ITEMS:  # catalog validation keeps bookings far below this
             raise ValueError(f"a transaction of {len(self._items)} items exceeds DynamoDB's {MAX_ITEMS}")
