@@ -83,6 +83,11 @@ def claim_items(hold: Hold, now: datetime, also_free_for: tuple[str, ...] = ()) 
     ]
 
 
+def take_items(hold: Hold, now: datetime, also_free_for: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Everything that takes a hold's time: its conditional claims and its occupancy record."""
+    return [*claim_items(hold, now, also_free_for), occupancy_put(hold)]
+
+
 def release_items(old: Hold, replaced_by: Hold | None = None) -> list[dict[str, Any]]:
     """Delete the hold's claims and occupancy record. Each claim delete only touches a claim still
     owned by this hold. Units that `replaced_by` re-claims in the same transaction are left to its

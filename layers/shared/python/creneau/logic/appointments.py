@@ -139,8 +139,7 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: dict | None
             continue
         doc = _new_doc(appointment_id, booking, placement)
         transaction = Transaction()
-        transaction.extend("claims", calendar_time.claim_items(placement.hold, now, also_free_for=also_mine))
-        transaction.extend("claims", [calendar_time.occupancy_put(placement.hold)])
+        transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=also_mine))
         transaction.extend("appointment", [appointments.create_item(tenant_id, doc)])
         transaction.extend("customer", [booking.customer_item])
         if lock is not None and lock["calendar_id"] == calendar["id"]:
@@ -352,8 +351,7 @@ def _move(tenant_id, doc, version, request, actor, calendar, lock, now) -> dict:
         "_hold": placement.hold.to_doc(),
     }
     transaction = Transaction()
-    transaction.extend("claims", calendar_time.claim_items(placement.hold, now, also_free_for=mine))
-    transaction.extend("claims", [calendar_time.occupancy_put(placement.hold)])
+    transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=mine))
     transaction.extend("release", calendar_time.release_items(_hold_of(tenant_id, doc), placement.hold))
     transaction.extend("appointment", [appointments.replace_item(tenant_id, moved, version)])
     if lock is not None and lock["calendar_id"] == calendar["id"]:

@@ -99,8 +99,7 @@ def _hold_on_first_free(tenant_id, code, request, shape, calendars, previous, ex
             "revision": new_id(),  # what a concurrent move or booking checks it read
         }
         transaction = Transaction()
-        transaction.extend("claims", calendar_time.claim_items(placement.hold, now, also_free_for=(owner,)))
-        transaction.extend("claims", [calendar_time.occupancy_put(placement.hold)])
+        transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=(owner,)))
         transaction.extend("lock", [locks.put_item(tenant_id, doc, previous)])
         if previous is not None:
             transaction.extend(
