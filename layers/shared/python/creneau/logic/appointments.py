@@ -142,8 +142,7 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: dict | None
         transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=also_mine))
         transaction.extend("appointment", [appointments.create_item(tenant_id, doc)])
         transaction.extend("customer", [booking.customer_item])
-        if lock is not None and lock["calendar_id"] == calendar["id"]:
-            transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now))
+        transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now))
         try:
             transaction.commit()
         except TransactionFailed as failure:
@@ -354,8 +353,7 @@ def _move(tenant_id, doc, version, request, actor, calendar, lock, now) -> dict:
     transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=mine))
     transaction.extend("release", calendar_time.release_items(_hold_of(tenant_id, doc), placement.hold))
     transaction.extend("appointment", [appointments.replace_item(tenant_id, moved, version)])
-    if lock is not None and lock["calendar_id"] == calendar["id"]:
-        transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now))
+    transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now))
     try:
         transaction.commit()
     except TransactionFailed as failure:

@@ -24,11 +24,14 @@ def _new(model: type[BaseModel], data: dict) -> dict:
     return model.model_validate({**data, "id": new_id()}).model_dump(mode="json")
 
 
-def _merged(records: TenantRecords, model: type[BaseModel], tenant_id: str, record_id: str, changes: dict):
+def merged_with(
+    records: TenantRecords, model: type[BaseModel], tenant_id: str, record_id: str, changes: dict
+) -> tuple[dict, dict]:
+    """(the record as stored, internal keys and version included; its public fields with `changes`
+    applied and validated). `{**current, **merged}` is then the record to write back."""
     current = records.get(tenant_id, record_id)
-    internal = {k: v for k, v in current.items() if k.startswith("_")}
     merged = model.model_validate({**public_view(current), **changes}).model_dump(mode="json")
-    return merged, internal
+    return current, merged
 
 
 def _page(records: TenantRecords, tenant_id: str, limit: int, cursor: str | None, keep=None) -> dict:
@@ -56,8 +59,8 @@ def get_category(tenant_id: str, category_id: str) -> dict:
 
 
 def update_category(tenant_id: str, category_id: str, changes: dict) -> dict:
-    merged, internal = _merged(categories, Category, tenant_id, category_id, changes)
-    categories.replace(tenant_id, merged, internal["_version"])
+    current, merged = merged_with(categories, Category, tenant_id, category_id, changes)
+    categories.replace(tenant_id, {**current, **merged}, current["_version"])
     return merged
 
 
@@ -96,7 +99,7 @@ def create_service(tenant_id: str, data: ServiceFields) -> dict:
 
 
 def update_service(tenant_id: str, service_id: str, changes: dict) -> dict:
-    merged, internal = _merged(services, Service, tenant_id, service_id, changes)
+    current, merged = merged_with(services, Service, tenant_id, service_id, changes)
     if "category_id" in changes:
         _check_category(tenant_id, merged.get("category_id"))
     problems = [
@@ -107,7 +110,7 @@ def update_service(tenant_id: str, service_id: str, changes: dict) -> dict:
     ]
     if problems:
         raise ValidationFailed("the service no longer fits a calendar offering it", problems)
-    services.replace(tenant_id, merged, internal["_version"])
+    services.replace(tenant_id, {**current, **merged}, current["_version"])
     return merged
 
 
@@ -153,15 +156,13 @@ def create_calendar(tenant_id: str, data: CalendarFields) -> dict:
 
 
 def update_calendar(tenant_id: str, calendar_id: str, changes: dict) -> dict:
-    merged, internal = _merged(calendars, Calendar, tenant_id, calendar_id, changes)
-    current_unit = calendars.get(tenant_id, calendar_id)["unit_minutes"]
-    if merged["unit_minutes"] != current_unit:
+    current, merged = merged_with(calendars, Calendar, tenant_id, calendar_id, changes)
+    if merged["unit_minutes"] != current["unit_minutes"]:
         # Existing claims are cut in the old unit; mixing grids could let two bookings overlap.
         raise ValidationFailed.field("unit_minutes", "unit_minutes cannot change; create a new calendar")
     _check_calendar(tenant_id, merged)
-    calendars.replace(
-        tenant_id, {**merged, "_claim_timezone": internal["_claim_timezone"]}, internal["_version"]
-    )
+    # Keeps `_claim_timezone`: claims stay keyed on the zone the calendar was created in.
+    calendars.replace(tenant_id, {**current, **merged}, current["_version"])
     return merged
 
 

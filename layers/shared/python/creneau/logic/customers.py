@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from creneau.dal import customers
-from creneau.logic.catalog import public_view
+from creneau.logic.catalog import merged_with, public_view
 from creneau.models.customers import Customer, CustomerFields
 from creneau.security import new_id
 
@@ -25,11 +25,9 @@ def get(tenant_id: str, customer_id: str) -> dict[str, Any]:
 
 
 def update(tenant_id: str, customer_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    current = customers.records.get(tenant_id, customer_id)
-    merged = Customer.model_validate({**public_view(current), **changes}).model_dump(mode="json")
-    internal = {k: v for k, v in current.items() if k.startswith("_") and k != "_version"}
+    current, merged = merged_with(customers.records, Customer, tenant_id, customer_id, changes)
     customers.records.replace(
-        tenant_id, {**merged, **internal}, current["_version"], customers.index_attributes(tenant_id, merged)
+        tenant_id, {**current, **merged}, current["_version"], customers.index_attributes(tenant_id, merged)
     )
     return merged
 

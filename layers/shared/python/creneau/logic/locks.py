@@ -161,9 +161,12 @@ def converted(tenant_id: str, lock: dict | None, calendar: dict, request, now: d
     )
 
 
-def consumption_items(tenant_id: str, lock: dict[str, Any], new: Hold, now: datetime) -> list[dict[str, Any]]:
+def consumption_items(tenant_id: str, lock: dict | None, new: Hold, now: datetime) -> list[dict[str, Any]]:
     """Items that consume `lock` for a booking that takes `new`: its record, occupancy, and the
-    claims the booking does not re-use (those of a live lock are surely still its own)."""
+    claims the booking does not re-use (those of a live lock are surely still its own). A lock on
+    another calendar is not what the booking used: it is left alone."""
+    if lock is None or lock["calendar_id"] != new.calendar_id:
+        return []
     return [
         *calendar_time.release_items(_releasable(tenant_id, lock, now), new),
         locks.delete_item(tenant_id, lock),

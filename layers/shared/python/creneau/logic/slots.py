@@ -10,7 +10,13 @@ from creneau.dal import calendar_time
 from creneau.domain.availability import Interval, ServiceShape, Slot, compute_slots
 from creneau.errors import ValidationFailed
 from creneau.logic import tenants
-from creneau.logic.schedule import candidate_calendars, engine_calendar, load_services, shape_of
+from creneau.logic.schedule import (
+    candidate_calendars,
+    engine_calendar,
+    load_services,
+    occupied_span,
+    shape_of,
+)
 
 MAX_DAYS = 92
 FIRST_SLOT_WINDOW_DAYS = 14  # /slots/first reads this much at a time until the horizon
@@ -68,16 +74,17 @@ def _offering(
 def _slots(tenant_id, calendars, shape, window: Interval, lock_code, now) -> list[Slot]:
     # A lock's own time shows as free to its holder (the code is the proof of holding it).
     mine = frozenset({calendar_time.lock_owner(lock_code)}) if lock_code else frozenset()
-    reach_back = timedelta(minutes=shape.buffer_before_minutes)
-    reach_ahead = timedelta(minutes=shape.duration_minutes + shape.buffer_after_minutes)
+    # Busy time matters from the first slot's buffer before to the last slot's buffer after.
+    reach_from = occupied_span(window.start, shape)[0]
+    reach_until = occupied_span(window.end, shape)[2]
     inputs = [
         engine_calendar(
             calendar,
             calendar_time.busy_intervals(
                 tenant_id,
                 calendar["id"],
-                window.start - reach_back,
-                window.end + reach_ahead,
+                reach_from,
+                reach_until,
                 now,
                 calendar["unit_minutes"],
                 mine,
