@@ -6,6 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
+from creneau.clock import SystemClock
 from creneau.http import ADMIN, PUBLIC, Api, logger
 from creneau.logic import catalog, tenants
 from creneau.models.catalog import (
@@ -26,9 +27,14 @@ from creneau.models.catalog import (
     ServicePatch,
     Settings,
     SettingsPatch,
+    UpdatedCalendar,
 )
 
 api = Api()
+clock = SystemClock()
+Force = Annotated[
+    bool, Query(description="delete even though upcoming open appointments use it (they stay readable)")
+]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query()]
 
@@ -106,8 +112,8 @@ def patch_service(id: Annotated[str, Path()], body: ServicePatch) -> Service:
 
 
 @api.delete("/v1/services/{id}", role=ADMIN)
-def delete_service(id: Annotated[str, Path()]):
-    catalog.delete_service(api.tenant_id, id)
+def delete_service(id: Annotated[str, Path()], force: Force = False):
+    catalog.delete_service(api.tenant_id, id, force, clock.now())
     return api.no_content()
 
 
@@ -132,13 +138,14 @@ def get_calendar(id: Annotated[str, Path()]) -> Calendar:
 
 
 @api.patch("/v1/calendars/{id}", role=ADMIN)
-def patch_calendar(id: Annotated[str, Path()], body: CalendarPatch) -> Calendar:
-    return catalog.update_calendar(api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
+def patch_calendar(id: Annotated[str, Path()], body: CalendarPatch) -> UpdatedCalendar:
+    changes = body.model_dump(mode="json", exclude_unset=True)
+    return catalog.update_calendar(api.tenant_id, id, changes, clock.now())
 
 
 @api.delete("/v1/calendars/{id}", role=ADMIN)
-def delete_calendar(id: Annotated[str, Path()]):
-    catalog.delete_calendar(api.tenant_id, id)
+def delete_calendar(id: Annotated[str, Path()], force: Force = False):
+    catalog.delete_calendar(api.tenant_id, id, force, clock.now())
     return api.no_content()
 
 

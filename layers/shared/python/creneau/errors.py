@@ -79,6 +79,15 @@ class IdempotencyConflict(CreneauError):
     code, status = "idempotency-conflict", 409
 
 
+class HasAppointments(CreneauError):
+    """Deleting what future open appointments still rely on; `details` carries their count."""
+
+    code, status = "has-appointments", 409
+
+    def __init__(self, message: str, count: int):
+        super().__init__(message, [{"count": count}])
+
+
 class Conflict(CreneauError):
     """A concurrent writer changed the object first; the caller may retry."""
 

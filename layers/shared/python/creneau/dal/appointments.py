@@ -7,7 +7,16 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from creneau import config
-from creneau.dal.base import DOC, decode_cursor, encode_cursor, from_doc, paginate, tenant_pk, to_doc
+from creneau.dal.base import (
+    DOC,
+    decode_cursor,
+    encode_cursor,
+    from_doc,
+    paginate,
+    query_all,
+    tenant_pk,
+    to_doc,
+)
 from creneau.errors import AppointmentNotFound
 
 LIST_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
@@ -57,6 +66,13 @@ def get(tenant_id: str, appointment_id: str) -> tuple[dict[str, Any], int]:
     if item is None:
         raise AppointmentNotFound(f"no appointment {appointment_id!r}")
     return from_doc(item), int(item["version"])
+
+
+def starting_from(tenant_id: str, start_from: str) -> list[dict[str, Any]]:
+    """Every appointment whose start is at or after `start_from` (an ISO instant), in start order."""
+    condition = Key("gsi1pk").eq(f"{tenant_pk(tenant_id)}#APPTS") & Key("gsi1sk").between(start_from, "9")
+    params = {"IndexName": "gsi1", "KeyConditionExpression": condition}
+    return [from_doc(item) for item in query_all(config.bookings_table().query, params)]
 
 
 def list_page(

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
+from creneau.clock import iso
+from creneau.dal import appointments
 from creneau.dal.catalog import calendars, categories, services
 from creneau.dal.records import TenantRecords
 from creneau.domain.catalog_rules import service_problems, step_problems
-from creneau.errors import CalendarNotFound, ServiceNotFound, ValidationFailed
+from creneau.domain.lifecycle import OPEN, Status
+from creneau.domain.units import MAX_UNITS_PER_BOOKING
+from creneau.errors import CalendarNotFound, HasAppointments, ServiceNotFound, ValidationFailed
 from creneau.logic import tenants
 from creneau.models.catalog import Calendar, CalendarFields, Category, CategoryIn, Service, ServiceFields
 from creneau.security import new_id
@@ -114,8 +120,14 @@ def update_service(tenant_id: str, service_id: str, changes: dict) -> dict:
     return merged
 
 
-def delete_service(tenant_id: str, service_id: str) -> None:
-    """Delete, then take the service off the calendars offering it (no dangling ids remain)."""
+def delete_service(tenant_id: str, service_id: str, force: bool, now: datetime) -> None:
+    """Delete, then take the service off the calendars offering it (no dangling ids remain).
+    Refused while future open appointments use it, unless forced (they stay readable)."""
+    service = services.get(tenant_id, service_id)
+    if not force:
+        _refuse_if_booked(
+            tenant_id, now, lambda doc: service_id in doc["service_ids"], f"service {service['name']!r}"
+        )
     services.delete(tenant_id, service_id)
     for calendar in calendars.list_all(tenant_id):
         if service_id in calendar["service_ids"]:
@@ -155,7 +167,9 @@ def create_calendar(tenant_id: str, data: CalendarFields) -> dict:
     return doc
 
 
-def update_calendar(tenant_id: str, calendar_id: str, changes: dict) -> dict:
+def update_calendar(tenant_id: str, calendar_id: str, changes: dict, now: datetime) -> dict:
+    """The calendar as updated, with `conflicts`: the open appointments that a newly added
+    exception now covers (they are kept; the agent decides what to do with them)."""
     current, merged = merged_with(calendars, Calendar, tenant_id, calendar_id, changes)
     if merged["unit_minutes"] != current["unit_minutes"]:
         # Existing claims are cut in the old unit; mixing grids could let two bookings overlap.
@@ -163,11 +177,54 @@ def update_calendar(tenant_id: str, calendar_id: str, changes: dict) -> dict:
     _check_calendar(tenant_id, merged)
     # Keeps `_claim_timezone`: claims stay keyed on the zone the calendar was created in.
     calendars.replace(tenant_id, {**current, **merged}, current["_version"])
-    return merged
+    added = [e for e in merged["exceptions"] if e not in current["exceptions"]]
+    return {**merged, "conflicts": _covered_by(tenant_id, calendar_id, added, now) if added else []}
 
 
-def delete_calendar(tenant_id: str, calendar_id: str) -> None:
+def _covered_by(tenant_id: str, calendar_id: str, exceptions: list[dict], now: datetime) -> list[str]:
+    periods = [(datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"])) for e in exceptions]
+
+    def covered(doc: dict) -> bool:
+        held = doc["_hold"]
+        start, end = datetime.fromisoformat(held["occ_start"]), datetime.fromisoformat(held["occ_end"])
+        return doc["calendar_id"] == calendar_id and any(s < end and start < e for s, e in periods)
+
+    return [doc["id"] for doc in future_open_appointments(tenant_id, now, covered)]
+
+
+def delete_calendar(tenant_id: str, calendar_id: str, force: bool, now: datetime) -> None:
+    """Refused while future open appointments are on it, unless forced (they stay readable)."""
+    calendar = calendars.get(tenant_id, calendar_id)
+    if not force:
+        _refuse_if_booked(
+            tenant_id, now, lambda doc: doc["calendar_id"] == calendar_id, f"calendar {calendar['name']!r}"
+        )
     calendars.delete(tenant_id, calendar_id)
+
+
+# A booking holds at most MAX_UNITS_PER_BOOKING units of at most 60 minutes: one that began that long
+# ago may still be under way.
+_LONGEST_HOLD = timedelta(minutes=MAX_UNITS_PER_BOOKING * 60)
+
+
+def future_open_appointments(tenant_id: str, now: datetime, concerns: Callable[[dict], bool]) -> list[dict]:
+    """Open appointments not yet over, that `concerns` selects."""
+    until = iso(now)
+    return [
+        doc
+        for doc in appointments.starting_from(tenant_id, iso(now - _LONGEST_HOLD))
+        if Status(doc["status"]) in OPEN and doc["end"] > until and concerns(doc)
+    ]
+
+
+def _refuse_if_booked(tenant_id: str, now: datetime, concerns: Callable[[dict], bool], what: str) -> None:
+    count = len(future_open_appointments(tenant_id, now, concerns))
+    if count:
+        raise HasAppointments(
+            f"{what} still has {count} upcoming open appointment(s): deactivate it (active: false), "
+            "or delete it with ?force=true (the appointments stay readable)",
+            count,
+        )
 
 
 def _check_calendar(tenant_id: str, calendar: dict) -> None:

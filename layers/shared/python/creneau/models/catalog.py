@@ -198,6 +198,12 @@ class Calendar(CalendarFields):
     timezone: TimeZoneName
 
 
+class UpdatedCalendar(Calendar):
+    conflicts: list[Id] = Field(
+        [], description="open appointments that an exception added by this change now covers"
+    )
+
+
 # ---- API keys ---------------------------------------------------------------------------------
 
 
