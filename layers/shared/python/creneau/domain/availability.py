@@ -21,6 +21,11 @@ Conventions
 
 Cost is O(days x ranges + candidates + (busy + exceptions) log(busy + exceptions)) per calendar: busy periods
 and exceptions are merged once, then swept with a moving index against the time-ordered candidates.
+
+Speed: instants are integer microseconds since the epoch inside the engine. A local date whose UTC offset is
+the same all around it (every date but those next to a DST change) is expanded with integer arithmetic: wall
+time minus the offset, candidates as a ``range``. A date near an offset change goes through zoneinfo, wall
+time by wall time, as described above. Datetimes are built only for the slots returned.
 """
 
 from __future__ import annotations
@@ -42,6 +47,17 @@ __all__ = [
 
 _ONE_DAY = timedelta(days=1)
 _MIDNIGHT = time(0)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_MICROSECOND = timedelta(microseconds=1)
+_DAY_US = 86_400_000_000
+_HOUR_US = 3_600_000_000
+# A date is expanded with one offset when the offset is the same at every sample from 27 h before its
+# midnight to 27 h after its end (UTC offsets stay within 24 h). Samples 12 h apart see every change: tzdata
+# has no two offset changes less than four days apart (the closest, 95 h, Africa/Freetown in 1939), so a
+# change can't hide between two samples by being undone before the next one.
+_SAMPLE_US = 12 * _HOUR_US
+_MARGIN_US = 27 * _HOUR_US
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +133,15 @@ def _utc_instant(value: datetime, what: str) -> datetime:
     return value.astimezone(UTC)
 
 
+def _micros(instant: datetime) -> int:
+    """An aware datetime as integer microseconds since the epoch (exact: datetimes have microseconds)."""
+    return (instant - _EPOCH) // _MICROSECOND
+
+
+def _time_micros(value: time) -> int:
+    return ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond
+
+
 def _merged_utc(
     intervals: Iterable[Interval], what: str, low: datetime, high: datetime
 ) -> list[tuple[datetime, datetime]]:
@@ -166,13 +191,42 @@ class _Range:
 class _Zone:
     """Wall clock <-> instant conversions for one IANA zone, memoised for the duration of one call."""
 
-    __slots__ = ("zone", "_existing", "_boundary", "_range_starts")
+    __slots__ = ("zone", "_existing", "_boundary", "_range_starts", "_samples", "_day_offsets")
 
     def __init__(self, name: str) -> None:
         self.zone = ZoneInfo(name)
         self._existing: dict[datetime, datetime | None] = {}
         self._boundary: dict[datetime, datetime] = {}
         self._range_starts: dict[tuple[datetime, datetime, timedelta, timedelta], tuple[datetime, ...]] = {}
+        self._samples: dict[int, int] = {}
+        self._day_offsets: dict[int, int | None] = {}
+
+    def day_offset(self, ordinal: int) -> int | None:
+        """The UTC offset (microseconds) of every wall time of the local date ``ordinal`` (00:00 to 24:00),
+        or ``None`` when the offset changes near that date (or the date is at the edge of datetime's range).
+        """
+        try:
+            return self._day_offsets[ordinal]
+        except KeyError:
+            pass
+        midnight = (ordinal - _EPOCH_ORDINAL) * _DAY_US
+        first = (midnight - _MARGIN_US) // _SAMPLE_US
+        last = -(-(midnight + _DAY_US + _MARGIN_US) // _SAMPLE_US)
+        try:
+            offsets = {self._sample(index) for index in range(first, last + 1)}
+        except OverflowError:
+            offsets = set()
+        result = self._day_offsets[ordinal] = offsets.pop() if len(offsets) == 1 else None
+        return result
+
+    def _sample(self, index: int) -> int:
+        try:
+            return self._samples[index]
+        except KeyError:
+            pass
+        instant = _EPOCH + timedelta(microseconds=index * _SAMPLE_US)
+        result = self._samples[index] = instant.astimezone(self.zone).utcoffset() // _MICROSECOND
+        return result
 
     def existing(self, wall: datetime) -> datetime | None:
         """UTC instant of a naive wall time with ``fold=0``, or ``None`` when it falls in a DST gap."""
@@ -251,19 +305,23 @@ def _local_dates(zone: _Zone, first: datetime, last: datetime) -> Iterator[date]
         day += _ONE_DAY
 
 
+def _day_ranges(zone: _Zone, ranges: list[tuple[time, time]], day: date) -> Iterator[_Range]:
+    for start_time, end_time in ranges:
+        wall_start = datetime.combine(day, start_time)
+        end_day = day + _ONE_DAY if end_time == _MIDNIGHT else day
+        wall_end = datetime.combine(end_day, end_time)
+        if wall_start >= wall_end:
+            continue  # malformed range (end before start): nothing is open
+        start, end = zone.boundary(wall_start), zone.boundary(wall_end)
+        if start < end:  # a range entirely inside a DST gap is empty
+            yield _Range(wall_start, wall_end, start, end)
+
+
 def _ranges(
     zone: _Zone, table: list[list[tuple[time, time]]], first: datetime, last: datetime
 ) -> Iterator[_Range]:
     for day in _local_dates(zone, first, last):
-        for start_time, end_time in table[day.weekday()]:
-            wall_start = datetime.combine(day, start_time)
-            end_day = day + _ONE_DAY if end_time == _MIDNIGHT else day
-            wall_end = datetime.combine(end_day, end_time)
-            if wall_start >= wall_end:
-                continue  # malformed range (end before start): nothing is open
-            start, end = zone.boundary(wall_start), zone.boundary(wall_end)
-            if start < end:  # a range entirely inside a DST gap is empty
-                yield _Range(wall_start, wall_end, start, end)
+        yield from _day_ranges(zone, table[day.weekday()], day)
 
 
 def opening_intervals(calendar: CalendarAvailability, window: Interval) -> list[Interval]:
@@ -294,8 +352,8 @@ def _calendar_slot_starts(
     window_start: datetime,
     window_end: datetime,
     now: datetime,
-) -> list[datetime]:
-    """Sorted UTC start instants of the slots this calendar alone can take."""
+) -> list[int]:
+    """Sorted UTC start instants (microseconds since the epoch) of the slots this calendar alone can take."""
     low = max(window_start, _plus(now, timedelta(minutes=calendar.min_notice_minutes)))
     high = min(window_end, _plus(now, timedelta(days=calendar.horizon_days)))
     duration = timedelta(minutes=service.duration_minutes)
@@ -315,20 +373,82 @@ def _calendar_slot_starts(
     )
     if low >= high:
         return []
+    starts = _candidates(_weekly_ranges(calendar.weekly_hours), zone, duration, step, low, high)
+    if not starts or not (exceptions or busy):
+        return starts
+    return _sweep(
+        starts,
+        duration // _MICROSECOND,
+        [(_micros(start), _micros(end)) for start, end in exceptions],
+        before // _MICROSECOND,
+        after // _MICROSECOND,
+        [(_micros(start), _micros(end)) for start, end in busy],
+    )
 
-    # 1. Candidates: step-aligned wall times of each range, fold=0, gaps skipped, service inside the range.
-    starts: list[datetime] = []
-    for opening in _ranges(zone, _weekly_ranges(calendar.weekly_hours), low, high):
+
+def _candidates(
+    table: list[list[tuple[time, time]]],
+    zone: _Zone,
+    duration: timedelta,
+    step: timedelta,
+    low: datetime,
+    high: datetime,
+) -> list[int]:
+    """Sorted distinct UTC starts (microseconds) in ``[low, high)`` of the step-aligned wall candidates of
+    each range, fold=0, gaps skipped, whose service fits inside the range."""
+    low_us, high_us = _micros(low), _micros(high)
+    duration_us, step_us = duration // _MICROSECOND, step // _MICROSECOND
+    table_us = [[(_time_micros(a), _time_micros(b) or _DAY_US) for a, b in ranges] for ranges in table]
+    starts: list[int] = []
+    for day in _local_dates(zone, low, high):
+        weekday = day.weekday()
+        if not table[weekday]:
+            continue
+        offset = zone.day_offset(day.toordinal())
+        if offset is None:  # an offset change is near: resolve each wall time with zoneinfo
+            starts.extend(_zone_day_starts(zone, table[weekday], day, duration, step, low, high))
+            continue
+        midnight = (day.toordinal() - _EPOCH_ORDINAL) * _DAY_US - offset  # the instant of local 00:00
+        for start, end in table_us[weekday]:
+            if start >= end:
+                continue  # malformed range (end before start): nothing is open
+            first = midnight + start
+            latest = min(midnight + end - duration_us, high_us - 1)
+            if first < low_us:
+                first += -(-(low_us - first) // step_us) * step_us
+            if first <= latest:
+                starts.extend(range(first, latest + 1, step_us))
+    return sorted(set(starts))  # overlapping ranges may yield the same candidate twice
+
+
+def _zone_day_starts(
+    zone: _Zone,
+    ranges: list[tuple[time, time]],
+    day: date,
+    duration: timedelta,
+    step: timedelta,
+    low: datetime,
+    high: datetime,
+) -> Iterator[int]:
+    for opening in _day_ranges(zone, ranges, day):
         if opening.end > low and opening.start < high:
-            fitting = zone.range_starts(opening, step, duration)
-            starts.extend(start for start in fitting if low <= start < high)
-    if not starts:
-        return []
-    starts = sorted(set(starts))  # overlapping ranges may yield the same candidate twice
+            for start in zone.range_starts(opening, step, duration):
+                if low <= start < high:
+                    yield _micros(start)
 
-    # 2. Sweep the time-ordered candidates against merged exceptions and busy periods.
+
+def _sweep(
+    starts: list[int],
+    duration: int,
+    exceptions: list[tuple[int, int]],
+    before: int,
+    after: int,
+    busy: list[tuple[int, int]],
+) -> list[int]:
+    """The time-ordered candidates whose service meets no exception and whose buffered span meets no busy
+    period (all in microseconds; exceptions and busy periods merged, disjoint and sorted)."""
     exception_count, busy_count = len(exceptions), len(busy)
-    kept: list[datetime] = []
+    kept: list[int] = []
     next_exception = next_busy = 0
     for start in starts:
         end = start + duration
@@ -374,14 +494,47 @@ def compute_slots(
     _require_aware(now, "now")
     window_start, window_end, now_utc = _to_utc(window.start), _to_utc(window.end), _to_utc(now)
 
-    duration = timedelta(minutes=service.duration_minutes)
     zones: dict[str, _Zone] = {}
-    takers: dict[datetime, set[str]] = {}
+    per_calendar: list[tuple[str, list[int]]] = []
     for calendar in calendars:
         zone = zones.get(calendar.timezone)
         if zone is None:
             zone = zones[calendar.timezone] = _Zone(calendar.timezone)
-        for start in _calendar_slot_starts(calendar, zone, service, window_start, window_end, now_utc):
-            takers.setdefault(start, set()).add(calendar.calendar_id)
-    # Every slot has the same duration, so ordering by start is ordering by (start, end).
-    return [Slot(start, start + duration, tuple(sorted(takers[start]))) for start in sorted(takers)]
+        starts = _calendar_slot_starts(calendar, zone, service, window_start, window_end, now_utc)
+        per_calendar.append((calendar.calendar_id, starts))
+    return _slots(per_calendar, timedelta(minutes=service.duration_minutes))
+
+
+def _slots(per_calendar: list[tuple[str, list[int]]], duration: timedelta) -> list[Slot]:
+    """Merge the calendars' sorted starts into slots. Every slot has the same duration, so ordering by start
+    is ordering by (start, end)."""
+    if len(per_calendar) == 1:
+        calendar_id, starts = per_calendar[0]
+        ids = (calendar_id,)
+        return [Slot(start, start + duration, ids) for start in _datetimes(starts)]
+    takers: dict[int, set[str]] = {}
+    for calendar_id, starts in per_calendar:
+        for start in starts:
+            takers.setdefault(start, set()).add(calendar_id)
+    ordered = sorted(takers)
+    return [
+        Slot(start, start + duration, tuple(sorted(takers[micros])))
+        for micros, start in zip(ordered, _datetimes(ordered), strict=True)
+    ]
+
+
+def _datetimes(instants: list[int]) -> Iterator[datetime]:
+    """UTC datetimes of sorted microsecond instants. Consecutive instants a step apart (the common case)
+    cost one addition each rather than a new timedelta."""
+    previous_us = previous = None
+    gap_us, gap = 0, timedelta(0)
+    for micros in instants:
+        if previous is None:
+            current = _EPOCH + timedelta(microseconds=micros)
+        else:
+            if micros - previous_us != gap_us:
+                gap_us = micros - previous_us
+                gap = timedelta(microseconds=gap_us)
+            current = previous + gap
+        yield current
+        previous_us, previous = micros, current
