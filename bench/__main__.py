@@ -2,7 +2,8 @@
 
 Sections, in output order: slots (GET /v1/slots vs its bare reads), booking (POST /v1/appointments vs
 its bare DynamoDB work), lock (lock-then-book vs direct booking), cold-import (handler modules vs
-boto3 + Powertools' event handler), engine (compute_slots alone, by days and calendars).
+boto3 + Powertools' event handler), first-answer (import + first request of each handler in a fresh
+process against moto), engine (compute_slots alone, by days and calendars).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import platform
 import sys
 import time
 
-SECTIONS = ("slots", "booking", "lock", "cold-import", "engine")
+SECTIONS = ("slots", "booking", "lock", "cold-import", "first-answer", "engine")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -100,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
 
         with sections.timed("cold import"):
             cold_import.run(args.quick, _print)
+
+    if "first-answer" in wanted:
+        from bench import first_answer
+
+        with sections.timed("first answer"):
+            first_answer.run(args.quick, _print)
 
     if "engine" in wanted:
         from bench import engine

@@ -24,6 +24,9 @@ EXPECTED = [
     rf"^booking x\d+ sequential, POST /v1/appointments: handler {NUMBER} bookings/s, "
     rf"bare reads \(.+\) \+ the same TransactWriteItems {NUMBER}/s, {RATIO} \(goal >= 0\.7\)$",
     rf"^lock-then-book x\d+ sequential .*: {NUMBER} bookings/s, direct booking {NUMBER}/s, {RATIO}$",
+    rf"^first answer baseline, boto3 \+ powertools event_handler answering one GetItem: {NUMBER} ms CPU",
+    rf"^engine per candidate slot, 90 days, Mon-Fri 2 ranges, \d+ candidates: CPU us 0 busy {NUMBER}, "
+    rf"100 busy {NUMBER} \(goal <= 4 with 0 busy\)$",
     r"^engine compute_slots \(pure",
     rf"^ +7 +{NUMBER} \[{NUMBER}\]",
     r"^engine growth: (linear|better than linear|SUPERLINEAR) in days",
@@ -49,3 +52,8 @@ def test_quick_bench_prints_every_measurement():
         pattern = rf"^cold import functions/{name}/app\.py: {NUMBER} ms, boto3 \+ powertools event_handler "
         pattern += rf"{NUMBER} ms, {RATIO} \(goal <= 1\.3\); above the floor [0-9.]+$"
         assert any(re.search(pattern, line) for line in lines), f"no cold import line for {name}"
+        pattern = (
+            rf"^first answer functions/{name}/app\.py: import {NUMBER} ms \+ first request {NUMBER} ms = "
+        )
+        pattern += rf"{NUMBER} ms CPU \({NUMBER} ms wall\), baseline {NUMBER} ms, {RATIO}$"
+        assert any(re.search(pattern, line) for line in lines), f"no first answer line for {name}"

@@ -126,8 +126,24 @@ def test_sam_transform_routes_each_path_to_its_function(transformed):
             verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
             integration = operation["x-amazon-apigateway-integration"]
             assert integration["payloadFormatVersion"] == "2.0"
-            found[f"{verb} {path}"] = integration["uri"]["Fn::Sub"].split("${")[-1].split(".Arn")[0]
-    assert found == {route: fn for fn, routes in ROUTES.items() for route in routes}
+            found[f"{verb} {path}"] = integration["uri"]["Fn::Sub"].split("${")[-1].split("}")[0]
+    # Every route invokes the function's `live` alias (a published, SnapStart version), never $LATEST.
+    assert found == {route: f"{fn}Aliaslive" for fn, routes in ROUTES.items() for route in routes}
+    for function in ROUTES:
+        alias = resources[f"{function}Aliaslive"]
+        assert alias["Type"] == "AWS::Lambda::Alias"
+        version = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
+        assert resources[version]["Type"] == "AWS::Lambda::Version"
+        assert resources[version]["Properties"]["FunctionName"] == {"Ref": function}
+        assert resources[function]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        permissions = [
+            r["Properties"]["FunctionName"]
+            for r in resources.values()
+            if r["Type"] == "AWS::Lambda::Permission"
+            and r["Properties"]["Principal"] == "apigateway.amazonaws.com"
+        ]
+        assert {"Ref": f"{function}Aliaslive"} in permissions
+        assert {"Ref": function} not in permissions
     stage = resources["HttpApiApiGatewayDefaultStage"]["Properties"]["DefaultRouteSettings"]
     assert stage == {
         "ThrottlingBurstLimit": {"Ref": "ThrottlingBurstLimit"},
@@ -163,11 +179,12 @@ def test_function_globals_and_environment():
         "BOOKINGS_TABLE": {"Ref": "BookingsTable"},
         "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
     }
+    assert (glob["AutoPublishAlias"], glob["SnapStart"]) == ("live", {"ApplyOn": "PublishedVersions"})
     layer = RESOURCES["SharedLayer"]
-    assert (
-        layer["Type"] == "AWS::Serverless::LayerVersion" and layer["Metadata"]["BuildMethod"] == "python3.12"
-    )
+    assert layer["Type"] == "AWS::Serverless::LayerVersion" and layer["Metadata"]["BuildMethod"] == "makefile"
     assert layer["Properties"]["ContentUri"] == "layers/shared/python"
+    makefile = (ROOT / "layers" / "shared" / "python" / "Makefile").read_text()
+    assert "build-SharedLayer:" in makefile and "--invalidation-mode unchecked-hash" in makefile
 
 
 def test_least_privilege():

@@ -12,6 +12,9 @@ import time
 from collections.abc import Iterator
 
 MAX_ATTEMPTS = 50
+# Drawn from the OS at each call: under SnapStart, every environment resumed from one snapshot would share
+# the random module's state, so contending writers would back off in step.
+_JITTER = random.SystemRandom()
 
 
 def attempts(max_attempts: int = MAX_ATTEMPTS, deadline_seconds: float | None = None) -> Iterator[int]:
@@ -22,5 +25,5 @@ def attempts(max_attempts: int = MAX_ATTEMPTS, deadline_seconds: float | None = 
         if attempt:
             if deadline_seconds is not None and time.monotonic() - started > deadline_seconds:
                 return
-            time.sleep(random.uniform(0, min(0.25, 0.01 * 2**attempt)))
+            time.sleep(_JITTER.uniform(0, min(0.25, 0.01 * 2**attempt)))
         yield attempt
