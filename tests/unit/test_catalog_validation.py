@@ -323,24 +323,25 @@ def utc(*args: int) -> datetime:
 
 class TestUnitKeys:
     def test_units_align_on_the_local_wall_clock_with_a_half_hour_offset(self):
-        # 03:30 UTC is 09:00 in Kolkata (+05:30): hour units are local hours, not UTC hours.
+        # 03:30 UTC is 09:00 in Kolkata (+05:30): hour units are local hours, not UTC hours, keyed
+        # by the UTC instant each one starts at.
         keys = unit_keys(utc(2026, 3, 2, 3, 30), utc(2026, 3, 2, 5, 30), "Asia/Kolkata", 60)
-        assert keys == ["202603020900", "202603021000"]
+        assert keys == ["20260302T0330Z", "20260302T0430Z"]
 
     def test_a_partial_local_hour_takes_its_whole_unit(self):
         keys = unit_keys(utc(2026, 3, 2, 4, 0), utc(2026, 3, 2, 4, 15), "Asia/Kolkata", 60)
-        assert keys == ["202603020900"]
+        assert keys == ["20260302T0330Z"]
 
     def test_quarter_hour_offset(self):
         # Kathmandu is +05:45: 03:15 UTC is 09:00 local.
         keys = unit_keys(utc(2026, 3, 2, 3, 15), utc(2026, 3, 2, 4, 0), "Asia/Kathmandu", 15)
-        assert keys == ["202603020900", "202603020915", "202603020930"]
+        assert keys == ["20260302T0315Z", "20260302T0330Z", "20260302T0345Z"]
 
     def test_keys_are_in_time_order_one_per_unit(self):
         keys = unit_keys(utc(2026, 6, 1, 7, 0), utc(2026, 6, 1, 8, 0), "Europe/Paris", 5)
         assert len(keys) == 12
         assert keys == sorted(keys)
-        assert keys[0] == "202606010900" and keys[-1] == "202606010955"
+        assert keys[0] == "20260601T0700Z" and keys[-1] == "20260601T0755Z"
 
     def test_the_input_offset_does_not_matter(self):
         paris = datetime(2026, 6, 1, 9, 0, tzinfo=timedelta_zone(2))
@@ -348,22 +349,23 @@ class TestUnitKeys:
             utc(2026, 6, 1, 7, 0), utc(2026, 6, 1, 7, 30), "Europe/Paris", 10
         )
 
-    def test_fall_back_night_maps_both_two_oclock_hours_to_the_same_keys(self):
+    def test_the_two_passes_of_the_fall_back_hour_are_different_units(self):
         # 2026-10-25 in Paris: 02:00-03:00 CEST (00:00-01:00 UTC), then 02:00-03:00 CET (01:00-02:00 UTC).
         first = unit_keys(utc(2026, 10, 25, 0, 0), utc(2026, 10, 25, 1, 0), "Europe/Paris", 15)
         second = unit_keys(utc(2026, 10, 25, 1, 0), utc(2026, 10, 25, 2, 0), "Europe/Paris", 15)
-        assert first == second == ["202610250200", "202610250215", "202610250230", "202610250245"]
+        assert first == ["20261025T0000Z", "20261025T0015Z", "20261025T0030Z", "20261025T0045Z"]
+        assert second == ["20261025T0100Z", "20261025T0115Z", "20261025T0130Z", "20261025T0145Z"]
 
     def test_fall_back_night_for_any_unit(self):
         for unit in (5, 10, 15, 30, 60):
             first = unit_keys(utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 0, 45), "Europe/Paris", unit)
             second = unit_keys(utc(2026, 10, 25, 1, 30), utc(2026, 10, 25, 1, 45), "Europe/Paris", unit)
-            assert first == second
+            assert not set(first) & set(second), unit
 
     def test_spring_forward_has_no_units_in_the_gap(self):
         # 2026-03-29 in Paris: 02:00 CET jumps to 03:00 CEST (01:00 UTC).
         keys = unit_keys(utc(2026, 3, 29, 0, 30), utc(2026, 3, 29, 1, 30), "Europe/Paris", 30)
-        assert keys == ["202603290130", "202603290300"]
+        assert keys == ["20260329T0030Z", "20260329T0100Z"]
 
     @pytest.mark.parametrize("length", [0, -5])
     def test_empty_interval_is_refused(self, length):
@@ -439,6 +441,7 @@ def test_every_instant_of_an_interval_is_covered(start, length, zone, unit):
     begin = BASE + timedelta(minutes=5 * start)
     keys = set(unit_keys(begin, begin + timedelta(minutes=length), zone, unit))
     for offset in range(0, length, 7):
-        local = (begin + timedelta(minutes=offset)).astimezone(ZoneInfo(zone))
-        floored = local.replace(minute=local.minute - local.minute % unit)
-        assert floored.strftime("%Y%m%d%H%M") in keys
+        moment = begin + timedelta(minutes=offset)
+        # Its unit starts on the local grid line before it, under the offset in force at it.
+        into_unit = timedelta(minutes=moment.astimezone(ZoneInfo(zone)).minute % unit)
+        assert (moment - into_unit).astimezone(UTC).strftime("%Y%m%dT%H%MZ") in keys
