@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from creneau import security
 from creneau.clock import iso
 from creneau.dal import appointments, calendar_time, customers
 from creneau.dal import locks as lock_records
@@ -41,7 +42,7 @@ from creneau.logic.catalog import public_view
 from creneau.logic.customers import new_customer_doc
 from creneau.logic.schedule import candidate_calendars, hold_from_doc, load_services, place, shape_of
 from creneau.models.booking import AppointmentIn, RescheduleIn, StatusIn
-from creneau.security import hash_secret, new_id, new_secret, same_secret
+from creneau.security import new_id
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,12 @@ class _Booking:
     shape: ServiceShape
     customer: dict  # the snapshot kept on the appointment
     customer_item: dict  # the transaction item that counts the booking on the customer
-    manage_token: str | None
     now: datetime
 
 
-def create(
-    tenant_id: str, request: AppointmentIn, actor: Actor, with_manage_token: bool, now: datetime
-) -> dict:
+def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) -> dict:
+    """Book; the answer is the appointment without its manage token (see `with_manage_token`), so
+    that an idempotent replay can store it as is."""
     settings = tenants.get_settings(tenant_id)
     chosen = load_services(tenant_id, request.services)
     _check_fields(chosen, request.fields)
@@ -91,19 +91,21 @@ def create(
         shape=shape_of(chosen),
         customer=customer,
         customer_item=customer_item,
-        manage_token=new_secret("mt") if with_manage_token else None,
         now=now,
     )
     for _attempt in retry.attempts():
-        lock = lock_records.find(tenant_id, request.lock_code) if request.lock_code else None
+        lock = _read_lock(tenant_id, request.lock_code)
         try:
             doc = _book_first_free(
                 booking, _calendars_for(tenant_id, chosen, request.calendar_id, lock, now), lock
             )
         except _Contended:
             continue
-        answer = view(doc)
-        return {**answer, "manage_token": booking.manage_token} if booking.manage_token else answer
+        except SlotUnavailable:
+            if _lock_changed(tenant_id, request.lock_code, lock):
+                continue  # our own lock appeared or moved meanwhile: decide again with it
+            raise
+        return view(doc)
     raise SlotUnavailable("this time is being booked by another request right now; try again")
 
 
@@ -119,6 +121,15 @@ def _calendars_for(
     return calendars
 
 
+def _read_lock(tenant_id: str, lock_code: str | None) -> dict | None:
+    return lock_records.find(tenant_id, lock_code) if lock_code else None
+
+
+def _lock_changed(tenant_id: str, lock_code: str | None, read: dict | None) -> bool:
+    """Whether the lock named by the request is no longer the one read (created, moved, released)."""
+    return bool(lock_code) and locks.revision(_read_lock(tenant_id, lock_code)) != locks.revision(read)
+
+
 class _Contended(Exception):
     """A record we read (a lock, an appointment) changed before our transaction: read again."""
 
@@ -127,9 +138,9 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: dict | None
     tenant_id, request, now = booking.tenant_id, booking.request, booking.now
     appointment_id = new_id()
     owner = calendar_time.appointment_owner(appointment_id)
-    also_mine = (calendar_time.lock_owner(request.lock_code),) if request.lock_code else ()
     refusal = SlotUnavailable("no active calendar offers these services at that time")
     for calendar in calendars:
+        also_mine = locks.taken_over(lock, calendar["id"], now)
         try:
             placement = locks.converted(tenant_id, lock, calendar, request, now, owner) or place(
                 tenant_id, calendar, booking.shape, request.start, now, owner, frozenset(also_mine)
@@ -218,7 +229,6 @@ def _new_doc(appointment_id: str, booking: _Booking, placement) -> dict:
         "history": [{"at": now, "status": status.value, "by": booking.actor.label, "reason": ""}],
         "_hold": placement.hold.to_doc(),
         "_shape": [shape.duration_minutes, shape.buffer_before_minutes, shape.buffer_after_minutes],
-        "_manage_token_hash": hash_secret(booking.manage_token) if booking.manage_token else None,
     }
 
 
@@ -228,13 +238,17 @@ def _new_doc(appointment_id: str, booking: _Booking, placement) -> dict:
 def get(tenant_id: str, appointment_id: str, manage_token: str | None = None) -> dict:
     doc, _version = appointments.get(tenant_id, appointment_id)
     if manage_token is not None:
-        check_manage_token(doc, manage_token)
+        check_manage_token(tenant_id, doc, manage_token)
     return view(doc)
 
 
-def check_manage_token(doc: dict, manage_token: str) -> None:
-    stored = doc.get("_manage_token_hash")
-    if not stored or not same_secret(manage_token, stored):
+def with_manage_token(tenant_id: str, answer: dict) -> dict:
+    """A booking's answer: the appointment and its manage token, derived (never stored)."""
+    return {**answer, "manage_token": security.manage_token(tenant_id, answer["id"])}
+
+
+def check_manage_token(tenant_id: str, doc: dict, token: str) -> None:
+    if not security.is_manage_token(token, tenant_id, doc["id"]):
         # Same answer as a missing appointment: a wrong token must not confirm that the id exists.
         raise AppointmentNotFound(f"no appointment {doc['id']!r} for this manage token")
 
@@ -314,7 +328,7 @@ def reschedule(
         doc, version = appointments.get(tenant_id, appointment_id)
         if Status(doc["status"]) not in RESCHEDULABLE:
             raise InvalidStatusTransition(f"a {doc['status']} appointment cannot be rescheduled")
-        lock = lock_records.find(tenant_id, request.lock_code) if request.lock_code else None
+        lock = _read_lock(tenant_id, request.lock_code)
         live = lock if lock and locks.is_live(lock, now) else None
         calendar_id = request.calendar_id or (live["calendar_id"] if live else doc["calendar_id"])
         chosen = [{"id": sid} for sid in doc["service_ids"]]
@@ -325,13 +339,16 @@ def reschedule(
             return view(_move(tenant_id, doc, version, request, actor, calendars[0], lock, now))
         except _Contended:
             continue
+        except SlotUnavailable:
+            if _lock_changed(tenant_id, request.lock_code, lock):
+                continue  # the lock appeared or moved meanwhile: decide again with it
+            raise
     raise Conflict("the appointment is being changed by another request; try again")
 
 
 def _move(tenant_id, doc, version, request, actor, calendar, lock, now) -> dict:
     owner = calendar_time.appointment_owner(doc["id"])
-    lock_owner = calendar_time.lock_owner(request.lock_code) if request.lock_code else None
-    mine = (owner, lock_owner) if lock_owner else (owner,)
+    mine = (owner, *locks.taken_over(lock, calendar["id"], now))
     shape = ServiceShape(*doc["_shape"])
     placement = place(tenant_id, calendar, shape, request.start, now, owner, frozenset(mine))
     entry = {

@@ -161,6 +161,20 @@ def converted(tenant_id: str, lock: dict | None, calendar: dict, request, now: d
     )
 
 
+def taken_over(lock: dict | None, calendar_id: str, now: datetime) -> tuple[str, ...]:
+    """The lock owner whose claims a booking on `calendar_id` may take over: only the lock it read,
+    live and on that calendar, and only together with `consumption_items`, which condition on that
+    lock record's revision. Merely sending a code takes nothing: a lock created, moved or released
+    after the read fails the booking's transaction instead of being overwritten under a live lock."""
+    if lock is None or not is_live(lock, now) or lock["calendar_id"] != calendar_id:
+        return ()
+    return (calendar_time.lock_owner(lock["lock_code"]),)
+
+
+def revision(lock: dict | None) -> str | None:
+    return lock["revision"] if lock else None
+
+
 def consumption_items(tenant_id: str, lock: dict | None, new: Hold, now: datetime) -> list[dict[str, Any]]:
     """Items that consume `lock` for a booking that takes `new`: its record, occupancy, and the
     claims the booking does not re-use (those of a live lock are surely still its own). A lock on
