@@ -81,7 +81,7 @@ def book_directly(tenant: Tenant, calendar_id: str, starts: list[datetime]) -> N
                 start=start,
                 customer=customer(number),
             )
-            create(tenant.id, request, actor, False, datetime.now(UTC))
+            create(tenant.id, request, actor, datetime.now(UTC))
 
 
 def customer(number: int) -> dict:

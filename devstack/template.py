@@ -7,6 +7,7 @@ is `creneau-<LogicalId>`, a parameter its Default).
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,10 @@ PSEUDO = {
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::StackName": "creneau",
 }
+
+
+# {{resolve:secretsmanager:<secret id>[:SecretString...]}}, a CloudFormation dynamic reference.
+_SECRET_REFERENCE = re.compile(r"\{\{resolve:secretsmanager:([^:}]+)[^}]*\}\}")
 
 
 class CfnLoader(yaml.SafeLoader):
@@ -61,6 +66,7 @@ class Template:
         self.path = Path(path).resolve()
         self.doc = load(self.path)
         self.resources: dict[str, dict] = self.doc.get("Resources", {})
+        self._secrets: dict[str, str] = {}
 
     def _of_type(self, kind: str) -> dict[str, dict]:
         return {k: r.get("Properties", {}) for k, r in self.resources.items() if r.get("Type") == kind}
@@ -112,7 +118,23 @@ class Template:
         return self.doc.get("Globals", {}).get("Function", {})
 
     def _variables(self, props: dict) -> dict[str, str]:
-        return {k: str(v) for k, v in self.resolve(props.get("Environment", {}).get("Variables", {})).items()}
+        variables = self.resolve(props.get("Environment", {}).get("Variables", {}))
+        return {k: self._resolve_secrets(str(v)) for k, v in variables.items()}
+
+    def _resolve_secrets(self, text: str) -> str:
+        """Dynamic references to the template's generated secrets: a random value made once per stack
+        (this Template), the same for every function, as CloudFormation's GenerateSecretString would."""
+        return _SECRET_REFERENCE.sub(lambda m: self._generated_secret(m.group(1)), text)
+
+    def _generated_secret(self, secret_id: str) -> str:
+        generated = {
+            local_name(name)
+            for name, props in self._of_type("AWS::SecretsManager::Secret").items()
+            if "GenerateSecretString" in props
+        }
+        if secret_id not in generated:
+            raise ValueError(f"the local stack can only resolve generated secrets, not {secret_id!r}")
+        return self._secrets.setdefault(secret_id, secrets.token_urlsafe(48))
 
     def global_env(self) -> dict[str, str]:
         return self._variables(self._function_globals())

@@ -63,7 +63,8 @@ def aws(monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
     env = template().global_env()
-    for name in ("CATALOG_TABLE", "BOOKINGS_TABLE", "IDEMPOTENCY_TABLE", "POWERTOOLS_SERVICE_NAME"):
+    names = ("CATALOG_TABLE", "BOOKINGS_TABLE", "IDEMPOTENCY_TABLE", "POWERTOOLS_SERVICE_NAME")
+    for name in (*names, "MANAGE_TOKEN_SECRET"):
         monkeypatch.setenv(name, env[name])
     _clear_config_caches()
     with mock_aws():

@@ -178,6 +178,7 @@ def test_function_globals_and_environment():
         "CATALOG_TABLE": {"Ref": "CatalogTable"},
         "BOOKINGS_TABLE": {"Ref": "BookingsTable"},
         "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
+        "MANAGE_TOKEN_SECRET": {"Fn::Sub": "{{resolve:secretsmanager:${ManageTokenSecret}:SecretString}}"},
     }
     assert (glob["AutoPublishAlias"], glob["SnapStart"]) == ("live", {"ApplyOn": "PublishedVersions"})
     layer = RESOURCES["SharedLayer"]
@@ -185,6 +186,22 @@ def test_function_globals_and_environment():
     assert layer["Properties"]["ContentUri"] == "layers/shared/python"
     makefile = (ROOT / "layers" / "shared" / "python" / "Makefile").read_text()
     assert "build-SharedLayer:" in makefile and "--invalidation-mode unchecked-hash" in makefile
+
+
+def test_the_manage_token_secret_is_generated_and_kept():
+    secret = RESOURCES["ManageTokenSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert (secret["DeletionPolicy"], secret["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    generated = secret["Properties"]["GenerateSecretString"]
+    assert generated["PasswordLength"] >= 32 and "SecretStringTemplate" not in generated
+
+
+def test_the_local_stack_generates_one_secret_per_stack_for_every_function():
+    env = {name: spec.env["MANAGE_TOKEN_SECRET"] for name, spec in TEMPLATE.functions().items()}
+    assert len(set(env.values())) == 1 and len(next(iter(env.values()))) >= 32
+    assert TEMPLATE.global_env()["MANAGE_TOKEN_SECRET"] in env.values()
+    another = Template(ROOT / "template.yaml").global_env()["MANAGE_TOKEN_SECRET"]
+    assert another not in env.values(), "each stack draws its own"
 
 
 def test_least_privilege():

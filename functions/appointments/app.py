@@ -51,11 +51,13 @@ def create_appointment(
     actor = Actor(f"{principal.role}:{principal.key_id}")
 
     def book() -> dict:
-        is_public = not principal.at_least(AGENT)
-        return appointments.create(principal.tenant_id, body, actor, is_public, clock.now())
+        return appointments.create(principal.tenant_id, body, actor, clock.now())
 
     raw_body = api.app.current_event.json_body
-    return idempotency.once(principal.tenant_id, idempotency_key, raw_body, book, api.app.lambda_context)
+    context = api.app.lambda_context
+    # Stored and replayed without the manage token, which is derived again for each answer.
+    answer = idempotency.once(principal.tenant_id, principal.key_id, idempotency_key, raw_body, book, context)
+    return appointments.with_manage_token(principal.tenant_id, answer)
 
 
 @api.get("/v1/appointments", role=AGENT)

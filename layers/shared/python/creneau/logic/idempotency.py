@@ -1,7 +1,9 @@
 """Idempotency-Key: the same key and body give the first answer again; another body is a conflict.
 
-Powertools' idempotency utility does the work (records in IdempotencyTable, keyed by tenant and
-key, with a hash of the body to detect a different request reusing the key).
+Powertools' idempotency utility does the work (records in IdempotencyTable, keyed by tenant,
+caller and key, with a hash of the body to detect a different request reusing the key). The caller
+(the API key's id) is part of the key: two callers who happen to send the same key and body make
+two requests, and neither ever receives the other's answer.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def _idempotent_run() -> tuple[Callable[..., dict[str, Any]], Any]:
 
     store = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"], expiry_attr="expires_at")
     config = IdempotencyConfig(
-        event_key_jmespath="[tenant_id, idempotency_key]",
+        event_key_jmespath="[tenant_id, caller, idempotency_key]",
         payload_validation_jmespath="body",
         expires_after_seconds=RETENTION_SECONDS,
     )
@@ -43,6 +45,7 @@ def _idempotent_run() -> tuple[Callable[..., dict[str, Any]], Any]:
 
 def once(
     tenant_id: str,
+    caller: str,
     key: str | None,
     body: dict[str, Any],
     work: Callable[[], dict[str, Any]],
@@ -55,7 +58,7 @@ def once(
         IdempotencyValidationError,
     )
 
-    request = {"tenant_id": tenant_id, "idempotency_key": key, "body": body}
+    request = {"tenant_id": tenant_id, "caller": caller, "idempotency_key": key, "body": body}
     run, config = _idempotent_run()
     config.register_lambda_context(lambda_context)  # lets an in-progress record expire with the invocation
     # A retry racing the first request waits for its answer rather than failing.

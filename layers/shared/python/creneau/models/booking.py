@@ -109,7 +109,9 @@ class Appointment(Model):
     created_at: Instant
     updated_at: Instant
     history: list[HistoryEntry]
-    manage_token: str | None = Field(None, description="only in the answer to a public key's booking")
+    manage_token: str | None = Field(
+        None, description="only in the answer to a booking (whoever booked: an agent forwards it)"
+    )
 
 
 class AppointmentPage(Page):
