@@ -31,7 +31,7 @@ pytestmark = pytest.mark.xdist_group("e2e")
 ROUNDS = 100
 CONCURRENT_ROUNDS = 4  # rounds in flight at once, each on its own time
 DURATION = 30
-RELEASE_DEADLINE_S = 10.0  # generous: the bug kept a lock stuck for 13-32 s of 409s
+RELEASE_DEADLINE_S = 60.0  # generous (a loaded machine); the bug answered 409, after 13-32 s of retries
 
 
 class Shop:
