@@ -8,7 +8,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
 from creneau.clock import SystemClock
-from creneau.errors import Forbidden
+from creneau.errors import Forbidden, ValidationFailed
 from creneau.http import AGENT, PUBLIC, Api, logger
 from creneau.logic import appointments, customers, idempotency
 from creneau.logic.appointments import Actor
@@ -49,6 +49,11 @@ def create_appointment(
 ) -> Appointment:
     principal = api.principal()
     actor = Actor(f"{principal.role}:{principal.key_id}")
+    if body.customer_id is not None and not principal.at_least(AGENT):
+        # A widget's key is public: it must not attach bookings to (or read) someone else's record.
+        raise ValidationFailed.field(
+            "customer_id", "a public key books with the customer's details, not an existing customer_id"
+        )
 
     def book() -> dict:
         return appointments.create(principal.tenant_id, body, actor, clock.now())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from creneau import config
@@ -42,20 +43,35 @@ def new_customer_item(tenant_id: str, doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def open_count_item(tenant_id: str, customer_id: str, delta: int, limit: int | None) -> dict[str, Any]:
-    """Move the customer's count of open appointments; growing past `limit` fails the transaction,
-    so concurrent bookings cannot together exceed it."""
-    condition = "attribute_exists(pk)"
+def person_counter(doc: dict[str, Any]) -> str | None:
+    """The key of the open-appointment counter of the person a record describes: their normalised
+    email, else their phone; None for a record with neither (it then counts on its own)."""
+    email = (doc.get("email") or "").strip().lower()
+    phone = "".join(ch for ch in (doc.get("phone") or "") if ch.isdigit() or ch == "+")
+    identity = f"email:{email}" if email else f"phone:{phone}" if phone else None
+    # Hashed: the counter's key need not carry contact details.
+    return f"PERSON#{hashlib.sha256(identity.encode()).hexdigest()}" if identity else None
+
+
+def open_count_item(
+    tenant_id: str, customer_id: str, delta: int, limit: int | None, counter: str | None = None
+) -> dict[str, Any]:
+    """Move a count of open appointments: the person's `counter` when there is one, else the
+    customer record's. Growing past `limit` fails the transaction, so concurrent bookings cannot
+    together exceed it, whichever of the person's records they use."""
     values: dict[str, Any] = {":delta": delta, ":zero": 0}
+    condition = [] if counter else ["attribute_exists(pk)"]
     if delta > 0 and limit is not None:
-        condition += " AND (attribute_not_exists(open_count) OR open_count < :limit)"
+        condition.append("(attribute_not_exists(open_count) OR open_count < :limit)")
         values[":limit"] = limit
+    key = {"pk": tenant_pk(tenant_id), "sk": counter} if counter else records.key(tenant_id, customer_id)
+    condition_expression = {"ConditionExpression": " AND ".join(condition)} if condition else {}
     return {
         "Update": {
             "TableName": config.table_name("CATALOG_TABLE"),
-            "Key": records.key(tenant_id, customer_id),
+            "Key": key,
             "UpdateExpression": "SET open_count = if_not_exists(open_count, :zero) + :delta",
-            "ConditionExpression": condition,
             "ExpressionAttributeValues": values,
+            **condition_expression,
         }
     }

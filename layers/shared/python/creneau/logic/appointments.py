@@ -71,7 +71,8 @@ class _Booking:
     chosen: list[dict]
     shape: ServiceShape
     customer: dict  # the snapshot kept on the appointment
-    customer_item: dict  # the transaction item that counts the booking on the customer
+    customer_items: list[dict]  # the transaction items that record the customer and count the booking
+    counter: str | None  # the person's open-appointment counter (None: the customer record's own)
     now: datetime
 
 
@@ -81,7 +82,7 @@ def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) 
     settings = tenants.get_settings(tenant_id)
     chosen = load_services(tenant_id, request.services)
     _check_fields(chosen, request.fields)
-    customer, customer_item = _customer_for(tenant_id, request, settings)
+    customer, customer_items, counter = _customer_for(tenant_id, request, settings)
     booking = _Booking(
         tenant_id=tenant_id,
         request=request,
@@ -90,7 +91,8 @@ def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) 
         chosen=chosen,
         shape=shape_of(chosen),
         customer=customer,
-        customer_item=customer_item,
+        customer_items=customer_items,
+        counter=counter,
         now=now,
     )
     for _attempt in retry.attempts():
@@ -152,7 +154,7 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: dict | None
         transaction = Transaction()
         transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=also_mine))
         transaction.extend("appointment", [appointments.create_item(tenant_id, doc)])
-        transaction.extend("customer", [booking.customer_item])
+        transaction.extend("customer", booking.customer_items)
         transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now))
         try:
             transaction.commit()
@@ -180,18 +182,27 @@ def _check_fields(chosen: list[dict], values: dict[str, Any]) -> None:
         raise ValidationFailed("some booking fields are not valid", problems)
 
 
-def _customer_for(tenant_id: str, request: AppointmentIn, settings: dict) -> tuple[dict, dict]:
-    """The customer snapshot for the appointment, and the transaction item that counts the booking."""
+def _customer_for(
+    tenant_id: str, request: AppointmentIn, settings: dict
+) -> tuple[dict, list[dict], str | None]:
+    """The customer snapshot for the appointment, the transaction items that count the booking
+    (the limit holds per person, across their records), and the counter they count on."""
     limit = settings.get("max_open_appointments_per_customer")
     if request.customer_id is not None:
         record = customers.records.find(tenant_id, request.customer_id)
         if record is None:
             raise CustomerNotFound(f"no customer {request.customer_id!r}")
-        return _snapshot(record), customers.open_count_item(tenant_id, record["id"], +1, limit)
+        counter = customers.person_counter(record)
+        items = [customers.open_count_item(tenant_id, record["id"], +1, limit, counter)]
+        return _snapshot(record), items, counter
     if settings.get("require_email") and not request.customer.email:
         raise ValidationFailed.field("customer.email", "an email address is required to book")
     record = new_customer_doc(request.customer)
-    return _snapshot(record), customers.new_customer_item(tenant_id, record)
+    counter = customers.person_counter(record)
+    items = [customers.new_customer_item(tenant_id, record)]
+    if counter:
+        items.append(customers.open_count_item(tenant_id, record["id"], +1, limit, counter))
+    return _snapshot(record), items, counter
 
 
 def _snapshot(customer: dict) -> dict:
@@ -228,6 +239,7 @@ def _new_doc(appointment_id: str, booking: _Booking, placement) -> dict:
         "updated_at": now,
         "history": [{"at": now, "status": status.value, "by": booking.actor.label, "reason": ""}],
         "_hold": placement.hold.to_doc(),
+        "_counter": booking.counter,
         "_shape": [shape.duration_minutes, shape.buffer_before_minutes, shape.buffer_after_minutes],
     }
 
@@ -295,9 +307,10 @@ def change_status(
         if frees_time(target):
             transaction.extend("release", calendar_time.release_items(_hold_of(tenant_id, doc)))
         if closes(current, target):
-            transaction.extend(
-                "customer", [customers.open_count_item(tenant_id, doc["customer"]["id"], -1, None)]
+            counted = customers.open_count_item(
+                tenant_id, doc["customer"]["id"], -1, None, doc.get("_counter")
             )
+            transaction.extend("customer", [counted])
         try:
             transaction.commit()
         except TransactionFailed:
