@@ -40,3 +40,20 @@ def test_a_boolean_is_not_a_number():
 
 def test_unknown_keys_are_refused():
     assert fields_named(field_problems(DEFINITIONS, {"plate": "x", "colour": "red"})) == ["fields.colour"]
+
+
+def test_a_number_outside_its_bounds_is_named_with_the_bound():
+    bounded = [{"key": "children", "label": "Children", "type": "number", "min": 0, "max": 6}]
+    assert field_problems(bounded, {"children": 3}) == []
+    assert field_problems(bounded, {"children": 0}) == []
+    assert field_problems(bounded, {"children": 7}) == [
+        {"field": "fields.children", "message": "must be at most 6"}
+    ]
+    assert field_problems(bounded, {"children": -1}) == [
+        {"field": "fields.children", "message": "must be at least 0"}
+    ]
+
+
+def test_choice_messages_list_the_options_in_plain_words():
+    problems = field_problems(DEFINITIONS, {"plate": "x", "tyres": "all-season"})
+    assert problems == [{"field": "fields.tyres", "message": "must be one of: summer, winter"}]

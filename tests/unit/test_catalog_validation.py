@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from creneau.domain.catalog_rules import service_problems, step_problems
 from creneau.domain.units import MAX_UNITS_PER_BOOKING, unit_keys, units_needed
+from creneau.models.booking import AppointmentIn
 from creneau.models.catalog import (
     ApiKeyIn,
     CalendarFields,
@@ -257,11 +258,33 @@ class TestOtherModels:
 
     def test_customer(self):
         c = CustomerFields.model_validate({"first_name": "Ada", "email": "ada@example.com"})
-        assert (c.last_name, c.phone, c.extra) == ("", "", {})
-        assert invalid(CustomerFields, {"email": "not-an-email"}) == {"email"}
-        assert invalid(CustomerFields, {"nickname": "A"}) == {"nickname"}
+        assert (c.last_name, c.phone, c.extra) == ("", None, {})
+        assert invalid(CustomerFields, {"first_name": "Ada", "email": "not-an-email"}) == {"email"}
+        assert invalid(CustomerFields, {"first_name": "Ada", "nickname": "A"}) == {"nickname"}
         assert invalid(CustomerPatch, {"phone": "1" * 51}) == {"phone"}
-        assert CustomerFields.model_validate({}).email is None
+        assert CustomerFields.model_validate({"last_name": "Lovelace"}).email is None
+        # A name is needed, and blank ones do not count; a blank email or phone reads null.
+        assert invalid(CustomerFields, {}) == {"last_name"}
+        assert invalid(CustomerFields, {"first_name": "  ", "last_name": ""}) == {"last_name"}
+        blank = CustomerFields.model_validate({"first_name": "Ada", "email": " ", "phone": ""})
+        assert (blank.email, blank.phone) == (None, None)
+
+    def test_booking_and_service_rules_a_user_expects(self):
+        start = "2027-03-02T10:00:00+01:00"
+        person = {"first_name": "Ada"}
+        twice = {"service_ids": ["a", "b", "a"], "start": start, "customer": person}
+        assert invalid(AppointmentIn, twice) == {"service_ids"}
+        assert invalid(ServiceFields, {"name": "Odd", "duration_minutes": 7}) == {"duration_minutes"}
+        assert invalid(ServiceFields, {"name": "Odd", "duration_minutes": 10, "buffer_after_minutes": 3}) == {
+            "buffer_after_minutes"
+        }
+        assert invalid(ServiceFields, {"name": "S", "duration_minutes": 10, "active": "yes"}) == {"active"}
+        assert invalid(SettingsPatch, {"auto_confirm": "false"}) == {"auto_confirm"}
+        assert invalid(CalendarPatch, {"active": 1}) == {"active"}
+        field = {"key": "n", "label": "N", "type": "text", "min": 1}
+        assert invalid(ServiceFields, {"name": "S", "duration_minutes": 10, "fields": [field]}) == {
+            "fields.0"
+        }
 
 
 # ---- catalog rules --------------------------------------------------------------------------------

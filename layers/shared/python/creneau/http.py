@@ -48,7 +48,8 @@ def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
         location = [str(part) for part in error.get("loc", ())]
         if location and location[0] in ("body", "query", "path", "header"):
             location = location[1:]
-        details.append({"field": ".".join(location) or "body", "message": error.get("msg", "invalid")})
+        message = error.get("msg", "invalid").removeprefix("Value error, ")
+        details.append({"field": ".".join(location) or "body", "message": message})
     return details
 
 

@@ -28,10 +28,25 @@ def _type_problem(definition: dict[str, Any], value: Any) -> str | None:
     kind = definition["type"]
     if kind == "text" and not isinstance(value, str):
         return "must be text"
-    if kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
-        return "must be a number"
+    if kind == "number":
+        return _number_problem(definition, value)
     if kind == "boolean" and not isinstance(value, bool):
         return "must be true or false"
     if kind == "choice" and value not in definition.get("options", []):
-        return f"must be one of {definition.get('options', [])}"
+        return "must be one of: " + ", ".join(definition.get("options", []))
     return None
+
+
+def _number_problem(definition: dict[str, Any], value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return "must be a number"
+    low, high = definition.get("min"), definition.get("max")
+    if low is not None and value < low:
+        return f"must be at least {_plain(low)}"
+    if high is not None and value > high:
+        return f"must be at most {_plain(high)}"
+    return None
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)

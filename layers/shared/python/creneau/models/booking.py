@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from creneau.models.common import Id, Instant, Model, Money, Page, Strict
-from creneau.models.customers import CustomerFields
+from creneau.models.customers import Absent, CustomerFields
 
 LockCode = str
 LOCK_CODE_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
@@ -64,6 +64,13 @@ class AppointmentIn(Strict):
             raise ValueError("give exactly one of customer_id or customer")
         return self
 
+    @field_validator("service_ids")
+    @classmethod
+    def _each_once(cls, service_ids: list[str] | None) -> list[str] | None:
+        if service_ids is not None and len(set(service_ids)) != len(service_ids):
+            raise ValueError("lists a service twice: each service is booked once")
+        return service_ids
+
     @property
     def services(self) -> list[str]:
         return self.service_ids if self.service_ids is not None else [self.service_id]
@@ -84,8 +91,8 @@ class AppointmentCustomer(Model):
     id: str
     first_name: str = ""
     last_name: str = ""
-    email: str | None = None
-    phone: str = ""
+    email: Absent[str] = None
+    phone: Absent[str] = None
 
 
 class HistoryEntry(Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from creneau.domain.week import DAYS
 from creneau.models.common import Id, Instant, Model, Money, Page, Strict, TimeZoneName
@@ -27,11 +27,11 @@ class SettingsPatch(Strict):
     timezone: TimeZoneName | None = None
     locale: str | None = Field(None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
     calendar_choice: Literal["service_first", "calendar_first"] | None = None
-    any_calendar: bool | None = None
-    auto_confirm: bool | None = None
+    any_calendar: StrictBool | None = None
+    auto_confirm: StrictBool | None = None
     lock_ttl_seconds: int | None = Field(None, ge=1, le=86400)
     max_open_appointments_per_customer: int | None = Field(None, ge=1, le=1000)
-    require_email: bool | None = None
+    require_email: StrictBool | None = None
     allowed_origins: list[str] | None = None
 
 
@@ -72,13 +72,19 @@ class FieldDefinition(Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
     label: str = Field(min_length=1, max_length=200)
     type: Literal["text", "number", "choice", "boolean"] = "text"
-    required: bool = False
+    required: StrictBool = False
     options: list[str] = []
+    min: float | None = Field(None, description="number fields: the smallest value allowed")
+    max: float | None = Field(None, description="number fields: the largest value allowed")
 
     @model_validator(mode="after")
     def _choices_need_options(self) -> FieldDefinition:
         if self.type == "choice" and not self.options:
             raise ValueError("a choice field needs options")
+        if (self.min is not None or self.max is not None) and self.type != "number":
+            raise ValueError("min and max apply to number fields only")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min must not be above max")
         return self
 
 
@@ -86,12 +92,12 @@ class ServiceFields(Strict):
     category_id: Id | None = None
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
-    duration_minutes: int = Field(gt=0, le=24 * 60)
-    buffer_before_minutes: int = Field(0, ge=0, le=24 * 60)
-    buffer_after_minutes: int = Field(0, ge=0, le=24 * 60)
+    duration_minutes: int = Field(gt=0, le=24 * 60, multiple_of=5)
+    buffer_before_minutes: int = Field(0, ge=0, le=24 * 60, multiple_of=5)
+    buffer_after_minutes: int = Field(0, ge=0, le=24 * 60, multiple_of=5)
     price: Money | None = None
     fields: list[FieldDefinition] = []
-    active: bool = True
+    active: StrictBool = True
 
     @field_validator("fields")
     @classmethod
@@ -106,12 +112,12 @@ class ServicePatch(Strict):
     category_id: Id | None = None
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
-    duration_minutes: int | None = Field(None, gt=0, le=24 * 60)
-    buffer_before_minutes: int | None = Field(None, ge=0, le=24 * 60)
-    buffer_after_minutes: int | None = Field(None, ge=0, le=24 * 60)
+    duration_minutes: int | None = Field(None, gt=0, le=24 * 60, multiple_of=5)
+    buffer_before_minutes: int | None = Field(None, ge=0, le=24 * 60, multiple_of=5)
+    buffer_after_minutes: int | None = Field(None, ge=0, le=24 * 60, multiple_of=5)
     price: Money | None = None
     fields: list[FieldDefinition] | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class Service(ServiceFields):
@@ -162,7 +168,7 @@ class CalendarFields(Strict):
     unit_minutes: Literal[5, 10, 15, 30, 60] = 5
     min_notice_minutes: int = Field(60, ge=0, le=365 * 24 * 60)
     horizon_days: int = Field(60, ge=1, le=730)
-    active: bool = True
+    active: StrictBool = True
 
     @field_validator("weekly_hours")
     @classmethod
@@ -190,7 +196,7 @@ class CalendarPatch(Strict):
     unit_minutes: Literal[5, 10, 15, 30, 60] | None = None
     min_notice_minutes: int | None = Field(None, ge=0, le=365 * 24 * 60)
     horizon_days: int | None = Field(None, ge=1, le=730)
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class Calendar(CalendarFields):

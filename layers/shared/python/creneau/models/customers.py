@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
 from creneau.models.common import Email, Id, Page, Strict
+
+T = TypeVar("T")
+
+
+def _blank_is_absent(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# An email or phone that is not given reads null, never "".
+Absent = Annotated[T | None, BeforeValidator(_blank_is_absent)]
+Phone = Annotated[str, Field(max_length=50)]
 
 
 class CustomerFields(Strict):
     first_name: str = Field("", max_length=200)
-    last_name: str = Field("", max_length=200)
-    email: Email | None = None
-    phone: str = Field("", max_length=50)
+    last_name: str = Field("", max_length=200, validate_default=True)
+    email: Absent[Email] = None
+    phone: Absent[Phone] = None
     extra: dict[str, Any] = {}
+
+    @field_validator("last_name")
+    @classmethod
+    def _named(cls, last_name: str, info: ValidationInfo) -> str:
+        if not last_name and not info.data.get("first_name"):
+            raise ValueError("a customer needs a first or a last name")
+        return last_name
 
 
 class CustomerPatch(Strict):
     first_name: str | None = Field(None, max_length=200)
     last_name: str | None = Field(None, max_length=200)
-    email: Email | None = None
-    phone: str | None = Field(None, max_length=50)
+    email: Absent[Email] = None
+    phone: Absent[Phone] = None
     extra: dict[str, Any] | None = None
 
 
