@@ -100,8 +100,11 @@ def to_http_response(result: object) -> tuple[int, Headers, bytes]:
     return int(result["statusCode"]), headers, data
 
 
-def error_response(status: int, code: str, message: str) -> tuple[int, Headers, bytes]:
-    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+def error_response(
+    status: int, code: str, message: str, details: list | None = None
+) -> tuple[int, Headers, bytes]:
+    """An answer of the gateway itself, in the API's error shape."""
+    body = json.dumps({"error": {"code": code, "message": message, "details": details or []}}).encode()
     return status, [("Content-Type", "application/json")], body
 
 

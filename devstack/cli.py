@@ -119,14 +119,17 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
         "keys": keys,
         "tenant_id": tenant_id,
         "moto_url": moto.url,
+        "moto_pid": moto.process.pid,
         "tables": tables,
         "env": env,
     }
     write_atomically(args.info_file, info)
     stack.callback(args.info_file.unlink, missing_ok=True)
     _print_banner(info, args.info_file, time.monotonic() - started)
-    threading.Event().wait()  # until Ctrl-C / SIGTERM
-    return 0
+    code = moto.process.wait()  # until Ctrl-C / SIGTERM, or moto's death
+    # Without moto every request would answer 500 while the stack looks alive: stop, and say why.
+    print(f"[devstack] the moto server (pid {moto.process.pid}) died, exit code {code}: stopping", flush=True)
+    return 1
 
 
 def _print_banner(info: dict, info_file: Path, elapsed: float) -> None:

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import sys
 import time
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from devstack import apigw, routes
 from devstack.lambda_runtime import FunctionSpec
 from devstack.pool import LambdaPool
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+class BodyRefused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
 
 
 class Gateway(ThreadingHTTPServer):
@@ -43,7 +52,12 @@ class GatewayHandler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         started = time.monotonic()
         raw_path, _, raw_query = self.path.partition("?")
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            body = self._read_body()
+        except BodyRefused as refused:
+            self.close_connection = True  # what is left of the body cannot be framed: drop it
+            self._send(*apigw.error_response(refused.status, refused.code, str(refused)))
+            return
         headers = list(self.headers.items())
         lower = {k.lower(): v for k, v in headers}
         cors, target = self.server.cors, "-"
@@ -53,7 +67,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
         found = routes.match(self.server.route_table, self.command, raw_path)
         if found is None:
             status, out_headers, data = apigw.error_response(
-                404, "not-found", f"no route for {self.command} {raw_path}"
+                404, "not-found", f"no route for {self.command} {raw_path}", [{"method": self.command}]
             )
         else:
             route, params = found
@@ -72,13 +86,59 @@ class GatewayHandler(BaseHTTPRequestHandler):
     def _invoke(self, function: FunctionSpec, event: dict) -> tuple[int, apigw.Headers, bytes]:
         ok, result = self.server.pool.invoke(function, event)
         if not ok:
-            return apigw.error_response(502, "internal", str(result))
+            return apigw.error_response(502, "internal", str(result), [{"function": function.name}])
         try:
             return apigw.to_http_response(result)
         except (ValueError, TypeError) as exc:  # e.g. a statusCode that is not a number
-            return apigw.error_response(502, "internal", f"malformed response from {function.name}: {exc}")
+            message = f"malformed response from {function.name}: {exc}"
+            return apigw.error_response(502, "internal", message, [{"function": function.name}])
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+    def _read_body(self) -> bytes:
+        """The request body, framed by Content-Length or chunked, at most API Gateway's 10 MB."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunks()
+        declared = self.headers.get("Content-Length")
+        if declared is None:
+            return b""
+        if not declared.strip().isdigit():
+            raise BodyRefused(400, "bad-request", f"Content-Length {declared!r} is not a number of bytes")
+        length = int(declared)
+        if length > MAX_BODY_BYTES:
+            raise BodyRefused(413, "payload-too-large", f"a body holds at most {MAX_BODY_BYTES} bytes")
+        return self.rfile.read(length)
+
+    def _read_chunks(self) -> bytes:
+        body = b""
+        while True:
+            size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+            try:
+                size = int(size_line, 16)
+            except ValueError:
+                raise BodyRefused(400, "bad-request", "malformed chunked body") from None
+            if size == 0:
+                while self.rfile.readline(1024).strip():  # trailers, up to the blank line
+                    pass
+                return body
+            if len(body) + size > MAX_BODY_BYTES:
+                raise BodyRefused(413, "payload-too-large", f"a body holds at most {MAX_BODY_BYTES} bytes")
+            body += self.rfile.read(size)
+            self.rfile.readline(1024)  # the CRLF after the chunk
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a bad request line, headers too long...) in the error shape."""
+        self.close_connection = True
+        try:
+            name = HTTPStatus(code).phrase.lower().replace(" ", "-")
+        except ValueError:
+            name = "bad-request"
+        self._send(*apigw.error_response(code, name, message or explain or "the request was refused"))
+
+    def __getattr__(self, name: str):
+        """Every method reaches the routes (TRACE or an unknown one is then a 404 in the error shape),
+        as behind API Gateway, rather than http.server's HTML 501."""
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
     def _send(self, status: int, headers: apigw.Headers, data: bytes) -> None:
         self.send_response(status)

@@ -27,6 +27,10 @@ def serve(host: str, port: int) -> None:
     from moto.server import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
+    from devstack import moto_dynamodb
+
+    moto_dynamodb.install()  # transactions that copy only what they touch; no model kept forever
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C hits the process group: the parent stops us
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     # What run_simple(..., threaded=False) builds (a BaseWSGIServer: one request at a time, HTTP/1.0),

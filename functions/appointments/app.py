@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
@@ -20,13 +19,16 @@ from creneau.models.booking import (
     StatusIn,
     StatusName,
 )
+from creneau.models.common import CursorText, Day, Key, SearchText
 from creneau.models.customers import Customer, CustomerFields, CustomerPage, CustomerPatch
 
 api = Api()
 clock = SystemClock()
-Text = Annotated[str | None, Query()]
-Id = Annotated[str, Path()]
-ManageToken = Annotated[str | None, Query()]
+KeyQuery = Annotated[Key | None, Query()]
+Cursor = Annotated[CursorText | None, Query()]
+Search = Annotated[SearchText | None, Query()]
+Id = Annotated[Key, Path()]
+ManageToken = Annotated[Key | None, Query()]
 
 
 def _actor(appointment_id: str | None = None, manage_token: str | None = None) -> Actor:
@@ -68,13 +70,13 @@ def create_appointment(
 @api.get("/v1/appointments", role=AGENT)
 def list_appointments(
     status: Annotated[StatusName | None, Query()] = None,
-    service_id: Text = None,
-    calendar_id: Text = None,
-    customer_id: Text = None,
-    first_day: Annotated[date | None, Query(alias="from")] = None,
-    last_day: Annotated[date | None, Query(alias="to")] = None,
+    service_id: KeyQuery = None,
+    calendar_id: KeyQuery = None,
+    customer_id: KeyQuery = None,
+    first_day: Annotated[Day | None, Query(alias="from")] = None,
+    last_day: Annotated[Day | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Text = None,
+    cursor: Cursor = None,
 ) -> AppointmentPage:
     filters = {
         "status": status,
@@ -108,7 +110,10 @@ def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> 
 
 @api.get("/v1/customers", role=AGENT)
 def search_customers(
-    email: Text = None, q: Text = None, limit: Annotated[int, Query(ge=1, le=100)] = 50, cursor: Text = None
+    email: Search = None,
+    q: Search = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Cursor = None,
 ) -> CustomerPage:
     return customers.search(api.tenant_id, email, q, limit, cursor)
 

@@ -29,6 +29,7 @@ from creneau.models.catalog import (
     SettingsPatch,
     UpdatedCalendar,
 )
+from creneau.models.common import CursorText, Key
 
 api = Api()
 clock = SystemClock()
@@ -36,7 +37,9 @@ Force = Annotated[
     bool, Query(description="delete even though upcoming open appointments use it (they stay readable)")
 ]
 Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query()]
+Cursor = Annotated[CursorText | None, Query()]
+Id = Annotated[Key, Path()]
+KeyQuery = Annotated[Key | None, Query()]
 
 
 def _only_active() -> bool:
@@ -71,17 +74,17 @@ def create_category(body: CategoryIn) -> Category:
 
 
 @api.get("/v1/service-categories/{id}", role=PUBLIC)
-def get_category(id: Annotated[str, Path()]) -> Category:
+def get_category(id: Id) -> Category:
     return catalog.get_category(api.tenant_id, id)
 
 
 @api.patch("/v1/service-categories/{id}", role=ADMIN)
-def patch_category(id: Annotated[str, Path()], body: CategoryPatch) -> Category:
+def patch_category(id: Id, body: CategoryPatch) -> Category:
     return catalog.update_category(api.tenant_id, id, body.model_dump(exclude_unset=True))
 
 
 @api.delete("/v1/service-categories/{id}", role=ADMIN)
-def delete_category(id: Annotated[str, Path()]):
+def delete_category(id: Id):
     catalog.delete_category(api.tenant_id, id)
     return api.no_content()
 
@@ -90,9 +93,7 @@ def delete_category(id: Annotated[str, Path()]):
 
 
 @api.get("/v1/services", role=PUBLIC)
-def list_services(
-    category_id: Annotated[str | None, Query()] = None, limit: Limit = 50, cursor: Cursor = None
-) -> ServicePage:
+def list_services(category_id: KeyQuery = None, limit: Limit = 50, cursor: Cursor = None) -> ServicePage:
     return catalog.list_services(api.tenant_id, category_id, _only_active(), limit, cursor)
 
 
@@ -102,17 +103,17 @@ def create_service(body: ServiceFields) -> Service:
 
 
 @api.get("/v1/services/{id}", role=PUBLIC)
-def get_service(id: Annotated[str, Path()]) -> Service:
+def get_service(id: Id) -> Service:
     return catalog.get_service(api.tenant_id, id, _only_active())
 
 
 @api.patch("/v1/services/{id}", role=ADMIN)
-def patch_service(id: Annotated[str, Path()], body: ServicePatch) -> Service:
+def patch_service(id: Id, body: ServicePatch) -> Service:
     return catalog.update_service(api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
 
 
 @api.delete("/v1/services/{id}", role=ADMIN)
-def delete_service(id: Annotated[str, Path()], force: Force = False):
+def delete_service(id: Id, force: Force = False):
     catalog.delete_service(api.tenant_id, id, force, clock.now())
     return api.no_content()
 
@@ -121,9 +122,7 @@ def delete_service(id: Annotated[str, Path()], force: Force = False):
 
 
 @api.get("/v1/calendars", role=PUBLIC)
-def list_calendars(
-    service_id: Annotated[str | None, Query()] = None, limit: Limit = 50, cursor: Cursor = None
-) -> CalendarPage:
+def list_calendars(service_id: KeyQuery = None, limit: Limit = 50, cursor: Cursor = None) -> CalendarPage:
     return catalog.list_calendars(api.tenant_id, service_id, _only_active(), limit, cursor)
 
 
@@ -133,18 +132,18 @@ def create_calendar(body: CalendarFields) -> Calendar:
 
 
 @api.get("/v1/calendars/{id}", role=PUBLIC)
-def get_calendar(id: Annotated[str, Path()]) -> Calendar:
+def get_calendar(id: Id) -> Calendar:
     return catalog.get_calendar(api.tenant_id, id, _only_active())
 
 
 @api.patch("/v1/calendars/{id}", role=ADMIN)
-def patch_calendar(id: Annotated[str, Path()], body: CalendarPatch) -> UpdatedCalendar:
+def patch_calendar(id: Id, body: CalendarPatch) -> UpdatedCalendar:
     changes = body.model_dump(mode="json", exclude_unset=True)
     return catalog.update_calendar(api.tenant_id, id, changes, clock.now())
 
 
 @api.delete("/v1/calendars/{id}", role=ADMIN)
-def delete_calendar(id: Annotated[str, Path()], force: Force = False):
+def delete_calendar(id: Id, force: Force = False):
     catalog.delete_calendar(api.tenant_id, id, force, clock.now())
     return api.no_content()
 
@@ -163,7 +162,7 @@ def create_api_key(body: ApiKeyIn) -> NewApiKey:
 
 
 @api.delete("/v1/api-keys/{id}", role=ADMIN)
-def delete_api_key(id: Annotated[str, Path()]):
+def delete_api_key(id: Id):
     tenants.delete_api_key(api.tenant_id, id)
     return api.no_content()
 

@@ -10,10 +10,11 @@ from creneau.clock import SystemClock
 from creneau.http import PUBLIC, Api, logger
 from creneau.logic import locks
 from creneau.models.booking import LockIn, LockOut
+from creneau.models.common import Key
 
 api = Api()
 clock = SystemClock()
-Code = Annotated[str, Path()]
+Code = Annotated[Key, Path()]
 
 
 @api.post("/v1/locks", role=PUBLIC, status_code=201)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -11,21 +10,21 @@ from creneau.clock import SystemClock
 from creneau.http import PUBLIC, Api, logger
 from creneau.logic import slots
 from creneau.models.booking import FirstSlotOut, SlotsOut
-from creneau.models.common import TimeZoneName
+from creneau.models.common import Day, Key, TimeZoneName
 
 api = Api()
 clock = SystemClock()
-Text = Annotated[str | None, Query()]
+KeyQuery = Annotated[Key | None, Query()]
 
 
 @api.get("/v1/slots", role=PUBLIC)
 def list_slots(
-    service_id: Annotated[str, Query()],
-    first_day: Annotated[date, Query(alias="from")],
-    last_day: Annotated[date, Query(alias="to")],
-    calendar_id: Text = None,
+    service_id: Annotated[Key, Query()],
+    first_day: Annotated[Day, Query(alias="from")],
+    last_day: Annotated[Day, Query(alias="to")],
+    calendar_id: KeyQuery = None,
     timezone: Annotated[TimeZoneName | None, Query()] = None,
-    lock_code: Text = None,
+    lock_code: KeyQuery = None,
 ) -> SlotsOut:
     return slots.find_slots(
         api.tenant_id, service_id, calendar_id, first_day, last_day, timezone, lock_code, clock.now()
@@ -34,7 +33,7 @@ def list_slots(
 
 @api.get("/v1/slots/first", role=PUBLIC)
 def first_slot(
-    service_id: Annotated[str, Query()], calendar_id: Text = None, lock_code: Text = None
+    service_id: Annotated[Key, Query()], calendar_id: KeyQuery = None, lock_code: KeyQuery = None
 ) -> FirstSlotOut:
     return slots.first_slot(api.tenant_id, service_id, calendar_id, lock_code, clock.now())
 

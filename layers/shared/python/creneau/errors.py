@@ -92,3 +92,7 @@ class Conflict(CreneauError):
     """A concurrent writer changed the object first; the caller may retry."""
 
     code, status = "conflict", 409
+
+
+class UnsupportedMediaType(CreneauError):
+    code, status = "unsupported-media-type", 415

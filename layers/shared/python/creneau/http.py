@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from creneau import json_body
 from creneau.errors import CreneauError, NotAuthenticated, RouteNotFound
 from creneau.logic.auth import Principal, authenticate, authorize
 
@@ -100,11 +101,14 @@ class Api:
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         role = self.roles.get(event.get("routeKey", ""))
-        if role and role != NO_KEY:
-            headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        if role:
+            principal = None
             try:
-                principal = authenticate(headers.get("x-api-key"))
-                authorize(principal, role)
+                if role != NO_KEY:
+                    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+                    principal = authenticate(headers.get("x-api-key"))
+                    authorize(principal, role)
+                json_body.check(event)  # after auth: a caller without the right key learns nothing
             except CreneauError as error:
                 return {
                     "statusCode": error.status,
@@ -112,7 +116,8 @@ class Api:
                     "body": error_body(error.code, error.message, error.details),
                     "isBase64Encoded": False,
                 }
-            self.app.append_context(principal=principal)
+            if principal is not None:
+                self.app.append_context(principal=principal)
         return self.app.resolve(event, context)
 
     def _install_error_handlers(self) -> None:

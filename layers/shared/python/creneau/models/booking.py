@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from creneau.models.common import Id, Instant, Model, Money, Page, Strict
+from creneau.models.common import Id, Instant, JsonObject, Model, Money, Page, Strict
 from creneau.models.customers import Absent, CustomerFields
 
 LockCode = str
@@ -54,7 +54,7 @@ class AppointmentIn(Strict):
     customer_id: Id | None = None
     customer: CustomerFields | None = None
     comments: str = Field("", max_length=5000)
-    fields: dict[str, Any] = {}
+    fields: JsonObject = {}
 
     @model_validator(mode="after")
     def _one_of_each(self) -> AppointmentIn:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, field_validator, model_validator
+from pydantic import Field, StrictBool, StringConstraints, field_validator, model_validator
 
 from creneau.domain.week import DAYS
 from creneau.models.common import Id, Instant, Model, Money, Page, Strict, TimeZoneName
 
 Role = Literal["public", "agent", "admin"]
+# Bounds that keep every catalog record far under DynamoDB's 400 KB item limit (and pages readable).
+MAX_ORIGINS, MAX_FIELDS, MAX_OPTIONS = 50, 50, 20
+MAX_EXCEPTIONS, MAX_SERVICES_PER_CALENDAR, MAX_RANGES_PER_DAY = 500, 200, 48
+Origin = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+Option = Annotated[str, StringConstraints(max_length=100)]
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
 
@@ -32,7 +37,7 @@ class SettingsPatch(Strict):
     lock_ttl_seconds: int | None = Field(None, ge=1, le=86400)
     max_open_appointments_per_customer: int | None = Field(None, ge=1, le=1000)
     require_email: StrictBool | None = None
-    allowed_origins: list[str] | None = None
+    allowed_origins: list[Origin] | None = Field(None, max_length=MAX_ORIGINS)
 
 
 class Settings(Model):
@@ -45,7 +50,7 @@ class Settings(Model):
     lock_ttl_seconds: int = Field(600, ge=1, le=86400)
     max_open_appointments_per_customer: int | None = None
     require_email: bool = False
-    allowed_origins: list[str] = []
+    allowed_origins: list[Origin] = Field([], max_length=MAX_ORIGINS)
 
 
 # ---- categories -------------------------------------------------------------------------------
@@ -73,7 +78,7 @@ class FieldDefinition(Strict):
     label: str = Field(min_length=1, max_length=200)
     type: Literal["text", "number", "choice", "boolean"] = "text"
     required: StrictBool = False
-    options: list[str] = []
+    options: list[Option] = Field([], max_length=MAX_OPTIONS)
     min: float | None = Field(None, description="number fields: the smallest value allowed")
     max: float | None = Field(None, description="number fields: the largest value allowed")
 
@@ -96,7 +101,7 @@ class ServiceFields(Strict):
     buffer_before_minutes: int = Field(0, ge=0, le=24 * 60, multiple_of=5)
     buffer_after_minutes: int = Field(0, ge=0, le=24 * 60, multiple_of=5)
     price: Money | None = None
-    fields: list[FieldDefinition] = []
+    fields: list[FieldDefinition] = Field([], max_length=MAX_FIELDS)
     active: StrictBool = True
 
     @field_validator("fields")
@@ -116,7 +121,7 @@ class ServicePatch(Strict):
     buffer_before_minutes: int | None = Field(None, ge=0, le=24 * 60, multiple_of=5)
     buffer_after_minutes: int | None = Field(None, ge=0, le=24 * 60, multiple_of=5)
     price: Money | None = None
-    fields: list[FieldDefinition] | None = None
+    fields: list[FieldDefinition] | None = Field(None, max_length=MAX_FIELDS)
     active: StrictBool | None = None
 
 
@@ -128,8 +133,8 @@ class Service(ServiceFields):
 
 
 class HoursRange(Strict):
-    start: str = Field(description="HH:MM, local wall clock")
-    end: str = Field(description="HH:MM, local wall clock; 24:00 is midnight")
+    start: str = Field(max_length=5, description="HH:MM, local wall clock")
+    end: str = Field(max_length=5, description="HH:MM, local wall clock; 24:00 is midnight")
 
     @model_validator(mode="after")
     def _well_formed(self) -> HoursRange:
@@ -153,6 +158,9 @@ class ClosedPeriod(Strict):
         return self
 
 
+DayHours = Annotated[list[HoursRange], Field(max_length=MAX_RANGES_PER_DAY)]
+
+
 def _empty_week() -> dict[str, list[HoursRange]]:
     return {day: [] for day in DAYS}
 
@@ -161,9 +169,9 @@ class CalendarFields(Strict):
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["person", "resource"] = "person"
     timezone: TimeZoneName | None = None
-    service_ids: list[Id] = []
-    weekly_hours: dict[str, list[HoursRange]] = Field(default_factory=_empty_week)
-    exceptions: list[ClosedPeriod] = []
+    service_ids: list[Id] = Field([], max_length=MAX_SERVICES_PER_CALENDAR)
+    weekly_hours: dict[str, DayHours] = Field(default_factory=_empty_week)
+    exceptions: list[ClosedPeriod] = Field([], max_length=MAX_EXCEPTIONS)
     slot_step_minutes: int = Field(15, gt=0, le=24 * 60)
     unit_minutes: Literal[5, 10, 15, 30, 60] = 5
     min_notice_minutes: int = Field(60, ge=0, le=365 * 24 * 60)
@@ -189,9 +197,9 @@ class CalendarPatch(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
     kind: Literal["person", "resource"] | None = None
     timezone: TimeZoneName | None = None
-    service_ids: list[Id] | None = None
-    weekly_hours: dict[str, list[HoursRange]] | None = None
-    exceptions: list[ClosedPeriod] | None = None
+    service_ids: list[Id] | None = Field(None, max_length=MAX_SERVICES_PER_CALENDAR)
+    weekly_hours: dict[str, DayHours] | None = None
+    exceptions: list[ClosedPeriod] | None = Field(None, max_length=MAX_EXCEPTIONS)
     slot_step_minutes: int | None = Field(None, gt=0, le=24 * 60)
     unit_minutes: Literal[5, 10, 15, 30, 60] | None = None
     min_notice_minutes: int | None = Field(None, ge=0, le=365 * 24 * 60)

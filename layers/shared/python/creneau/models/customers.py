@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
-from creneau.models.common import Email, Id, Page, Strict
+from creneau.models.common import Email, Id, JsonObject, Page, Strict
 
 T = TypeVar("T")
 
@@ -25,7 +25,7 @@ class CustomerFields(Strict):
     last_name: str = Field("", max_length=200, validate_default=True)
     email: Absent[Email] = None
     phone: Absent[Phone] = None
-    extra: dict[str, Any] = {}
+    extra: JsonObject = {}
 
     @field_validator("last_name")
     @classmethod
@@ -40,7 +40,7 @@ class CustomerPatch(Strict):
     last_name: str | None = Field(None, max_length=200)
     email: Absent[Email] = None
     phone: Absent[Phone] = None
-    extra: dict[str, Any] | None = None
+    extra: JsonObject | None = None
 
 
 class Customer(CustomerFields):
