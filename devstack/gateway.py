@@ -127,11 +127,13 @@ class GatewayHandler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own refusals (a bad request line, headers too long...) in the error shape."""
         self.close_connection = True
-        try:
-            name = HTTPStatus(code).phrase.lower().replace(" ", "-")
-        except ValueError:
-            name = "bad-request"
-        self._send(*apigw.error_response(code, name, message or explain or "the request was refused"))
+        if not str(getattr(self, "request_version", "")).startswith("HTTP/1."):
+            self.request_version = "HTTP/1.0"  # else http.server answers as HTTP/0.9: no status line
+        message = message or explain or HTTPStatus(code).phrase
+        if code >= 500:  # 505 for HTTP/2.0 on the request line: the client's mistake, not ours
+            code = 400
+        name = HTTPStatus(code).phrase.lower().replace(" ", "-")
+        self._send(*apigw.error_response(code, name, message))
 
     def __getattr__(self, name: str):
         """Every method reaches the routes (TRACE or an unknown one is then a 404 in the error shape),

@@ -30,6 +30,9 @@ EXPECTED = [
     r"^engine compute_slots \(pure",
     rf"^ +7 +{NUMBER} \[{NUMBER}\]",
     r"^engine growth: (linear|better than linear|SUPERLINEAR) in days",
+    r"^moto memory: RSS \d+ MB with one tenant set up$",
+    r"^moto memory after [\d,]+ DynamoDB requests \([\d,]+ API requests, [\d,]+ bookings, \d+ s\): "
+    r"RSS \d+ MB$",
     r"^bench done in \d+ s",
 ]
 
