@@ -196,7 +196,8 @@ def test_responses():
         b'{"ok": true}',
     )
     status, _, body = apigw.error_response(502, "internal", "boom")
-    assert (status, json.loads(body)) == (502, {"error": {"code": "internal", "message": "boom"}})
+    expected = {"error": {"code": "internal", "message": "boom", "details": []}}
+    assert (status, json.loads(body)) == (502, expected)
 
 
 # -- the template as the stack reads it ----------------------------------------------------------------------
@@ -465,7 +466,8 @@ def test_post_body_and_catch_all(toy):
     event = r.json()["event"]
     assert event["routeKey"] == "ANY /{proxy+}" and event["pathParameters"] == {"proxy": "v2/anything"}
     assert json.loads(event["body"]) == {"x": "é"} and event["isBase64Encoded"] is False
-    assert toy.client.get("/").json() == {"error": {"code": "not-found", "message": "no route for GET /"}}
+    not_found = {"code": "not-found", "message": "no route for GET /", "details": [{"method": "GET"}]}
+    assert toy.client.get("/").json() == {"error": not_found}
 
 
 @toy_group
