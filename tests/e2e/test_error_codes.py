@@ -112,7 +112,7 @@ def test_malformed_body_is_422(shop, day):
         "service_id": cut,
         "start": "tomorrow at ten",
         "comments": 12,
-        "customer": {"email": "not-an-email"},
+        "customer": {"first_name": "Ada", "email": "not-an-email"},
         "surprise": True,
     }
     assert fields_of(shop.agent.post("/v1/appointments", json=bad)) == {
@@ -121,7 +121,7 @@ def test_malformed_body_is_422(shop, day):
         "customer.email",
         "surprise",
     }
-    no_offset = {"service_id": cut, "start": "2030-01-07T10:00:00", "customer": {}}
+    no_offset = {"service_id": cut, "start": "2030-01-07T10:00:00", "customer": {"first_name": "Ada"}}
     assert fields_of(shop.agent.post("/v1/appointments", json=no_offset)) == {"start"}
     neither = {"start": at(day, "10:00"), "customer": {}}
     assert_error(shop.agent.post("/v1/appointments", json=neither), 422, "validation-error")
