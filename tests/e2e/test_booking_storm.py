@@ -225,7 +225,14 @@ def test_reschedule_storm_moves_atomically(shop, stack):
             if not any(a < high and low < b for a, b in taken):
                 taken.append((low, high))
                 body = {k: old[k] for k in ("service_ids", "calendar_id", "start")}
-                probes.append(Call(shop.keys["agent"], "POST", "/v1/appointments", {**body, "customer": {"first_name": "Probe"}}))
+                probes.append(
+                    Call(
+                        shop.keys["agent"],
+                        "POST",
+                        "/v1/appointments",
+                        {**body, "customer": {"first_name": "Probe"}},
+                    )
+                )
         probed = storm(stack["api_url"], probes) if probes else []
         assert [r.status_code for r in probed] == [201] * len(probes), [r.text for r in probed]
         probed_in_all += len(probes)
