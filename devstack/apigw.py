@@ -30,6 +30,7 @@ def build_event(
     source_ip: str = "127.0.0.1",
     request_id: str | None = None,
     now: float | None = None,
+    scheme: str = "http",
 ) -> dict:
     now = time.time() if now is None else now
     joined: dict[str, str] = {}
@@ -45,6 +46,7 @@ def build_event(
         query[key] = f"{query[key]},{value}" if key in query else value
     path = unquote(raw_path)
     host = joined.get("host", "localhost")
+    joined.setdefault("x-forwarded-proto", scheme)  # API Gateway says how the caller reached it
     event = {
         "version": "2.0",
         "routeKey": route.route_key,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -14,6 +15,30 @@ from pathlib import Path
 from devstack.lambda_runtime import REGION
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# API.md "Configuration": taken from this process's environment for every function, so one stack can
+# talk to the real providers or to local fakes.
+CONFIGURATION = (
+    "GOOGLE_CLIENT_ID",
+    "GOOGLE_CLIENT_SECRET",
+    "GOOGLE_AUTH_URL",
+    "GOOGLE_TOKEN_URL",
+    "GOOGLE_API_BASE",
+    "MS_CLIENT_ID",
+    "MS_CLIENT_SECRET",
+    "MS_AUTHORITY",
+    "GRAPH_API_BASE",
+    "GOOGLE_REVOKE_URL",
+    "GOOGLE_USERINFO_URL",
+    "OAUTH_REDIRECT_BASE",
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+    "WEBHOOKS_ALLOW_PRIVATE",
+)
+
+
+def configuration_env(environ=os.environ) -> dict[str, str]:
+    return {name: environ[name] for name in CONFIGURATION if name in environ}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -78,6 +103,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     import boto3  # imported here: `python -m devstack --help` stays instant
 
     from devstack.gateway import Gateway
+    from devstack.kms import create_keys
     from devstack.moto_server import MotoServer
     from devstack.pool import LambdaPool
     from devstack.scheduler import Scheduler
@@ -91,8 +117,13 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     env = {**aws_env(moto.url), **template.global_env()}
     os.environ.update(env)
     tables = create_tables(boto3.client("dynamodb"), template)
+    create_keys(boto3.client("kms"), template)
 
-    functions = template.functions()
+    configured = configuration_env()
+    functions = {
+        name: dataclasses.replace(spec, env={**spec.env, **configured})
+        for name, spec in template.functions().items()
+    }
     pool = LambdaPool(args.workers)
     stack.callback(pool.shutdown)
     pool.warm()

@@ -52,6 +52,7 @@ SAMPLES = {
         },
         {"Idempotency-Key": "7b0f3c1e-5d2a-4e8b-9f61-2c4d8a0e1b37"},
     ),
+    "sync": ("POST", "/v1/calendars/cal_01JGX0000000000000000000CC/sync", {}, None, {}),
 }
 
 
@@ -73,6 +74,7 @@ def sample_event(template: Template, method: str, path: str, query: dict, body, 
         source_ip="203.0.113.7",
         request_id=f"sample-{route.function}",
         now=NOW,
+        scheme="https",
     )
 
 

@@ -83,6 +83,10 @@ class Template:
             if fn == "Ref":
                 if arg in PSEUDO:
                     return PSEUDO[arg]
+                if self.resources.get(arg, {}).get("Type") == "AWS::KMS::Alias":
+                    return self.resolve(
+                        self.resources[arg]["Properties"]["AliasName"]
+                    )  # as in CloudFormation
                 return str(params[arg]["Default"]) if arg in params else local_name(arg)
             if fn == "Fn::GetAtt":
                 name, attr = arg
@@ -110,6 +114,10 @@ class Template:
         return re.sub(r"\$\{([^}]+)\}", one, text)
 
     # -- what the stack needs ------------------------------------------------------------------------------
+
+    def kms_aliases(self) -> list[str]:
+        """The alias names of the template's KMS keys (each alias gets a key of its own locally)."""
+        return [self.resolve(p["AliasName"]) for p in self._of_type("AWS::KMS::Alias").values()]
 
     def tables(self) -> dict[str, dict]:
         return {k: self.resolve(p) for k, p in self._of_type("AWS::DynamoDB::Table").items()}

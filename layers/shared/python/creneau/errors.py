@@ -96,3 +96,25 @@ class Conflict(CreneauError):
 
 class UnsupportedMediaType(CreneauError):
     code, status = "unsupported-media-type", 415
+
+
+class ConnectionNotFound(CreneauError):
+    code, status = "connection-not-found", 404
+
+
+class ConnectionExists(CreneauError):
+    code, status = "connection-exists", 409
+
+
+class ConnectionNotReady(CreneauError):
+    code, status = "connection-not-ready", 409
+
+
+class ProviderNotConfigured(CreneauError):
+    code, status = "provider-not-configured", 422
+
+
+class OAuthRefused(CreneauError):
+    """An OAuth callback that cannot be honoured (bad, reused or expired state; consent refused)."""
+
+    code, status = "oauth-refused", 400

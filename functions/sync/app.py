@@ -1,0 +1,182 @@
+"""Calendar sync (API.md, "Calendar connections"): the connection routes and the OAuth callback,
+the sync queue (appointment change events from the SNS topic), and the 5-minute schedule.
+
+One function, three kinds of event: HTTP API requests, SQS batches, EventBridge schedules. The
+provider libraries (google-auth, msal, httpx) are imported here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from creneau.clock import SystemClock
+from creneau.errors import OAuthRefused
+from creneau.http import ADMIN, NO_KEY, Api, logger
+from creneau.models.sync import (
+    Connection,
+    ConnectionIn,
+    ConnectionPage,
+    ConnectionPatch,
+    NewConnection,
+    SyncReport,
+)
+from creneau.sync.service import Deadline, SyncService, check_remove_events
+
+# Siblings of app.py, imported now: the local runtime, like Lambda, loads them with the handler.
+import google_calendar  # noqa: E402  isort: skip
+import outlook_calendar  # noqa: E402  isort: skip
+import requests  # noqa: E402  isort: skip
+from provider_http import Transport  # noqa: E402  isort: skip
+
+api = Api()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Creneau"))
+processor = BatchProcessor(event_type=EventType.SQS)
+Id = Annotated[str, Path()]
+SYNC_NOW_SECONDS = 20  # POST /sync, as API.md promises
+SCHEDULED_SECONDS = 240  # the schedule's run; the function's timeout is 300 s
+
+
+def _metric(name: str, value: int) -> None:
+    if value:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+@cache
+def service() -> SyncService:
+    """Built at first use: a cold start that only serves a callback pays for one provider."""
+    session = requests.Session()  # google-auth and msal: verified TLS, REQUESTS_CA_BUNDLE honoured
+    google_transport = Transport(google_calendar.is_throttling)
+    graph_transport = Transport(lambda response: False)
+    flows = {
+        "google": google_calendar.GoogleFlow(google_transport),
+        "outlook": outlook_calendar.MicrosoftFlow(session),
+    }
+
+    def provider_for(doc: dict, deadline: Deadline):
+        if doc["provider"] == "google":
+            google_transport.left = deadline.left
+            return google_calendar.GoogleCalendar(doc, google_transport, session)
+        graph_transport.left = deadline.left
+        return outlook_calendar.OutlookCalendar(doc, graph_transport, session)
+
+    return SyncService(flows, provider_for, SystemClock(), _metric)
+
+
+def _redirect_base() -> str:
+    configured = os.environ.get("OAUTH_REDIRECT_BASE")
+    if configured:
+        return configured
+    event = api.app.current_event
+    proto = event.headers.get("x-forwarded-proto", "https")
+    return f"{proto}://{event.request_context.domain_name}"
+
+
+def _seconds_left(share: float) -> float:
+    context = api.app.lambda_context
+    left = context.get_remaining_time_in_millis() / 1000 - 2 if context else share
+    return max(1.0, min(share, left))
+
+
+# ---- connections ------------------------------------------------------------------------------
+
+
+@api.post("/v1/calendars/{id}/connections", role=ADMIN, status_code=201)
+def create_connection(id: Id, body: ConnectionIn) -> NewConnection:
+    return service().create(api.tenant_id, id, body, _redirect_base())
+
+
+@api.get("/v1/calendars/{id}/connections", role=ADMIN)
+def list_connections(id: Id) -> ConnectionPage:
+    return service().list(api.tenant_id, id)
+
+
+@api.get("/v1/calendars/{id}/connections/{cid}", role=ADMIN)
+def get_connection(id: Id, cid: Id) -> Connection:
+    return service().get(api.tenant_id, id, cid)
+
+
+@api.patch("/v1/calendars/{id}/connections/{cid}", role=ADMIN)
+def patch_connection(id: Id, cid: Id, body: ConnectionPatch) -> Connection:
+    return service().patch(api.tenant_id, id, cid, body.options.model_dump(exclude_unset=True))
+
+
+@api.post("/v1/calendars/{id}/connections/{cid}/reconnect", role=ADMIN)
+def reconnect(id: Id, cid: Id) -> NewConnection:
+    return service().reconnect(api.tenant_id, id, cid, _redirect_base())
+
+
+@api.delete("/v1/calendars/{id}/connections/{cid}", role=ADMIN)
+def delete_connection(id: Id, cid: Id, remove_events: Annotated[str | None, Query()] = None) -> None:
+    service().delete(api.tenant_id, id, cid, check_remove_events(remove_events))
+    return api.no_content()
+
+
+@api.post("/v1/calendars/{id}/sync", role=ADMIN)
+def sync_now(id: Id) -> SyncReport:
+    return service().sync_calendar(api.tenant_id, id, _seconds_left(SYNC_NOW_SECONDS))
+
+
+# ---- the OAuth callback (no key: the signed state is the proof) -------------------------------
+
+
+def _page(status: int, title: str, text: str) -> Response:
+    body = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+        f"<body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>"
+    )
+    return Response(status_code=status, content_type="text/html; charset=utf-8", body=body)
+
+
+@api.get("/v1/oauth/{provider}/callback", role=NO_KEY, include_in_schema=True)
+def oauth_callback(
+    provider: Annotated[str, Path()],
+    code: Annotated[str | None, Query()] = None,
+    state: Annotated[str | None, Query()] = None,
+    error: Annotated[str | None, Query()] = None,
+    error_description: Annotated[str | None, Query()] = None,
+) -> Response:
+    if provider not in ("google", "outlook"):
+        return _page(404, "Unknown provider", f"There is no calendar provider named {provider!r}.")
+    query = {k: v for k, v in api.app.current_event.query_string_parameters.items() if v is not None}
+    try:
+        connection = service().callback(provider, query)
+    except OAuthRefused as refused:
+        return _page(400, "Calendar not connected", refused.message)
+    account = connection.get("account") or "your account"
+    return _page(200, "Calendar connected", f"{account} is now connected. You can close this page.")
+
+
+# ---- the queue and the schedule -----------------------------------------------------------------
+
+
+def _on_change(record: SQSRecord) -> None:
+    """Queue the change durably first (a failure here is redelivered), then try to push it; a
+    provider that fails now leaves it queued for the schedule."""
+    event = json.loads(record.body)
+    for doc in service().enqueue(event):
+        service().push_queued(doc, seconds=10)
+
+
+def _is_schedule(event: dict[str, Any]) -> bool:
+    return event.get("source") == "aws.events" or event.get("detail-type") == "Scheduled Event"
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if "Records" in event:
+        return process_partial_response(event, _on_change, processor, context)
+    if _is_schedule(event):
+        return service().scheduled(SCHEDULED_SECONDS)
+    return api.handle(event, context)

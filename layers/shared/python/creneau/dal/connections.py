@@ -1,0 +1,245 @@
+"""Calendar connections and what their sync keeps: OAuth states, pushed events, the outbox.
+
+Catalog table, under the tenant:
+- `CONNECTION#<calendar_id>`: one per calendar (a create is conditioned on none existing). The
+  document holds status, options, account, sync state; the sealed tokens sit beside it with their
+  own `token_version`, so a token refresh and an options edit never overwrite each other. gsi1
+  (`SYNC#CONNECTIONS`) lists every connection for the scheduled run.
+- `PUSHED#<connection_id>#<appointment_id>`: the provider event of an appointment and the digest of
+  what was last written (kept across a reconnect, so nothing is pushed twice).
+- `OUTBOX#<connection_id>#<appointment_id>`: a change not yet pushed; deleted only once pushed, and
+  only if no newer change was queued meanwhile.
+Outside the tenant: `OAUTHSTATE#<nonce>`, single-use (a conditional delete), expiring with its
+`expires_at`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from creneau import config
+from creneau.clock import epoch
+from creneau.dal.base import DOC, from_doc, query_all, tenant_pk, to_doc
+from creneau.errors import Conflict, ConnectionExists, ConnectionNotFound
+
+CONNECTIONS_INDEX = "SYNC#CONNECTIONS"
+
+
+def _failed_condition(error: ClientError) -> bool:
+    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+def _key(tenant_id: str, calendar_id: str) -> dict[str, str]:
+    return {"pk": tenant_pk(tenant_id), "sk": f"CONNECTION#{calendar_id}"}
+
+
+def _record(item: dict[str, Any]) -> dict[str, Any]:
+    doc = from_doc(item)
+    doc["_version"] = int(item["version"])
+    doc["_token_version"] = int(item.get("token_version", 0))
+    doc["_tokens"] = bytes(item["tokens"]) if "tokens" in item else None
+    doc["_tenant_id"] = item["tenant_id"]
+    return doc
+
+
+def _stored(doc: dict[str, Any]) -> str:
+    return to_doc({k: v for k, v in doc.items() if not k.startswith("_")})
+
+
+def create(tenant_id: str, doc: dict[str, Any]) -> None:
+    try:
+        config.catalog_table().put_item(
+            Item={
+                **_key(tenant_id, doc["calendar_id"]),
+                "gsi1pk": CONNECTIONS_INDEX,
+                "gsi1sk": f"{tenant_id}#{doc['calendar_id']}",
+                "tenant_id": tenant_id,
+                "connection_id": doc["id"],
+                "version": 1,
+                DOC: _stored(doc),
+            },
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    except ClientError as error:
+        if _failed_condition(error):
+            raise ConnectionExists("this calendar already has a connection; delete it first") from error
+        raise
+
+
+def find(tenant_id: str, calendar_id: str) -> dict[str, Any] | None:
+    item = config.catalog_table().get_item(Key=_key(tenant_id, calendar_id), ConsistentRead=True).get("Item")
+    return _record(item) if item else None
+
+
+def get(tenant_id: str, calendar_id: str, connection_id: str | None = None) -> dict[str, Any]:
+    doc = find(tenant_id, calendar_id)
+    if doc is None or (connection_id is not None and doc["id"] != connection_id):
+        raise ConnectionNotFound(f"no connection {connection_id or ''} on calendar {calendar_id!r}".strip())
+    return doc
+
+
+def replace(doc: dict[str, Any]) -> dict[str, Any]:
+    """Write the document over the version read (tokens untouched); returns it with its new version."""
+    try:
+        config.catalog_table().update_item(
+            Key=_key(doc["_tenant_id"], doc["calendar_id"]),
+            UpdateExpression="SET #doc = :doc, version = :next",
+            ConditionExpression="version = :read",
+            ExpressionAttributeNames={"#doc": DOC},
+            ExpressionAttributeValues={
+                ":doc": _stored(doc),
+                ":next": doc["_version"] + 1,
+                ":read": doc["_version"],
+            },
+        )
+    except ClientError as error:
+        if _failed_condition(error):
+            raise Conflict("this connection changed meanwhile; read it again") from error
+        raise
+    return {**doc, "_version": doc["_version"] + 1}
+
+
+def save_tokens(doc: dict[str, Any], sealed: bytes) -> dict[str, Any]:
+    """Store new sealed tokens only over the token version read: of two concurrent refreshes, the
+    second learns it lost (Conflict) and re-reads the winner's tokens instead of dropping them."""
+    try:
+        config.catalog_table().update_item(
+            Key=_key(doc["_tenant_id"], doc["calendar_id"]),
+            UpdateExpression="SET tokens = :tokens, token_version = :next",
+            ConditionExpression="attribute_exists(pk) AND #doc_id = :id AND "
+            "(attribute_not_exists(token_version) OR token_version = :read)",
+            ExpressionAttributeNames={"#doc_id": "connection_id"},
+            ExpressionAttributeValues={
+                ":tokens": sealed,
+                ":next": doc["_token_version"] + 1,
+                ":read": doc["_token_version"],
+                ":id": doc["id"],
+            },
+        )
+    except ClientError as error:
+        if _failed_condition(error):
+            raise Conflict("the tokens were refreshed meanwhile") from error
+        raise
+    return {**doc, "_tokens": sealed, "_token_version": doc["_token_version"] + 1}
+
+
+def delete(tenant_id: str, calendar_id: str) -> None:
+    config.catalog_table().delete_item(Key=_key(tenant_id, calendar_id))
+
+
+def all_connections() -> list[dict[str, Any]]:
+    """Every tenant's connections (gsi1; eventually consistent, fine for a schedule)."""
+    params = {"IndexName": "gsi1", "KeyConditionExpression": Key("gsi1pk").eq(CONNECTIONS_INDEX)}
+    return [_record(item) for item in query_all(config.catalog_table().query, params)]
+
+
+# ---- OAuth states --------------------------------------------------------------------------------
+
+
+def _state_key(nonce: str) -> dict[str, str]:
+    return {"pk": f"OAUTHSTATE#{nonce}", "sk": "STATE"}
+
+
+def put_state(nonce: str, record: dict[str, Any], expires_at: int) -> None:
+    config.catalog_table().put_item(
+        Item={**_state_key(nonce), DOC: to_doc(record), "expires_at": expires_at},
+        ConditionExpression="attribute_not_exists(pk)",
+    )
+
+
+def take_state(nonce: str, now: datetime) -> dict[str, Any] | None:
+    """The state's record, deleted in the same step; None if unknown, used or expired."""
+    try:
+        old = config.catalog_table().delete_item(
+            Key=_state_key(nonce),
+            ConditionExpression="attribute_exists(pk) AND expires_at > :now",
+            ExpressionAttributeValues={":now": epoch(now)},
+            ReturnValues="ALL_OLD",
+        )
+    except ClientError as error:
+        if _failed_condition(error):
+            return None
+        raise
+    return from_doc(old["Attributes"])
+
+
+# ---- pushed events and the outbox -----------------------------------------------------------------
+
+
+def _pushed_key(tenant_id: str, connection_id: str, appointment_id: str) -> dict[str, str]:
+    return {"pk": tenant_pk(tenant_id), "sk": f"PUSHED#{connection_id}#{appointment_id}"}
+
+
+def pushed_all(tenant_id: str, connection_id: str) -> dict[str, dict[str, Any]]:
+    params = {
+        "KeyConditionExpression": Key("pk").eq(tenant_pk(tenant_id))
+        & Key("sk").begins_with(f"PUSHED#{connection_id}#"),
+        "ConsistentRead": True,
+    }
+    found = {}
+    for item in query_all(config.catalog_table().query, params):
+        doc = from_doc(item)
+        found[doc["appointment_id"]] = doc
+    return found
+
+
+def put_pushed(tenant_id: str, connection_id: str, doc: dict[str, Any]) -> None:
+    config.catalog_table().put_item(
+        Item={**_pushed_key(tenant_id, connection_id, doc["appointment_id"]), DOC: to_doc(doc)}
+    )
+
+
+def _outbox_key(tenant_id: str, connection_id: str, appointment_id: str) -> dict[str, str]:
+    return {"pk": tenant_pk(tenant_id), "sk": f"OUTBOX#{connection_id}#{appointment_id}"}
+
+
+def enqueue(tenant_id: str, connection_id: str, appointment_id: str, ticket: str, at: str) -> None:
+    """Queue (or re-queue) an appointment for push; `ticket` identifies this very change."""
+    config.catalog_table().put_item(
+        Item={
+            **_outbox_key(tenant_id, connection_id, appointment_id),
+            "appointment_id": appointment_id,
+            "ticket": ticket,
+            "queued_at": at,
+        }
+    )
+
+
+def outbox(tenant_id: str, connection_id: str) -> dict[str, str]:
+    """appointment id -> ticket of what is queued for the connection."""
+    params = {
+        "KeyConditionExpression": Key("pk").eq(tenant_pk(tenant_id))
+        & Key("sk").begins_with(f"OUTBOX#{connection_id}#"),
+        "ConsistentRead": True,
+    }
+    return {i["appointment_id"]: i["ticket"] for i in query_all(config.catalog_table().query, params)}
+
+
+def dequeue(tenant_id: str, connection_id: str, appointment_id: str, ticket: str) -> None:
+    """Done with the change `ticket`; a newer change queued meanwhile stays queued."""
+    try:
+        config.catalog_table().delete_item(
+            Key=_outbox_key(tenant_id, connection_id, appointment_id),
+            ConditionExpression=Attr("ticket").eq(ticket),
+        )
+    except ClientError as error:
+        if not _failed_condition(error):
+            raise
+
+
+def drop_connection_records(tenant_id: str, connection_id: str) -> None:
+    """The outbox and the pushed-event map of a deleted connection."""
+    table = config.catalog_table()
+    with table.batch_writer() as batch:
+        for prefix in ("OUTBOX", "PUSHED"):
+            params = {
+                "KeyConditionExpression": Key("pk").eq(tenant_pk(tenant_id))
+                & Key("sk").begins_with(f"{prefix}#{connection_id}#"),
+                "ProjectionExpression": "pk, sk",
+            }
+            for item in query_all(table.query, params):
+                batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})

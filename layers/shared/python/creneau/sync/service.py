@@ -1,0 +1,475 @@
+"""Calendar sync use cases: connections and their OAuth flows, push, pull, the scheduled run.
+
+Everything outside is injected: the OAuth flows and calendar providers (functions/sync builds them
+over Google and Microsoft), the clock. Local appointments are only ever read here: a provider that
+fails, throttles or loses our events never changes or deletes one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from creneau.clock import Clock, iso
+from creneau.dal import appointments, connections, external_busy
+from creneau.dal.base import from_doc, query_all, tenant_pk
+from creneau.dal.catalog import calendars, services
+from creneau.errors import (
+    AppointmentNotFound,
+    Conflict,
+    ConnectionNotReady,
+    OAuthRefused,
+    ProviderNotConfigured,
+    ValidationFailed,
+)
+from creneau.logic import tenants
+from creneau.models.sync import ConnectionIn, ConnectionOptions
+from creneau.security import new_id
+from creneau.sync import busy as busy_pieces
+from creneau.sync import render, state, vault
+from creneau.sync.ports import (
+    CalendarProvider,
+    GrantRevoked,
+    OAuthFlow,
+    ProviderError,
+    Rejected,
+    Throttled,
+)
+
+MAX_PULL_DAYS = 365
+RESYNC_MARGIN = timedelta(days=7)  # a full pull again when the window would outgrow the last one
+PAST_REACH = timedelta(days=1)  # appointments that ended this recently are still kept in sync
+
+
+def public(doc: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "calendar_id", "provider", "status", "account", "options", "last_sync_at", "last_error")
+    return {k: doc.get(k) for k in keys}
+
+
+@dataclass
+class Report:
+    pushed: int = 0
+    updated: int = 0
+    deleted: int = 0
+    busy_blocks: int = 0
+    pending: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "pushed": self.pushed,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "busy_blocks": self.busy_blocks,
+            "pending": self.pending,
+            "errors": self.errors,
+        }
+
+
+class Deadline:
+    def __init__(self, seconds: float):
+        self._until = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self._until - time.monotonic()
+
+
+Metric = Callable[[str, int], None]
+
+
+def _no_metric(name: str, value: int) -> None:
+    return None
+
+
+class SyncService:
+    def __init__(
+        self,
+        flows: dict[str, OAuthFlow],
+        provider_for: Callable[[dict[str, Any], Deadline], CalendarProvider],
+        clock: Clock,
+        metric: Metric = _no_metric,
+    ):
+        self.flows, self.provider_for, self.clock, self.metric = flows, provider_for, clock, metric
+
+    # ---- connections -----------------------------------------------------------------------------
+
+    def create(self, tenant_id: str, calendar_id: str, request: ConnectionIn, redirect_base: str) -> dict:
+        calendars.get(tenant_id, calendar_id)  # 404 calendar-not-found first
+        flow = self._flow(request.provider)
+        doc = {
+            "id": new_id(),
+            "calendar_id": calendar_id,
+            "provider": request.provider,
+            "status": "pending",
+            "account": None,
+            "options": request.options.model_dump(),
+            "last_sync_at": None,
+            "last_error": None,
+        }
+        connections.create(tenant_id, doc)
+        url = self._authorize(tenant_id, doc, flow, redirect_base)
+        return {"id": doc["id"], "provider": doc["provider"], "status": "pending", "authorization_url": url}
+
+    def _flow(self, provider: str) -> OAuthFlow:
+        flow = self.flows.get(provider)
+        if flow is None or not flow.configured:
+            prefix = "GOOGLE" if provider == "google" else "MS"
+            needed = f"{prefix}_CLIENT_ID and {prefix}_CLIENT_SECRET"
+            raise ProviderNotConfigured(f"{provider} connections need {needed} in the configuration")
+        return flow
+
+    def _authorize(self, tenant_id: str, doc: dict, flow: OAuthFlow, redirect_base: str) -> str:
+        redirect_uri = f"{redirect_base.rstrip('/')}/v1/oauth/{doc['provider']}/callback"
+        nonce, signed = state.new_state()
+        url, pending = flow.start(redirect_uri, signed)
+        record = {
+            "tenant_id": tenant_id,
+            "calendar_id": doc["calendar_id"],
+            "connection_id": doc["id"],
+            "provider": doc["provider"],
+            "redirect_uri": redirect_uri,
+            "pending": pending,
+        }
+        now = self.clock.now()
+        connections.put_state(nonce, record, int(now.timestamp()) + state.STATE_TTL_SECONDS)
+        return url
+
+    def callback(self, provider: str, query: dict[str, str]) -> dict:
+        """Finish a consent. Refused (400) unless the state is ours, unused and fresh, and names a
+        connection of this provider that still exists; the code is exchanged only then."""
+        nonce = state.verified_nonce(query.get("state"))
+        if nonce is None:
+            raise OAuthRefused("this link is not one we issued (its state is missing or forged)")
+        record = connections.take_state(nonce, self.clock.now())
+        if record is None:
+            raise OAuthRefused("this link was already used or has expired; start the connection again")
+        if record["provider"] != provider:
+            raise OAuthRefused("this link belongs to another provider")
+        doc = connections.find(record["tenant_id"], record["calendar_id"])
+        if doc is None or doc["id"] != record["connection_id"]:
+            raise OAuthRefused("this connection no longer exists")
+        if query.get("error"):
+            reason = query.get("error_description") or query["error"]
+            raise OAuthRefused(f"the consent was refused at {provider}: {reason}")
+        if not query.get("code"):
+            raise OAuthRefused("the provider sent no authorization code")
+        try:
+            grant = self._flow(provider).finish(record["redirect_uri"], record["pending"], query)
+        except ProviderError as error:
+            raise OAuthRefused(f"{provider} did not accept the authorization: {error.message}") from error
+        sealed = vault.seal(grant.tokens, record["tenant_id"], doc["id"])
+        doc = self._save_tokens_forced(doc, sealed)
+        doc = self._update(doc, status="connected", account=grant.account, last_error=None, sync_state=None)
+        return public(doc)
+
+    def _save_tokens_forced(self, doc: dict, sealed: bytes) -> dict:
+        for _ in range(5):
+            try:
+                return connections.save_tokens(doc, sealed)
+            except Conflict:
+                doc = connections.get(doc["_tenant_id"], doc["calendar_id"], doc["id"])
+        raise Conflict("the connection is being changed by another request; try again")
+
+    def _update(self, doc: dict, **changes: Any) -> dict:
+        """Apply `changes` to the latest version of the connection (re-read on a concurrent edit)."""
+        for _ in range(10):
+            try:
+                return connections.replace({**doc, **changes})
+            except Conflict:
+                doc = connections.get(doc["_tenant_id"], doc["calendar_id"], doc["id"])
+        raise Conflict("the connection is being changed by another request; try again")
+
+    def list(self, tenant_id: str, calendar_id: str) -> dict:
+        calendars.get(tenant_id, calendar_id)
+        doc = connections.find(tenant_id, calendar_id)
+        return {"items": [public(doc)] if doc else [], "next_cursor": None}
+
+    def get(self, tenant_id: str, calendar_id: str, connection_id: str) -> dict:
+        return public(connections.get(tenant_id, calendar_id, connection_id))
+
+    def patch(self, tenant_id: str, calendar_id: str, connection_id: str, options: dict) -> dict:
+        doc = connections.get(tenant_id, calendar_id, connection_id)
+        merged = ConnectionOptions.model_validate({**doc["options"], **options}).model_dump()
+        return public(self._update(doc, options=merged))
+
+    def reconnect(self, tenant_id: str, calendar_id: str, connection_id: str, redirect_base: str) -> dict:
+        doc = connections.get(tenant_id, calendar_id, connection_id)
+        url = self._authorize(tenant_id, doc, self._flow(doc["provider"]), redirect_base)
+        return {
+            "id": doc["id"],
+            "provider": doc["provider"],
+            "status": doc["status"],
+            "authorization_url": url,
+        }
+
+    def delete(self, tenant_id: str, calendar_id: str, connection_id: str, remove_events: bool) -> None:
+        doc = connections.get(tenant_id, calendar_id, connection_id)
+        calendar = calendars.get(tenant_id, calendar_id)
+        if doc.get("_tokens"):
+            provider = self.provider_for(doc, Deadline(20))
+            if remove_events:
+                for appointment_id, pushed in connections.pushed_all(tenant_id, doc["id"]).items():
+                    if pushed.get("exists"):
+                        try:
+                            provider.delete(appointment_id, pushed.get("remote_id"), notify=False)
+                        except ProviderError:
+                            break  # best effort: the events stay, the connection still goes
+            with contextlib.suppress(ProviderError):  # best effort, as API.md says
+                provider.revoke()
+        external_busy.drop(tenant_id, calendar_id, doc["id"], calendar["unit_minutes"], self.clock.now())
+        connections.drop_connection_records(tenant_id, doc["id"])
+        connections.delete(tenant_id, calendar_id)
+
+    # ---- changes in ------------------------------------------------------------------------------
+
+    def enqueue(self, event: dict[str, Any]) -> list[dict]:
+        """An appointment change event (API.md "Events"): queue it for every connection it concerns
+        (the calendar it is on, and the one it left); returns those connections."""
+        tenant_id = event["tenant_id"]
+        appointment = event["appointment"]
+        calendar_ids = {appointment["calendar_id"]}
+        if event.get("previous"):
+            calendar_ids.add(event["previous"]["calendar_id"])
+        concerned = []
+        for calendar_id in sorted(calendar_ids):
+            doc = connections.find(tenant_id, calendar_id)
+            if doc is None or doc["status"] == "disconnected":
+                continue
+            connections.enqueue(tenant_id, doc["id"], appointment["id"], event["id"], iso(self.clock.now()))
+            concerned.append(doc)
+        return concerned
+
+    # ---- a run ---------------------------------------------------------------------------------------
+
+    def sync_calendar(self, tenant_id: str, calendar_id: str, seconds: float) -> dict:
+        """POST /v1/calendars/{id}/sync: push everything pending, reconcile, pull busy times."""
+        doc = connections.find(tenant_id, calendar_id)
+        if doc is None:
+            raise ConnectionNotReady("this calendar has no connection")
+        if doc["status"] != "connected":
+            raise ConnectionNotReady(f"the connection is {doc['status']}; connect it first")
+        return self.run(doc, Deadline(seconds), reconcile=True, pull=True).view()
+
+    def push_queued(self, doc: dict, seconds: float) -> Report:
+        """After an event: push what is queued for the connection, nothing else."""
+        return self.run(doc, Deadline(seconds), reconcile=False, pull=False)
+
+    def scheduled(self, seconds: float) -> dict[str, int]:
+        """The 5-minute schedule: every connected connection gets a full run in turn."""
+        deadline = Deadline(seconds)
+        counts = {"connections": 0, "errors": 0}
+        for doc in connections.all_connections():
+            if deadline.left() <= 1:
+                break
+            if doc["status"] != "connected":
+                continue
+            share = Deadline(min(deadline.left(), 60))
+            report = self.run(doc, share, reconcile=True, pull=True)
+            counts["connections"] += 1
+            counts["errors"] += len(report.errors)
+        return counts
+
+    def run(self, doc: dict, deadline: Deadline, reconcile: bool, pull: bool) -> Report:
+        tenant_id = doc["_tenant_id"]
+        report = Report()
+        now = self.clock.now()
+        queued = connections.outbox(tenant_id, doc["id"])
+        if doc["status"] != "connected" or _throttled(doc, now):
+            report.pending = len(queued)
+            return report
+        run = _Run(self, doc, deadline, report, now)
+        error: ProviderError | None = None
+        try:
+            run.push(queued, reconcile)
+            if pull and doc["options"]["block_busy_times"]:
+                run.pull()
+        except GrantRevoked as revoked:
+            error = revoked
+            self.metric("SyncNeedsReconnect", 1)
+        except ProviderError as failure:  # throttled or down: everything stays queued
+            error = failure
+        report.pending = len(connections.outbox(tenant_id, doc["id"]))
+        changes: dict[str, Any] = {"last_sync_at": iso(self.clock.now()), "sync_state": run.sync_state}
+        if error is not None:
+            report.errors.append({"code": error.code, "message": error.message})
+            changes["last_error"] = {"code": error.code, "message": error.message, "at": iso(now)}
+            self.metric("SyncErrors", 1)
+            if isinstance(error, GrantRevoked):
+                changes["status"] = "needs_reconnect"
+            if isinstance(error, Throttled):
+                changes["throttled_until"] = iso(self.clock.now() + timedelta(seconds=error.retry_after))
+        elif not report.errors:
+            changes["last_error"] = None
+        self._update(connections.get(tenant_id, doc["calendar_id"], doc["id"]), **changes)
+        self.metric("SyncPushed", report.pushed + report.updated + report.deleted)
+        return report
+
+
+def _throttled(doc: dict, now: datetime) -> bool:
+    until = doc.get("throttled_until")
+    return bool(until) and datetime.fromisoformat(until) > now
+
+
+class _Run:
+    """One connection's run: the provider, the catalog it needs, and what it did."""
+
+    def __init__(self, service: SyncService, doc: dict, deadline: Deadline, report: Report, now: datetime):
+        self.service, self.doc, self.deadline, self.report, self.now = service, doc, deadline, report, now
+        self.tenant_id = doc["_tenant_id"]
+        self.calendar = calendars.get(self.tenant_id, doc["calendar_id"])
+        self.locale = tenants.get_settings(self.tenant_id)["locale"]
+        self.options = doc["options"]
+        self.sync_state = doc.get("sync_state")
+        self._provider: CalendarProvider | None = None
+        self._services: dict[str, dict] = {}
+
+    @property
+    def provider(self) -> CalendarProvider:
+        if self._provider is None:
+            self._provider = self.service.provider_for(self.doc, self.deadline)
+        return self._provider
+
+    # ---- push ----------------------------------------------------------------------------------------
+
+    def push(self, queued: dict[str, str], reconcile: bool) -> None:
+        pushed = connections.pushed_all(self.tenant_id, self.doc["id"])
+        known: dict[str, dict | None] = {}
+        if reconcile:
+            for appointment in self._upcoming():
+                known[appointment["id"]] = appointment
+            cutoff = iso(self.now - PAST_REACH)
+            for appointment_id, entry in pushed.items():
+                if entry.get("exists") and entry.get("end", "9") > cutoff:
+                    known.setdefault(appointment_id, None)  # moved elsewhere? read it to know
+        todo = list(queued) + [a for a in known if a not in queued]
+        for appointment_id in todo:
+            if self.deadline.left() <= 0.5:
+                return
+            appointment = known.get(appointment_id) or self._appointment(appointment_id)
+            try:
+                self._push_one(appointment_id, appointment, pushed.get(appointment_id))
+            except Rejected as refused:
+                self.report.errors.append(
+                    {"appointment_id": appointment_id, "code": refused.code, "message": refused.message}
+                )
+            if appointment_id in queued:
+                connections.dequeue(self.tenant_id, self.doc["id"], appointment_id, queued[appointment_id])
+
+    def _upcoming(self) -> list[dict]:
+        start_from = iso(self.now - PAST_REACH - timedelta(days=1))
+        start_before = iso(self.now + timedelta(days=self.calendar["horizon_days"] + 1))
+        from boto3.dynamodb.conditions import Key
+
+        from creneau import config
+
+        condition = Key("gsi1pk").eq(f"{tenant_pk(self.tenant_id)}#APPTS") & Key("gsi1sk").between(
+            start_from, start_before
+        )
+        params = {"IndexName": "gsi1", "KeyConditionExpression": condition}
+        found = [from_doc(item) for item in query_all(config.bookings_table().query, params)]
+        return [a for a in found if a["calendar_id"] == self.calendar["id"]]
+
+    def _appointment(self, appointment_id: str) -> dict | None:
+        try:
+            return appointments.get(self.tenant_id, appointment_id)[0]
+        except AppointmentNotFound:
+            return None
+
+    def _services_of(self, appointment: dict) -> list[dict]:
+        out = []
+        for service_id in appointment["service_ids"]:
+            if service_id not in self._services:
+                found = services.find(self.tenant_id, service_id)
+                self._services[service_id] = found or {"id": service_id, "name": "?"}
+            out.append(self._services[service_id])
+        return out
+
+    def _desired(self, appointment: dict | None):
+        if appointment is None or appointment["calendar_id"] != self.calendar["id"]:
+            return None
+        if not render.shown(appointment, self.options):
+            return None
+        services_ = self._services_of(appointment)
+        return render.event_spec(
+            appointment, services_, self.calendar, self.locale, self.options, self.doc["provider"]
+        )
+
+    def _push_one(self, appointment_id: str, appointment: dict | None, entry: dict | None) -> None:
+        spec = self._desired(appointment)
+        wanted = render.digest(spec)
+        if entry is not None and entry.get("digest") == wanted:
+            return
+        record = {"appointment_id": appointment_id, "remote_id": (entry or {}).get("remote_id")}
+        if spec is None:
+            if entry is not None and entry.get("exists"):
+                notify = self.options["send_invitations"] and self.options["add_attendees"]
+                self.provider.delete(appointment_id, record["remote_id"], notify)
+                self.report.deleted += 1
+            connections.put_pushed(
+                self.tenant_id, self.doc["id"], {**record, "exists": False, "digest": wanted}
+            )
+            return
+        if entry is None:  # written before the call: a crash after it still leaves a trace to delete
+            connections.put_pushed(
+                self.tenant_id,
+                self.doc["id"],
+                {**record, "exists": True, "digest": "writing", "end": iso(spec.end)},
+            )
+        remote_id, created = self.provider.upsert(spec, record["remote_id"])
+        if created:
+            self.report.pushed += 1
+        else:
+            self.report.updated += 1
+        connections.put_pushed(
+            self.tenant_id,
+            self.doc["id"],
+            {
+                "appointment_id": appointment_id,
+                "remote_id": remote_id,
+                "exists": True,
+                "digest": wanted,
+                "end": iso(spec.end),
+            },
+        )
+
+    # ---- pull ----------------------------------------------------------------------------------------
+
+    def pull(self) -> None:
+        days = min(self.calendar["horizon_days"], MAX_PULL_DAYS)
+        window = (self.now, self.now + timedelta(days=days))
+        prior = self.sync_state or None
+        if prior and datetime.fromisoformat(prior["until"]) < window[1]:
+            prior = None  # the window outgrew the last full pull: pull it all again
+        asked = {**(prior or {}), "timezone": self.calendar["timezone"]}  # all-day events need a zone
+        listing = self.provider.busy(window[0] - PAST_REACH, window[1] + RESYNC_MARGIN, asked)
+        old = external_busy.snapshot(self.tenant_id, self.doc["id"])
+        found = {b.id: (b.start, b.end) for b in listing.busy}
+        changed = {k: v for k, v in found.items() if old.get(k) != v}
+        if listing.full:
+            removed, current = set(old) - found.keys(), found
+        else:
+            removed = set(listing.removed) - found.keys()
+            current = {**{k: v for k, v in old.items() if k not in removed}, **changed}
+        external_busy.save_snapshot(self.tenant_id, self.doc["id"], changed, removed)
+        wanted = busy_pieces.pieces(current.values(), self.calendar["unit_minutes"], window)
+        existing = external_busy.blocks(
+            self.tenant_id, self.calendar["id"], self.doc["id"], window[0], self.calendar["unit_minutes"]
+        )
+        self.report.busy_blocks = external_busy.replace_blocks(
+            self.tenant_id, self.calendar["id"], self.doc["id"], existing, wanted
+        )
+        self.sync_state = (
+            {**listing.state, "until": iso(window[1] + RESYNC_MARGIN)} if listing.state else None
+        )
+
+
+def check_remove_events(value: str | None) -> bool:
+    if value in (None, "", "false"):
+        return False
+    if value == "true":
+        return True
+    raise ValidationFailed.field("remove_events", "must be true or false")
