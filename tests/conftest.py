@@ -135,11 +135,14 @@ def _handler(function_name: str):
         spec = importlib.util.spec_from_file_location(unique, file)
         module = importlib.util.module_from_spec(spec)
         sys.modules[unique] = module  # pydantic resolves the handlers' annotations through it
+        sys.path.insert(0, str(file.parent))  # a function's sibling modules, as Lambda loads them
         try:
             spec.loader.exec_module(module)
         except BaseException:
             del sys.modules[unique]
             raise
+        finally:
+            sys.path.remove(str(file.parent))
         _handlers[function_name] = module.lambda_handler
     return _handlers[function_name]
 

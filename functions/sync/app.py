@@ -145,7 +145,7 @@ def oauth_callback(
     state: Annotated[str | None, Query()] = None,
     error: Annotated[str | None, Query()] = None,
     error_description: Annotated[str | None, Query()] = None,
-) -> Response:
+):
     if provider not in ("google", "outlook"):
         return _page(404, "Unknown provider", f"There is no calendar provider named {provider!r}.")
     query = {k: v for k, v in api.app.current_event.query_string_parameters.items() if v is not None}

@@ -32,6 +32,8 @@ def event_validator() -> jsonschema.Draft4Validator:
     def convert(node):
         if isinstance(node, dict):
             out = {k: convert(v) for k, v in node.items() if k not in ("annotations", "id", "description")}
+            if "properties" in node:  # property names are data, not schema keywords
+                out["properties"] = {name: convert(sub) for name, sub in node["properties"].items()}
             if "$ref" in out:
                 return {"$ref": f"#/definitions/{out['$ref']}"}
             if out.get("type") == "any":
