@@ -118,7 +118,8 @@ class OutlookCalendar:
             cache = msal.SerializableTokenCache()
             cache.deserialize(tokens["cache"])
             app = application(self.session, cache)
-            accounts = app.get_accounts(home_account_id=tokens.get("home_account_id"))
+            wanted = tokens.get("home_account_id")
+            accounts = [a for a in app.get_accounts() if wanted in (None, a.get("home_account_id"))]
             if not accounts:
                 raise GrantRevoked("no Microsoft account is left in the token cache; reconnect the calendar")
             try:

@@ -8,6 +8,7 @@ fails, throttles or loses our events never changes or deletes one.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from creneau.sync.ports import (
     Throttled,
 )
 
+logger = logging.getLogger(__name__)
 MAX_PULL_DAYS = 365
 RESYNC_MARGIN = timedelta(days=7)  # a full pull again when the window would outgrow the last one
 PAST_REACH = timedelta(days=1)  # appointments that ended this recently are still kept in sync
@@ -268,8 +270,13 @@ class SyncService:
             if doc["status"] != "connected":
                 continue
             share = Deadline(min(deadline.left(), 60))
-            report = self.run(doc, share, reconcile=True, pull=True)
             counts["connections"] += 1
+            try:
+                report = self.run(doc, share, reconcile=True, pull=True)
+            except Exception:  # one connection's failure must not starve the others
+                logger.exception("sync run failed", extra={"connection_id": doc["id"]})
+                counts["errors"] += 1
+                continue
             counts["errors"] += len(report.errors)
         return counts
 
