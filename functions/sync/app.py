@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import warnings
 from functools import cache
 from typing import Annotated, Any
 
@@ -41,6 +42,7 @@ from provider_http import Transport  # noqa: E402  isort: skip
 
 api = Api()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Creneau"))
+warnings.filterwarnings("ignore", "No application metrics to publish")  # most runs change nothing
 processor = BatchProcessor(event_type=EventType.SQS)
 Id = Annotated[str, Path()]
 SYNC_NOW_SECONDS = 20  # POST /sync, as API.md promises
