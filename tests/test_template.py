@@ -56,12 +56,23 @@ ROUTES = {
         "GET /v1/customers/{id}",
         "PATCH /v1/customers/{id}",
     ],
+    "SyncFunction": [
+        "POST /v1/calendars/{id}/connections",
+        "GET /v1/calendars/{id}/connections",
+        "GET /v1/calendars/{id}/connections/{cid}",
+        "PATCH /v1/calendars/{id}/connections/{cid}",
+        "DELETE /v1/calendars/{id}/connections/{cid}",
+        "POST /v1/calendars/{id}/connections/{cid}/reconnect",
+        "POST /v1/calendars/{id}/sync",
+        "GET /v1/oauth/{provider}/callback",
+    ],
 }
 # Least privilege: (CRUD tables, read-only tables) per function.
 POLICIES = {
     "CatalogFunction": ({"CatalogTable"}, {"BookingsTable"}),
     "SlotsFunction": (set(), {"CatalogTable", "BookingsTable"}),
     "LocksFunction": ({"BookingsTable"}, {"CatalogTable"}),
+    "SyncFunction": ({"CatalogTable", "BookingsTable"}, set()),
     "AppointmentsFunction": ({"CatalogTable", "BookingsTable", "IdempotencyTable"}, set()),
 }
 
@@ -209,8 +220,28 @@ def test_least_privilege():
         crud, read = set(), set()
         for policy in props["Policies"]:
             ((kind, args),) = policy.items()
-            {"DynamoDBCrudPolicy": crud, "DynamoDBReadPolicy": read}[kind].add(args["TableName"]["Ref"])
+            if kind.startswith("DynamoDB"):
+                {"DynamoDBCrudPolicy": crud, "DynamoDBReadPolicy": read}[kind].add(args["TableName"]["Ref"])
+            else:  # only the sync function uses the tokens key, and nothing else
+                assert name == "SyncFunction", (name, kind)
+                assert kind in ("KMSEncryptPolicy", "KMSDecryptPolicy", "Statement"), kind
         assert (crud, read) == POLICIES[name], name
+
+
+def test_sync_queue_schedule_and_tokens_key():
+    sync = RESOURCES["SyncFunction"]["Properties"]
+    events = {e["Type"]: e["Properties"] for e in sync["Events"].values() if e["Type"] != "HttpApi"}
+    assert events["SQS"]["Queue"] == {"Fn::GetAtt": ["SyncQueue", "Arn"]}
+    assert events["SQS"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert events["Schedule"]["Schedule"] == "rate(5 minutes)"
+    subscription = RESOURCES["SyncQueueSubscription"]["Properties"]
+    assert subscription["TopicArn"] == {"Ref": "EventsTopic"} and subscription["RawMessageDelivery"] is True
+    redrive = RESOURCES["SyncQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["SyncDeadLetterQueue", "Arn"]}
+    assert RESOURCES["TokensKey"]["Type"] == "AWS::KMS::Key"
+    assert sync["Environment"]["Variables"]["TOKENS_KEY_ID"] == {"Ref": "TokensKeyAlias"}
+    for name in ("GOOGLE_CLIENT_ID", "GOOGLE_API_BASE", "MS_AUTHORITY", "GRAPH_API_BASE", "MS_CLIENT_ID"):
+        assert name in sync["Environment"]["Variables"], name
 
 
 def test_tables():
