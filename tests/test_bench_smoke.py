@@ -33,6 +33,9 @@ EXPECTED = [
     r"^moto memory: RSS \d+ MB with one tenant set up$",
     r"^moto memory after [\d,]+ DynamoDB requests \([\d,]+ API requests, [\d,]+ bookings, \d+ s\): "
     r"RSS \d+ MB$",
+    rf"^sync google first run, \d+ changed appointments \+ \d+ busy events: {NUMBER} s, \d+ provider requests, "
+    rf"{NUMBER} per appointment, \d+ DynamoDB requests",
+    rf"^sync outlook quiet run, \d+ changed appointments \+ \d+ busy events: {NUMBER} s, \d+ provider requests",
     r"^bench done in \d+ s",
 ]
 

@@ -91,9 +91,18 @@ def _message(response: httpx.Response) -> str:
 class GoogleFlow:
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
-        self.client_id = os.environ.get("GOOGLE_CLIENT_ID", "")
-        self.client_secret = os.environ.get("GOOGLE_CLIENT_SECRET", "")
-        self.configured = bool(self.client_id and self.client_secret)
+
+    @property
+    def client_id(self) -> str:
+        return os.environ.get("GOOGLE_CLIENT_ID", "")
+
+    @property
+    def client_secret(self) -> str:
+        return os.environ.get("GOOGLE_CLIENT_SECRET", "")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.client_id and self.client_secret)
 
     def start(self, redirect_uri: str, state: str) -> tuple[str, dict[str, Any]]:
         verifier = secrets.token_urlsafe(48)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from datetime import UTC, datetime, time
 from typing import Any
 from urllib.parse import quote
@@ -33,6 +34,8 @@ SCOPES = ["Calendars.ReadWrite", "User.Read"]  # msal adds offline_access, openi
 PROPERTY_ID = "String {8d6f2c0e-5b1a-4c52-9a63-3f0d6f1c2b7e} Name creneauAppointmentId"
 BLOCKING = {"busy", "tentative", "oof"}
 _http_cache: dict = {}  # msal's discovery answers, kept per execution environment
+# The callback is a GET by contract (API.md), so the code comes back in the query, not a form post.
+warnings.filterwarnings("ignore", "response_mode='form_post' is recommended")
 
 
 def authority() -> str:
@@ -63,7 +66,10 @@ def _revoked(result: dict[str, Any]) -> bool:
 class MicrosoftFlow:
     def __init__(self, session: requests.Session) -> None:
         self.session = session
-        self.configured = bool(os.environ.get("MS_CLIENT_ID") and os.environ.get("MS_CLIENT_SECRET"))
+
+    @property
+    def configured(self) -> bool:
+        return bool(os.environ.get("MS_CLIENT_ID") and os.environ.get("MS_CLIENT_SECRET"))
 
     def start(self, redirect_uri: str, state: str) -> tuple[str, dict[str, Any]]:
         flow = application(self.session).initiate_auth_code_flow(
