@@ -228,3 +228,138 @@ def test_tokens_sealed_at_rest_and_refresh_guarded_by_version(connected, sync_en
     assert winner is not None and winner["access_token"] == "from-first"
     stored = TokenStore(connections.get(connected["tenant"].id, connected["calendar"]["id"])).load()
     assert stored["access_token"] == "from-first" and stored["refresh_token"] == refresh
+
+
+def _connection_path(shop) -> str:
+    return f"/v1/calendars/{shop['calendar']['id']}/connections"
+
+
+def test_a_throttled_connection_waits_for_retry_after(connected, invoke, sync_env):
+    google = sync_env
+    _book(invoke, connected, _next_weekday_at(12))
+    google.fault_plan = lambda request: (
+        Fault(429, {"error": {"code": 429, "message": "Rate Limit Exceeded"}}, retry_after=120)
+        if "/calendar/" in request.path
+        else None
+    )
+    try:
+        path = f"/v1/calendars/{connected['calendar']['id']}/sync"
+        first = invoke("sync", "POST", "/v1/calendars/{id}/sync", path, key=connected["tenant"].admin).json()
+        assert [e["code"] for e in first["errors"]] == ["throttled"]
+        before = google.count()
+        second = invoke("sync", "POST", "/v1/calendars/{id}/sync", path, key=connected["tenant"].admin).json()
+        assert google.count() == before  # not one request before Retry-After has passed
+        assert second["pushed"] == 0
+    finally:
+        google.fault_plan = None
+    assert google.ours() == []
+
+
+def test_403_rate_limit_is_throttling_and_retried(connected, invoke, sync_env):
+    google = sync_env
+    appointment = _book(invoke, connected, _next_weekday_at(13))
+    sent = {"n": 0}
+
+    def plan(request):
+        if request.method == "POST" and "/calendar/" in request.path and sent["n"] < 2:
+            sent["n"] += 1
+            body = {
+                "error": {
+                    "code": 403,
+                    "message": "Rate Limit Exceeded",
+                    "errors": [
+                        {
+                            "domain": "usageLimits",
+                            "reason": "userRateLimitExceeded",
+                            "message": "Rate Limit Exceeded",
+                        }
+                    ],
+                }
+            }
+            return Fault(403, body)
+        return None
+
+    google.fault_plan = plan
+    try:
+        path = f"/v1/calendars/{connected['calendar']['id']}/sync"
+        report = invoke("sync", "POST", "/v1/calendars/{id}/sync", path, key=connected["tenant"].admin).json()
+    finally:
+        google.fault_plan = None
+    assert report["pushed"] == 1 and report["errors"] == [], report
+    assert [e["extendedProperties"]["private"]["creneau_appointment_id"] for e in google.ours()] == [
+        appointment["id"]
+    ]
+
+
+def test_expired_state_refused_and_code_never_exchanged(sync_env, invoke, tenant, certificates):
+    google = sync_env
+    calendar = invoke(
+        "catalog",
+        "POST",
+        "/v1/calendars",
+        "/v1/calendars",
+        {"name": "B", "timezone": "UTC"},
+        key=tenant.admin,
+    ).json()
+    path = f"/v1/calendars/{calendar['id']}/connections"
+    new = invoke(
+        "sync", "POST", "/v1/calendars/{id}/connections", path, {"provider": "google"}, key=tenant.admin
+    )
+    ca = ssl.create_default_context(cafile=str(certificates[0]))
+    location = httpx.get(new.json()["authorization_url"], verify=ca).headers["location"]
+    query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    nonce = query["state"].split(".")[0]
+    config.catalog_table().update_item(
+        Key={"pk": f"OAUTHSTATE#{nonce}", "sk": "STATE"},
+        UpdateExpression="SET expires_at = :past",
+        ExpressionAttributeValues={":past": int(datetime.now(UTC).timestamp()) - 1},
+    )
+    before = google.token_requests
+    done = invoke("sync", "GET", "/v1/oauth/{provider}/callback", "/v1/oauth/google/callback", query=query)
+    assert done.status == 400 and "expired" in done.text
+    assert google.token_requests == before
+
+
+def test_provider_not_configured_and_remove_events(connected, invoke, sync_env, monkeypatch):
+    google = sync_env
+    shop = connected
+    appointment = _book(invoke, shop, _next_weekday_at(14))
+    path = f"/v1/calendars/{shop['calendar']['id']}/sync"
+    assert (
+        invoke("sync", "POST", "/v1/calendars/{id}/sync", path, key=shop["tenant"].admin).json()["pushed"]
+        == 1
+    )
+    assert len(google.ours()) == 1
+    listed = invoke(
+        "sync", "GET", "/v1/calendars/{id}/connections", _connection_path(shop), key=shop["tenant"].admin
+    )
+    (connection,) = listed.json()["items"]
+    gone = invoke(
+        "sync",
+        "DELETE",
+        "/v1/calendars/{id}/connections/{cid}",
+        f"{_connection_path(shop)}/{connection['id']}",
+        key=shop["tenant"].admin,
+        query={"remove_events": "true"},
+    )
+    assert gone.status == 204
+    assert google.ours() == []  # removed on request
+    assert not any(google.refresh_tokens.values())  # the grant was revoked
+    local = invoke(
+        "appointments",
+        "GET",
+        "/v1/appointments/{id}",
+        f"/v1/appointments/{appointment['id']}",
+        key=shop["tenant"].agent,
+    )
+    assert local.status == 200
+    monkeypatch.delenv("GOOGLE_CLIENT_SECRET")
+    refused = invoke(
+        "sync",
+        "POST",
+        "/v1/calendars/{id}/connections",
+        _connection_path(shop),
+        {"provider": "google"},
+        key=shop["tenant"].admin,
+    )
+    assert refused.status == 422 and refused.json()["error"]["code"] == "provider-not-configured"
