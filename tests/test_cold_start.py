@@ -22,8 +22,10 @@ from devstack.template import Template
 ROOT = Path(__file__).resolve().parents[1]
 LAYER = ROOT / "layers" / "shared" / "python"
 PROVIDER_MODULES = ("icalendar", "msal", "google.auth", "google.oauth2", "googleapiclient", "httpx", "jwt")
-# Function folder -> the provider modules it needs at init (none today).
-NEEDED: dict[str, set[str]] = {}
+# Function folder -> the provider modules it needs at init. The sync function's provider modules are
+# siblings of app.py, loaded with it (the runtime offers no later import of them), and SnapStart keeps
+# them in its snapshot.
+NEEDED: dict[str, set[str]] = {"sync": {"msal", "google.auth", "google.oauth2", "httpx"}}
 MODULES_AFTER_IMPORT = (
     "import json, sys\nsys.path.insert(0, '.')\nimport app\nprint(json.dumps(sorted(sys.modules)))"
 )

@@ -45,8 +45,11 @@ def retry_after_s(response: httpx.Response) -> float | None:
             return None
 
 
+_jitter = random.SystemRandom()  # from the OS: SnapStart snapshots would share `random`'s state
+
+
 def backoff_s(attempt: int) -> float:
-    return random.uniform(0, min(MAX_DELAY_S, BASE_DELAY_S * 2**attempt))
+    return _jitter.uniform(0, min(MAX_DELAY_S, BASE_DELAY_S * 2**attempt))
 
 
 class Transport:
