@@ -76,6 +76,7 @@ def _requests(stack, tenant) -> dict[str, tuple[str, dict, int]]:
         ),
         "locks": ("GET", f"/v1/locks/{lock['lock_code']}", tenant.public, None),
         "appointments": ("GET", "/v1/appointments", tenant.admin, None),
+        "sync": ("GET", f"/v1/calendars/{tenant.calendars[0]['id']}/connections", tenant.admin, None),
     }
     result = {}
     for name, (method, path, key, query) in reads.items():

@@ -56,11 +56,20 @@ class Transport:
     """One httpx client per execution environment; `left` tells how long the current run may wait."""
 
     def __init__(self, is_throttling: Callable[[httpx.Response], bool], sleep=time.sleep) -> None:
-        self.client = httpx.Client(verify=ssl_context(), timeout=TIMEOUT)
+        self._trust: tuple | None = None
+        self._client: httpx.Client | None = None
         self.is_throttling = is_throttling
         self.sleep = sleep
         self.requests = 0  # counted for the benchmark
         self.left: Callable[[], float] = lambda: 60.0
+
+    @property
+    def client(self) -> httpx.Client:
+        """Built once per execution environment; again only if the trusted CA files changed."""
+        trust = (os.environ.get("SSL_CERT_FILE"), os.environ.get("REQUESTS_CA_BUNDLE"))
+        if self._client is None or trust != self._trust:
+            self._client, self._trust = httpx.Client(verify=ssl_context(), timeout=TIMEOUT), trust
+        return self._client
 
     def request(self, method: str, url: str, **options) -> httpx.Response:
         for attempt in range(MAX_ATTEMPTS):

@@ -73,8 +73,8 @@ def state_of(url: str) -> str:
     return parse_qs(urlsplit(url).query)["state"][0]
 
 
-@pytest.fixture(scope="module")
-def sync_stack(start_stack, tmp_path_factory):
+@pytest.fixture(scope="module", name="sync_stack")
+def sync_stack_fixture(start_stack, tmp_path_factory):
     ca, cert, key = make_certificates(tmp_path_factory.mktemp("tls"))
     google = FakeGoogle(cert, key).start()
     microsoft = FakeMicrosoft(cert, key).start()

@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 
 import pytest
 from helpers import at, build_shop, created, future_weekday, instant, local, slots
-from sync_fixtures import state_of
-from sync_fixtures import sync_stack as _sync_stack_fixture  # noqa: F401  (pytest finds it by its name)
+from sync_fixtures import (
+    state_of,
+    sync_stack_fixture,  # noqa: F401  (the `sync_stack` fixture)
+)
 
 from tests.fakes.server import Fault
 

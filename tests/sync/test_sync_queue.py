@@ -23,7 +23,7 @@ BASE = "https://api.example.test"
 
 
 @pytest.fixture
-def sync_env(aws, monkeypatch, certificates, google_fake):
+def sync_env(aws, invoke, monkeypatch, certificates, google_fake):
     import boto3
 
     ca, _cert, _key = certificates
@@ -39,6 +39,11 @@ def sync_env(aws, monkeypatch, certificates, google_fake):
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    # Other modules' tests pin the cached handlers' clocks: this one books in the real present.
+    from creneau.clock import SystemClock
+
+    invoke("appointments", "GET", "/v1/nothing", "/v1/nothing")  # loads the handler module
+    monkeypatch.setattr(sys.modules["_creneau_test_function_appointments"], "clock", SystemClock())
     vault.reset()
     yield google_fake
     vault.reset()
