@@ -21,6 +21,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3000, help="HTTP API port (0: any free port)")
     p.add_argument("--moto-port", type=int, default=0, help="moto server port (0: any free port)")
+    p.add_argument(
+        "--web-port", type=int, help="web pages port (default 3080 beside the default API port, else any free)"
+    )
     p.add_argument("--info-file", type=Path, default=Path(".local/info.json"))
     p.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     p.add_argument("--workers", type=int, default=8, help="execution environments (worker processes)")
@@ -114,9 +117,11 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
             print(f"[devstack] seeding the demo tenant failed:\n{exc}")
             return 1
 
+    web = _serve_web(args, stack, gateway.url, keys.get("public"))
     info = {
         "api_url": gateway.url,
         "keys": keys,
+        "web": web,
         "tenant_id": tenant_id,
         "moto_url": moto.url,
         "moto_pid": moto.process.pid,
@@ -132,8 +137,26 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     return 1
 
 
+def _serve_web(args: argparse.Namespace, stack: contextlib.ExitStack, api_url: str, public_key) -> dict:
+    """Serve web/ on its own port (another origin than the API, as when deployed); their URLs."""
+    from devstack.web import WebServer, generated_files
+
+    port = args.web_port if args.web_port is not None else (3080 if args.port == 3000 else 0)
+    cognito = None  # the accounts issue's local user pool fills this in
+    server = WebServer((args.host, port), generated_files(api_url, public_key, cognito))
+    threading.Thread(target=server.serve_forever, name="web", daemon=True).start()
+    stack.callback(server.server_close)
+    stack.callback(server.shutdown)
+    return {
+        "widget_demo": f"{server.url}/widget/demo.html",
+        "agenda": f"{server.url}/agenda/index.html",
+        "widget_script": f"{server.url}/widget/{server.version}/creneau-widget.js",
+    }
+
+
 def _print_banner(info: dict, info_file: Path, elapsed: float) -> None:
     lines = [f"Creneau local stack ready in {elapsed:.1f} s", f"  API       {info['api_url']}"]
     lines += [f"  {role:<9} X-Api-Key: {key}" for role, key in info["keys"].items()]
+    lines += [f"  widget    {info['web']['widget_demo']}", f"  agenda    {info['web']['agenda']}"]
     lines += [f"  moto      {info['moto_url']}", f"  info      {info_file}", "  Ctrl-C to stop"]
     print("\n".join(lines), flush=True)
