@@ -44,17 +44,26 @@ class WebHandler(SimpleHTTPRequestHandler):
     immutable = False
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if self._resolve():
+            super().do_GET()
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        if self._resolve():
+            super().do_HEAD()
+
+    def _resolve(self) -> bool:
+        """Answer the generated files here; map the versioned widget path to the script. False: done."""
         path = self.path.partition("?")[0]
         if path in self.server.generated:
             self._send_json(self.server.generated[path])
-            return
+            return False
         versioned = _VERSIONED.match(path)
         if versioned:
             if versioned.group("version") != self.server.version:
                 self.send_error(404, "no such widget version")
-                return
+                return False
             self.path, self.immutable = "/" + WIDGET, True
-        super().do_GET()
+        return True
 
     def end_headers(self) -> None:
         # Versioned script: cached for a year (a new version has a new path). Everything else revalidates.
@@ -68,7 +77,8 @@ class WebHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def log_message(self, format, *args) -> None:  # noqa: A002 (http.server's signature)
         pass  # static files: the API's log is the interesting one

@@ -11,6 +11,7 @@
   "use strict";
   const VERSION = "1.0.0";
   const DAYS_SHOWN = 14;
+  const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/; // the API's rule: one @, a dotted domain, no spaces
 
   // Every text of the widget, one dictionary per language.
   const TEXTS = {
@@ -546,7 +547,7 @@
           if (!Number.isFinite(value)) problems.push({ field: def.key, message: this.t.mustBeNumber });
         } else if (value !== "" && def.type === "choice" && !def.options.includes(value)) {
           problems.push({ field: def.key, message: this.t.mustBeChoice });
-        } else if (value !== "" && def.type === "email" && !input.checkValidity()) {
+        } else if (value !== "" && def.type === "email" && !EMAIL.test(value)) {
           problems.push({ field: def.key, message: this.t.badEmail });
         }
         const [group, key] = def.key.includes(".") ? def.key.split(".") : [null, def.key];
