@@ -22,7 +22,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=3000, help="HTTP API port (0: any free port)")
     p.add_argument("--moto-port", type=int, default=0, help="moto server port (0: any free port)")
     p.add_argument(
-        "--web-port", type=int, help="web pages port (default 3080 beside the default API port, else any free)"
+        "--web-port", type=int, help="web pages port (default: 3080 with the default API port, else any)"
     )
     p.add_argument("--info-file", type=Path, default=Path(".local/info.json"))
     p.add_argument("--template", type=Path, default=ROOT / "template.yaml")

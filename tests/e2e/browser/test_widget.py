@@ -6,9 +6,8 @@ import re
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
-
 from browser_helpers import serious_violations
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -97,7 +96,8 @@ def test_customer_books_through_the_widget_in_english(new_page, web_stack, agent
     assert booked["start"] == start and set(booked) == {"appointment_id", "start", "end"}
     expect(page.locator("creneau-booking .when")).to_contain_text("(Europe/Paris)")
     ics = page.locator("creneau-booking a.ics")
-    assert re.search(rf"/v1/appointments/{booked['appointment_id']}/ics\?manage_token=mt_", ics.get_attribute("href"))
+    ics_url = rf"/v1/appointments/{booked['appointment_id']}/ics\?manage_token=mt_"
+    assert re.search(ics_url, ics.get_attribute("href"))
     expect(page.locator("creneau-booking a.manage")).to_have_attribute("href", re.compile("manage_token=mt_"))
     assert serious_violations(page) == []
 
