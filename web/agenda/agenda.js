@@ -269,10 +269,26 @@ function showCalendar() {
       openSlotDialog(wallOfGridDate(info.date));
     },
     eventClick: (info) => info.event.extendedProps.appointment && openAppointmentDialog(info.event.extendedProps.appointment),
+    eventDragStart: () => say(""), // the last message is stale once another move begins
     eventDrop: (info) => dropped(info),
   });
   $("slot-zone").textContent = t.zoneNote(calendar.timezone);
   $("add-booking").hidden = !isTouch();
+}
+
+// EventCalendar marks its grid up as an ARIA table whose row groups hold non-row children (axe:
+// aria-required-children, critical). Its table roles are dropped, so the grid reads as what it is:
+// day headings, time labels and one article per appointment.
+const TABLE_ROLES = new Set(["table", "rowgroup", "row", "cell", "gridcell", "columnheader", "rowheader"]);
+
+function dropTableRoles(root) {
+  for (const node of root.querySelectorAll("[role]")) {
+    if (TABLE_ROLES.has(node.getAttribute("role"))) node.removeAttribute("role");
+  }
+  for (const node of root.querySelectorAll("[aria-colindex], [aria-rowindex]")) {
+    node.removeAttribute("aria-colindex");
+    node.removeAttribute("aria-rowindex");
+  }
 }
 
 function escapeHtml(text) {
@@ -282,7 +298,8 @@ function escapeHtml(text) {
 function eventHtml(info) {
   const a = info.event.extendedProps.appointment;
   const who = `${a.customer.first_name} ${a.customer.last_name}`.trim();
-  return `<span class="ec-event-time">${escapeHtml(info.timeText)}</span> <span class="who">${escapeHtml(who)}</span> · <span class="status">${escapeHtml(app.t.statusLabels[a.status])}</span>`;
+  return `<span class="ec-event-time">${escapeHtml(info.timeText)}</span> <span class="who">${escapeHtml(who)}</span>` +
+    ` · <span class="status">${escapeHtml(app.t.statusLabels[a.status])}</span>`;
 }
 
 function dayWalls(start, end) {
@@ -575,6 +592,8 @@ async function main() {
   $("reschedule").addEventListener("click", rescheduleFromDialog);
   $("appointment-close").addEventListener("click", () => $("appointment-dialog").close());
   window.addEventListener("pagehide", releaseLock);
+  const grid = $("calendar");
+  new MutationObserver(() => dropTableRoles(grid)).observe(grid, { subtree: true, childList: true, attributes: true, attributeFilter: ["role", "aria-colindex"] });
   const saved = JSON.parse(sessionStorage.getItem("creneau-agenda-auth") || "null");
   $("sign-in").hidden = false;
   if (saved) await signedIn(saved).catch(() => signOut());
