@@ -117,17 +117,16 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
             print(f"[devstack] seeding the demo tenant failed:\n{exc}")
             return 1
 
-    web = _serve_web(args, stack, gateway.url, keys.get("public"))
     info = {
         "api_url": gateway.url,
         "keys": keys,
-        "web": web,
         "tenant_id": tenant_id,
         "moto_url": moto.url,
         "moto_pid": moto.process.pid,
         "tables": tables,
         "env": env,
     }
+    info["web"] = _serve_web(args, stack, info)
     write_atomically(args.info_file, info)
     stack.callback(args.info_file.unlink, missing_ok=True)
     _print_banner(info, args.info_file, time.monotonic() - started)
@@ -137,13 +136,13 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     return 1
 
 
-def _serve_web(args: argparse.Namespace, stack: contextlib.ExitStack, api_url: str, public_key) -> dict:
+def _serve_web(args: argparse.Namespace, stack: contextlib.ExitStack, info: dict) -> dict:
     """Serve web/ on its own port (another origin than the API, as when deployed); their URLs."""
     from devstack.web import WebServer, generated_files
 
     port = args.web_port if args.web_port is not None else (3080 if args.port == 3000 else 0)
-    cognito = None  # the accounts issue's local user pool fills this in
-    server = WebServer((args.host, port), generated_files(api_url, public_key, cognito))
+    files = generated_files(info["api_url"], info["keys"].get("public"), info.get("cognito"))
+    server = WebServer((args.host, port), files)
     threading.Thread(target=server.serve_forever, name="web", daemon=True).start()
     stack.callback(server.server_close)
     stack.callback(server.shutdown)

@@ -84,9 +84,14 @@ class WebHandler(SimpleHTTPRequestHandler):
         pass  # static files: the API's log is the interesting one
 
 
+COGNITO_KEYS = ("endpoint", "region", "user_pool_id", "client_id")
+
+
 def generated_files(api_url: str, public_key: str | None, cognito: dict | None) -> dict[str, dict]:
-    """The files `make run` writes beside the pages, as the deployment writes them from its outputs."""
+    """The files `make run` writes beside the pages, as the deployment writes them from its outputs.
+    Without a user pool (cognito None) the agenda offers only its development sign-in with an API key."""
+    pool = {key: cognito[key] for key in COGNITO_KEYS} if cognito else None
     return {
-        "/agenda/config.json": {"api_url": api_url, "cognito": cognito},
+        "/agenda/config.json": {"api_url": api_url, "cognito": pool},
         "/widget/demo-config.json": {"api_url": api_url, "api_key": public_key},
     }

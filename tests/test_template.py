@@ -245,4 +245,8 @@ def test_api_cors_and_outputs():
         "CatalogTableName",
         "BookingsTableName",
         "IdempotencyTableName",
+        "WebUrl",
+        "AgendaUrl",
+        "WidgetScriptUrl",
+        "WebBucketName",
     }
