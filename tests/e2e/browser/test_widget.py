@@ -158,3 +158,30 @@ def test_slot_taken_before_confirming_offers_fresh_slots_in_french(new_page, web
 
 def locked_service(page: Page) -> str:
     return page.evaluate("document.querySelector('creneau-booking').state.service.id")
+
+
+def test_expired_hold_says_so_and_offers_the_next_slot(new_page, web_stack, shots):
+    admin = {"X-Api-Key": web_stack["keys"]["admin"]}
+    settings_url = f"{web_stack['api_url']}/v1/settings"
+    ttl = httpx.get(settings_url, headers=admin).json()["lock_ttl_seconds"]
+    assert httpx.patch(settings_url, json={"lock_ttl_seconds": 3}, headers=admin).status_code == 200
+    try:
+        page = new_page()
+        open_demo(page, web_stack, "en")
+        page.get_by_role("button", name="Urbanisme et salles").click()
+        page.get_by_role("button", name="Rendez-vous urbanisme").click()  # one calendar: no calendar step
+        slot_buttons(page).first.click()
+        page.get_by_role("button", name="Book", exact=True).click()
+        expect(page.get_by_role("heading", name="Your details")).to_be_visible()
+        page.get_by_label("First name").fill("Ada")
+        expect(page.get_by_role("heading", name="Your hold on this time has expired.")).to_be_visible()
+        expect(page.get_by_role("alert")).to_have_text("Your hold on this time has expired.")
+        shots(page, "hold-expired")
+        assert serious_violations(page) == []
+        httpx.patch(settings_url, json={"lock_ttl_seconds": ttl}, headers=admin)  # the next hold lasts
+        page.get_by_role("button", name=re.compile("^Take the next free time")).click()
+        expect(page.get_by_role("heading", name="Your details")).to_be_visible()
+        expect(page.get_by_label("First name")).to_have_value("Ada")  # what was typed is kept
+        assert len(events(page, "creneau:locked")) == 2
+    finally:
+        httpx.patch(settings_url, json={"lock_ttl_seconds": ttl}, headers=admin)
