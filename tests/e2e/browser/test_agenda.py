@@ -43,11 +43,21 @@ def free_slots(web_stack: dict, service: dict, calendar: dict) -> list[str]:
     return [s["start"] for s in reply.json()["slots"]]
 
 
-def sign_in(page: Page, web_stack: dict, locale: str) -> None:
-    """Sign in on the agenda (the agent API key: the local stack has no user pool yet)."""
+def sign_in(page: Page, web_stack: dict, locale: str, *, api_key: bool = False) -> None:
+    """Sign in on the agenda as the demo agent: with Cognito (the user pool of the stack), or with the
+    agent API key typed in (the development sign-in, the only one while the stack has no user pool)."""
     page.goto(f"{web_stack['web']['agenda']}?locale={locale}")
-    page.locator("#api-key").fill(web_stack["keys"]["agent"])
-    page.locator("#key-form button[type=submit]").click()
+    if api_key or not web_stack.get("cognito"):
+        details = page.locator("#key-sign-in")
+        if details.get_attribute("open") is None:
+            details.locator("summary").click()
+        page.locator("#api-key").fill(web_stack["keys"]["agent"])
+        page.locator("#key-form button[type=submit]").click()
+    else:
+        agent = web_stack["users"]["agent"]
+        page.locator("#email").fill(agent["email"])
+        page.locator("#password").fill(agent["password"])
+        page.locator("#cognito-form button[type=submit]").click()
     expect(page.locator(".ec-time-grid")).to_be_visible()
     page.locator("#calendar-select").select_option(label=GUICHET)
     page.locator("#service-select").select_option(label=CNI)
@@ -252,7 +262,7 @@ def test_touch_screen_add_booking_opens_the_first_free_slot(new_page, web_stack,
 
 def test_month_view_never_books(new_page, web_stack, shots):
     page = new_page()
-    sign_in(page, web_stack, "en")
+    sign_in(page, web_stack, "en", api_key=True)  # the development sign-in
     expect(page.get_by_role("button", name="Add booking")).to_be_hidden()  # not a touch screen
     page.get_by_role("button", name="month").click()
     expect(page.locator(".ec-day-grid")).to_be_visible()
