@@ -158,12 +158,13 @@
       this.attachShadow({ mode: "open" });
       this.state = {};
       this.lock = null;
+      this.generation = 0;
       this.onPageHide = () => this.releaseLock();
     }
 
     connectedCallback() {
       window.addEventListener("pagehide", this.onPageHide);
-      this.restart();
+      this.scheduleRestart();
     }
 
     disconnectedCallback() {
@@ -173,7 +174,18 @@
     }
 
     attributeChangedCallback(name, before, after) {
-      if (this.isConnected && before !== after) this.restart();
+      if (this.isConnected && before !== after) this.scheduleRestart();
+    }
+
+    /** One restart for a burst of changes: an element upgraded after its attributes were set gets
+     * a callback per attribute and one for being connected, all in the same task. */
+    scheduleRestart() {
+      if (this.restartQueued) return;
+      this.restartQueued = true;
+      queueMicrotask(() => {
+        this.restartQueued = false;
+        this.restart();
+      });
     }
 
     get lang() {
@@ -243,6 +255,7 @@
 
     async restart() {
       if (!this.getAttribute("api-url") || !this.getAttribute("api-key")) return;
+      const generation = ++this.generation;
       this.releaseLock();
       this.state = { values: {} };
       this.frame(el("p", { text: this.t.loading }));
@@ -250,6 +263,7 @@
         this.get("/v1/settings"), this.getAll("/v1/service-categories"), this.getAll("/v1/services"),
         this.getAll("/v1/calendars"),
       ]);
+      if (generation !== this.generation) return; // a later restart (an attribute changed) took over
       Object.assign(this.state, { settings, categories, services, calendars });
       this.state.service = services.find((s) => s.id === this.getAttribute("service-id")) || null;
       this.state.calendar = calendars.find((c) => c.id === this.getAttribute("calendar-id")) || null;
@@ -617,7 +631,7 @@
           el("li", {}, el("a", { class: "ics", href: `${base}/v1/appointments/${appointment.id}/ics?manage_token=${token}`,
             download: "rendez-vous.ics", text: this.t.ics })),
           el("li", {}, el("a", { class: "manage", href: manage, text: this.t.manage }))),
-        el("div", { class: "actions" }, el("button", { type: "button", text: this.t.again, onclick: () => this.restart() })));
+        el("div", { class: "actions" }, el("button", { type: "button", text: this.t.again, onclick: () => this.scheduleRestart() })));
       this.emit("creneau:booked", { appointment_id: appointment.id, start: appointment.start, end: appointment.end });
     }
   }

@@ -185,3 +185,28 @@ def test_expired_hold_says_so_and_offers_the_next_slot(new_page, web_stack, shot
         assert len(events(page, "creneau:locked")) == 2
     finally:
         httpx.patch(settings_url, json={"lock_ttl_seconds": ttl}, headers=admin)
+
+
+def test_calendar_first_without_any_calendar_follows_the_settings(new_page, web_stack, shots):
+    admin = {"X-Api-Key": web_stack["keys"]["admin"]}
+    settings_url = f"{web_stack['api_url']}/v1/settings"
+    before = httpx.get(settings_url, headers=admin).json()
+    changed = {"calendar_choice": "calendar_first", "any_calendar": False}
+    assert httpx.patch(settings_url, json=changed, headers=admin).status_code == 200
+    try:
+        page = new_page()
+        open_demo(page, web_stack, "en")
+        expect(page.get_by_role("heading", name="Choose with whom")).to_be_visible()
+        expect(page.get_by_role("button", name="Any available")).to_have_count(0)
+        shots(page, "calendar-first")
+        page.get_by_role("button", name="M. Martin, urbanisme").click()
+        expect(page.get_by_role("heading", name="Choose a category")).to_be_visible()
+        page.get_by_role("button", name="État civil").click()
+        services = page.locator("creneau-booking ul.choices button")
+        expect(services).to_have_text(["Carte nationale d'identité"])  # this calendar's only civil service
+        services.first.click()
+        expect(page.get_by_text("Times shown in Europe/Paris time.")).to_be_visible()
+        expect(slot_buttons(page).first).to_be_visible()
+    finally:
+        restore = {key: before[key] for key in changed}
+        httpx.patch(settings_url, json=restore, headers=admin)
