@@ -458,7 +458,7 @@
         return this.showSlots(s.window?.from, this.t.taken);
       }
       if (status !== 201) return this.fail(data?.error || { code: "http-" + status, message: this.t.network });
-      this.lock = data;
+      this.lock = { ...data, taken_at: Date.now() };
       s.timezone = timezone;
       this.emit("creneau:locked", { lock_code: data.lock_code, start: data.start, end: data.end,
         calendar_id: data.calendar_id, expires_at: data.expires_at });
@@ -504,7 +504,6 @@
     showForm() {
       const s = this.state;
       const defs = this.fieldDefinitions();
-      const until = this.formatTime(this.lock.expires_at, s.timezone, false);
       const form = el("form", { novalidate: true, onsubmit: (e) => { e.preventDefault(); this.submit(form, defs); } },
         ...defs.map((def, i) => {
           const id = `creneau-f${i}`;
@@ -518,12 +517,36 @@
         el("div", { class: "actions" },
           el("button", { type: "submit", class: "primary", text: this.t.confirm }),
           el("button", { type: "button", text: this.t.otherTime, onclick: () => { this.keepValues(form, defs); this.releaseLock(); this.showSlots(s.window?.from); } })));
-      this.frame(this.heading(this.t.details),
-        el("p", { class: "hold", text: `${s.service.name} — ${this.formatTime(this.lock.start, s.timezone)}. ${this.t.heldUntil(until)}` }),
-        form);
+      const hold = el("p", { class: "hold", text: "" });
+      this.frame(this.heading(this.t.details), hold, form);
       this.form = form;
+      form.addEventListener("input", () => this.renewIfDue(form, defs, hold));
+      this.holdUntil(form, defs, hold);
+    }
+
+    /** Show until when the time is held, and watch for the hold's end. */
+    holdUntil(form, defs, hold) {
+      const s = this.state;
+      const until = this.formatTime(this.lock.expires_at, s.timezone, false);
+      hold.textContent = `${s.service.name} — ${this.formatTime(this.lock.start, s.timezone)}. ${this.t.heldUntil(until)}`;
+      clearTimeout(this.expiryTimer);
       const left = Date.parse(this.lock.expires_at) - Date.now();
       this.expiryTimer = setTimeout(() => this.lockExpired(form, defs), Math.max(0, left));
+    }
+
+    /** The hold is kept while the form is being filled: typing once half of it has passed renews it
+     * (posting the same lock code at the same time extends it). An idle form lets it expire. */
+    async renewIfDue(form, defs, hold) {
+      const lock = this.lock;
+      if (!lock || this.renewing) return;
+      const life = Date.parse(lock.expires_at) - lock.taken_at;
+      if (Date.now() - lock.taken_at < life / 2 || Date.now() >= Date.parse(lock.expires_at)) return;
+      this.renewing = true;
+      const body = { service_id: lock.service_id, start: lock.start, calendar_id: lock.calendar_id, lock_code: lock.lock_code };
+      const { status, data } = await this.call("POST", "/v1/locks", body).finally(() => { this.renewing = false; });
+      if (status !== 201 || this.lock !== lock) return; // not renewed: the expiry says so when it comes
+      this.lock = { ...data, taken_at: Date.now() };
+      this.holdUntil(form, defs, hold);
     }
 
     keepValues(form, defs) {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -25,6 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 TIMEOUT_MS = 20_000  # generous: a loaded 2-core machine must pass; every wait is on a condition
+expect.set_options(timeout=TIMEOUT_MS)  # assertions too (their default is 5 s)
 
 
 @pytest.fixture(scope="session")

@@ -160,11 +160,11 @@ def locked_service(page: Page) -> str:
     return page.evaluate("document.querySelector('creneau-booking').state.service.id")
 
 
-def test_expired_hold_says_so_and_offers_the_next_slot(new_page, web_stack, shots):
+def test_hold_renewed_while_typing_and_expired_when_idle(new_page, web_stack, shots):
     admin = {"X-Api-Key": web_stack["keys"]["admin"]}
     settings_url = f"{web_stack['api_url']}/v1/settings"
     ttl = httpx.get(settings_url, headers=admin).json()["lock_ttl_seconds"]
-    assert httpx.patch(settings_url, json={"lock_ttl_seconds": 3}, headers=admin).status_code == 200
+    assert httpx.patch(settings_url, json={"lock_ttl_seconds": 6}, headers=admin).status_code == 200
     try:
         page = new_page()
         open_demo(page, web_stack, "en")
@@ -173,7 +173,23 @@ def test_expired_hold_says_so_and_offers_the_next_slot(new_page, web_stack, shot
         slot_buttons(page).first.click()
         page.get_by_role("button", name="Book", exact=True).click()
         expect(page.get_by_role("heading", name="Your details")).to_be_visible()
+        [locked] = events(page, "creneau:locked")
+
+        # Typing once half the hold has passed renews it (the API's lock lasts longer).
+        page.wait_for_function(
+            """() => { const l = document.querySelector('creneau-booking').lock;
+                       return l && Date.now() - l.taken_at > (Date.parse(l.expires_at) - l.taken_at) / 2; }"""
+        )
         page.get_by_label("First name").fill("Ada")
+        page.wait_for_function(
+            "(first) => document.querySelector('creneau-booking').lock?.expires_at > first",
+            arg=locked["expires_at"],
+        )
+        lock_url = f"{web_stack['api_url']}/v1/locks/{locked['lock_code']}"
+        renewed = httpx.get(lock_url, headers=admin).json()
+        assert renewed["expires_at"] > locked["expires_at"] and renewed["start"] == locked["start"]
+
+        # Left idle, the hold expires: the widget says so and offers the next free time.
         expect(page.get_by_role("heading", name="Your hold on this time has expired.")).to_be_visible()
         expect(page.get_by_role("alert")).to_have_text("Your hold on this time has expired.")
         shots(page, "hold-expired")
