@@ -28,7 +28,7 @@ const TEXTS = {
     sessionOver: "Your session has ended: please sign in again.",
     booked: (who, t) => `Booked: ${who}, ${t}.`, moved: (t) => `Moved to ${t}.`,
     statusChanged: (s) => `Status: ${s}.`, refused: (m) => `Refused: ${m}`,
-    isRequired: (label) => `${label} is required`, mustBeNumber: "must be a number",
+    isRequired: (label) => `${label} is required`, mustBeNumber: "must be a number", atLeast: (n) => `must be at least ${n}`, atMost: (n) => `must be at most ${n}`,
     chooseCustomer: "Choose a customer or fill in a new one's name.",
     fixFields: "Please correct the fields marked in the form.",
     network: "The API cannot be reached.",
@@ -58,7 +58,7 @@ const TEXTS = {
     sessionOver: "Votre session a expiré : veuillez vous reconnecter.",
     booked: (who, t) => `Réservé : ${who}, ${t}.`, moved: (t) => `Déplacé au ${t}.`,
     statusChanged: (s) => `Statut : ${s}.`, refused: (m) => `Refusé : ${m}`,
-    isRequired: (label) => `${label} est obligatoire`, mustBeNumber: "doit être un nombre",
+    isRequired: (label) => `${label} est obligatoire`, mustBeNumber: "doit être un nombre", atLeast: (n) => `doit être au moins ${n}`, atMost: (n) => `doit être au plus ${n}`,
     chooseCustomer: "Choisissez un usager ou saisissez le nom d'un nouvel usager.",
     fixFields: "Veuillez corriger les champs signalés dans le formulaire.",
     network: "L'API est injoignable.",
@@ -393,7 +393,11 @@ function fieldControl(def, id) {
   } else {
     control = document.createElement("input");
     control.type = def.type === "boolean" ? "checkbox" : def.type === "number" ? "number" : "text";
-    if (def.type === "number") control.step = "any";
+    if (def.type === "number") {
+      control.step = "any";
+      if (def.min != null) control.min = def.min;
+      if (def.max != null) control.max = def.max;
+    }
   }
   Object.assign(control, common);
   control.setAttribute("aria-describedby", id + "-error");
@@ -465,6 +469,8 @@ function collectBooking(form) {
     if (def.type === "number") {
       value = Number(value);
       if (!Number.isFinite(value)) problems.push({ field: "fields." + def.key, message: app.t.mustBeNumber });
+      else if (def.min != null && value < def.min) problems.push({ field: "fields." + def.key, message: app.t.atLeast(def.min) });
+      else if (def.max != null && value > def.max) problems.push({ field: "fields." + def.key, message: app.t.atMost(def.max) });
     }
     body.fields[def.key] = value;
   }

@@ -53,6 +53,8 @@
       again: "Book another appointment",
       isRequired: (label) => `${label} is required`,
       mustBeNumber: "must be a number",
+      atLeast: (n) => `must be at least ${n}`,
+      atMost: (n) => `must be at most ${n}`,
       mustBeChoice: "must be one of the choices",
       badEmail: "must be an email address",
       fixFields: "Please correct the fields marked below.",
@@ -97,6 +99,8 @@
       again: "Prendre un autre rendez-vous",
       isRequired: (label) => `${label} est obligatoire`,
       mustBeNumber: "doit être un nombre",
+      atLeast: (n) => `doit être au moins ${n}`,
+      atMost: (n) => `doit être au plus ${n}`,
       mustBeChoice: "doit être l'un des choix proposés",
       badEmail: "doit être une adresse e-mail",
       fixFields: "Veuillez corriger les champs signalés ci-dessous.",
@@ -498,7 +502,7 @@
       if (def.type === "textarea") return el("textarea", { ...common, rows: "3" }, value || "");
       const type = def.type === "number" ? "number" : def.type === "text" ? "text" : def.type;
       return el("input", { ...common, type, value: value ?? "", autocomplete: def.auto || false,
-        step: def.type === "number" ? "any" : false });
+        step: def.type === "number" ? "any" : false, min: def.min ?? false, max: def.max ?? false });
     }
 
     showForm() {
@@ -582,6 +586,8 @@
         else if (value !== "" && def.type === "number") {
           value = Number(value);
           if (!Number.isFinite(value)) problems.push({ field: def.key, message: this.t.mustBeNumber });
+          else if (def.min != null && value < def.min) problems.push({ field: def.key, message: this.t.atLeast(def.min) });
+          else if (def.max != null && value > def.max) problems.push({ field: def.key, message: this.t.atMost(def.max) });
         } else if (value !== "" && def.type === "choice" && !def.options.includes(value)) {
           problems.push({ field: def.key, message: this.t.mustBeChoice });
         } else if (value !== "" && def.type === "email" && !EMAIL.test(value)) {
