@@ -6,6 +6,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
+import os
+
+from aws_lambda_powertools.event_handler import Response
+
 from creneau.clock import SystemClock
 from creneau.errors import Forbidden, ValidationFailed
 from creneau.http import AGENT, PUBLIC, Api, logger
@@ -93,6 +97,21 @@ def list_appointments(
 def get_appointment(id: Id, manage_token: ManageToken = None) -> Appointment:
     _actor(id, manage_token)
     return appointments.get(api.tenant_id, id)
+
+
+@api.get("/v1/appointments/{id}/ics", role=PUBLIC)
+def get_appointment_ics(id: Id, manage_token: ManageToken = None) -> Response:
+    """The appointment as an iCalendar file: the UID and SEQUENCE of its emails; CANCEL once cancelled."""
+    from creneau.notify.directory import appointment_ics
+
+    _actor(id, manage_token)
+    body = appointment_ics(api.tenant_id, id, os.environ["DEFAULT_EMAIL_FROM"], clock.now())
+    return Response(
+        status_code=200,
+        content_type="text/calendar; charset=utf-8",
+        body=body.decode(),
+        headers={"Content-Disposition": f'attachment; filename="appointment-{id}.ics"'},
+    )
 
 
 @api.post("/v1/appointments/{id}/status", role=PUBLIC)

@@ -96,3 +96,7 @@ class Conflict(CreneauError):
 
 class UnsupportedMediaType(CreneauError):
     code, status = "unsupported-media-type", 415
+
+
+class WebhookNotFound(CreneauError):
+    code, status = "webhook-not-found", 404
