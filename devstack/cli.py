@@ -29,11 +29,47 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=8, help="execution environments (worker processes)")
     p.add_argument("--no-seed", action="store_true", help="do not create the demo tenant")
     p.add_argument("--schedule-every", type=float, metavar="SECONDS", help="run every schedule this often")
+    p.add_argument(
+        "--outbox", type=Path, help="where sent emails are written as .eml (default: beside the info file)"
+    )
+    p.add_argument(
+        "--no-events",
+        action="store_true",
+        help="do not poll the stream nor drain the queues (the bench's baseline without change events)",
+    )
     return p.parse_args(argv)
+
+
+# Configuration (API.md's table, and the webhook retry delays tests shorten): passed from this
+# process's environment to every function, over the template's values.
+CONFIGURATION = (
+    "GOOGLE_CLIENT_ID",
+    "GOOGLE_CLIENT_SECRET",
+    "GOOGLE_AUTH_URL",
+    "GOOGLE_TOKEN_URL",
+    "GOOGLE_API_BASE",
+    "MS_CLIENT_ID",
+    "MS_CLIENT_SECRET",
+    "MS_AUTHORITY",
+    "GRAPH_API_BASE",
+    "GOOGLE_REVOKE_URL",
+    "GOOGLE_USERINFO_URL",
+    "OAUTH_REDIRECT_BASE",
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+    "WEBHOOKS_ALLOW_PRIVATE",
+    "WEBHOOK_RETRY_DELAYS",
+)
+
+
+def configuration_env() -> dict[str, str]:
+    return {name: os.environ[name] for name in CONFIGURATION if name in os.environ}
 
 
 def aws_env(moto_url: str) -> dict[str, str]:
     return {
+        # moto serves DynamoDB streams only when botocore does not route by account id (DESIGN.md).
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         "AWS_ENDPOINT_URL": moto_url,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
@@ -78,8 +114,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) -> int:
+    import dataclasses
+    import secrets
+
     import boto3  # imported here: `python -m devstack --help` stays instant
 
+    from devstack.eventbus import EventLoop, create_messaging
     from devstack.gateway import Gateway
     from devstack.moto_server import MotoServer
     from devstack.pool import LambdaPool
@@ -94,8 +134,17 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     env = {**aws_env(moto.url), **template.global_env()}
     os.environ.update(env)
     tables = create_tables(boto3.client("dynamodb"), template)
-
-    functions = template.functions()
+    queue_urls = create_messaging(template, boto3.Session())
+    outbox = (args.outbox or args.info_file.parent / "outbox").resolve()
+    local_env = {
+        "MANAGE_TOKEN_SECRET": os.environ.get("MANAGE_TOKEN_SECRET") or secrets.token_urlsafe(32),
+        "LOCAL_OUTBOX_DIR": str(outbox),  # emails are also written here as .eml
+        **configuration_env(),
+    }
+    functions = {
+        name: dataclasses.replace(spec, env={**spec.env, **local_env})
+        for name, spec in template.functions().items()
+    }
     pool = LambdaPool(args.workers)
     stack.callback(pool.shutdown)
     pool.warm()
@@ -104,6 +153,11 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     threading.Thread(target=gateway.serve_forever, name="gateway", daemon=True).start()
     stack.callback(gateway.server_close)
     stack.callback(gateway.shutdown)
+
+    if not args.no_events:
+        events = EventLoop(template, functions, pool.invoke, boto3.Session(), queue_urls)
+        events.start()
+        stack.callback(events.stop)
 
     scheduler = Scheduler(template.schedules(), functions, pool, args.schedule_every)
     scheduler.start()
@@ -124,6 +178,8 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
         "moto_url": moto.url,
         "moto_pid": moto.process.pid,
         "tables": tables,
+        "outbox": str(outbox),
+        "queues": {arn.rsplit(":", 1)[-1]: url for arn, url in queue_urls.items()},
         "env": env,
     }
     info["web"] = _serve_web(args, stack, info)

@@ -67,6 +67,15 @@ class Template:
         self.doc = load(self.path)
         self.resources: dict[str, dict] = self.doc.get("Resources", {})
         self._secrets: dict[str, str] = {}
+        self.bound: dict[str, str] = {}  # local values of resources made at run time (queue URLs, ARNs)
+
+    def bind(self, values: dict[str, str]) -> None:
+        """Resolve `Ref X` (key "X") and `GetAtt X.Attr` (key "X.Attr") to these values from now on."""
+        self.bound.update(values)
+
+    def of_type(self, kind: str) -> dict[str, dict]:
+        """{logical id: properties, intrinsics unresolved} of every resource of a type."""
+        return self._of_type(kind)
 
     def _of_type(self, kind: str) -> dict[str, dict]:
         return {k: r.get("Properties", {}) for k, r in self.resources.items() if r.get("Type") == kind}
@@ -81,11 +90,15 @@ class Template:
             ((fn, arg),) = value.items()
             params = self.doc.get("Parameters", {})
             if fn == "Ref":
+                if arg in self.bound:
+                    return self.bound[arg]
                 if arg in PSEUDO:
                     return PSEUDO[arg]
                 return str(params[arg]["Default"]) if arg in params else local_name(arg)
             if fn == "Fn::GetAtt":
                 name, attr = arg
+                if f"{name}.{attr}" in self.bound:
+                    return self.bound[f"{name}.{attr}"]
                 return f"arn:aws:local:{REGION}:{ACCOUNT_ID}:{local_name(name)}" if attr == "Arn" else name
             if fn == "Fn::Sub":
                 text, names = (arg, {}) if isinstance(arg, str) else arg
@@ -165,6 +178,11 @@ class Template:
             for event in props.get("Events", {}).values():
                 if event.get("Type") in types:
                     yield name, event.get("Type"), event.get("Properties", {})
+
+    def event_sources(self, kind: str) -> list[tuple[str, dict]]:
+        """(function, the event's properties, intrinsics unresolved) of every event of a kind
+        (DynamoDB, SQS...): what Lambda's event source mappings would poll."""
+        return [(name, props) for name, _, props in self._events(kind)]
 
     def routes(self) -> list[Route]:
         return [

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
-
-import os
-
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
 from creneau.clock import SystemClock
 from creneau.errors import Forbidden, ValidationFailed

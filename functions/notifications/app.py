@@ -41,10 +41,14 @@ def record_handler(record: SQSRecord) -> None:
     except ValueError as error:
         raise MalformedMessage("the message body is not JSON") from error
     sent = notifier.handle(message)
-    logger.info("handled", extra={"message_id": record.message_id, "event_id": message.get("id"), "sent": sent})
+    logger.info(
+        "handled", extra={"message_id": record.message_id, "event_id": message.get("id"), "sent": sent}
+    )
 
 
 @logger.inject_lambda_context
 def lambda_handler(event, context):
     once.register(context)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

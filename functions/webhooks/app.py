@@ -68,5 +68,7 @@ def record_handler(record: SQSRecord) -> None:
 def lambda_handler(event, context):
     if "Records" in event:  # from the queue
         once.register(context)
-        return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
     return api.handle(event, context)

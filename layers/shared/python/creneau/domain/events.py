@@ -101,7 +101,9 @@ def reminders_due(
     return due
 
 
-def reminder_still_valid(message: dict[str, Any], appointment: dict[str, Any], now_epoch: float, start_epoch: float) -> bool:
+def reminder_still_valid(
+    message: dict[str, Any], appointment: dict[str, Any], now_epoch: float, start_epoch: float
+) -> bool:
     """A fired reminder is sent only for an open appointment still at the time it was set for."""
     return (
         appointment["status"] in REMINDED

@@ -7,6 +7,7 @@ this is tested with fakes as well as with moto.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -149,7 +150,9 @@ class SchedulerReminders:
 
     def names(self, prefix: str) -> set[str]:
         found: set[str] = set()
-        for page in self.client.get_paginator("list_schedules").paginate(GroupName=self.group, NamePrefix=prefix):
+        for page in self.client.get_paginator("list_schedules").paginate(
+            GroupName=self.group, NamePrefix=prefix
+        ):
             found |= {s["Name"] for s in page.get("Schedules", []) if s["Name"].startswith(prefix)}
         return found
 
@@ -170,10 +173,9 @@ class SchedulerReminders:
             self.client.update_schedule(**params)  # moved: the same name, a new time and message
 
     def delete(self, name: str) -> None:
-        try:
+        # Already fired (and deleted) or never made: the goal is reached either way.
+        with contextlib.suppress(self.client.exceptions.ResourceNotFoundException):
             self.client.delete_schedule(Name=name, GroupName=self.group)
-        except self.client.exceptions.ResourceNotFoundException:
-            pass  # already fired (and deleted) or never made: the goal is reached
 
 
 def settings_reminders(read_settings: Callable[[str], dict]) -> Callable[[str], list[int]]:
@@ -186,4 +188,3 @@ def settings_reminders(read_settings: Callable[[str], dict]) -> Callable[[str], 
         return cache[tenant_id]
 
     return minutes
-

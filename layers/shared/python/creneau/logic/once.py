@@ -27,9 +27,9 @@ class Once:
 
         store = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"], expiry_attr="expires_at")
         self.config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=RETENTION_SECONDS)
-        self._run = idempotent_function(data_keyword_argument="delivery", persistence_store=store, config=self.config)(
-            _run
-        )
+        self._run = idempotent_function(
+            data_keyword_argument="delivery", persistence_store=store, config=self.config
+        )(_run)
         if lambda_context is not None:
             self.config.register_lambda_context(lambda_context)
 

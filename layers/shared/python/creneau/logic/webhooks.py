@@ -184,7 +184,11 @@ class Deliverer:
         records.log_delivery(tenant_id, webhook_id, entry, expires)
         if retry_at is not None:
             retry = {
-                "webhook_delivery": {"webhook_id": webhook_id, "attempt": attempt + 1, "not_before": retry_at},
+                "webhook_delivery": {
+                    "webhook_id": webhook_id,
+                    "attempt": attempt + 1,
+                    "not_before": retry_at,
+                },
                 "event": event,
             }
             self.later(retry, min(delays[attempt - 1], 900))

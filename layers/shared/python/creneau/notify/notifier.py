@@ -56,7 +56,9 @@ class Notifier:
         kind = domain.email_kind(message)
         if kind is None:
             return 0
-        return self._send_all(message["id"], message["tenant_id"], message["appointment"], message["version"], kind)
+        return self._send_all(
+            message["id"], message["tenant_id"], message["appointment"], message["version"], kind
+        )
 
     def _reminder(self, message: dict[str, Any]) -> int:
         found = self.directory.appointment(message["tenant_id"], message["appointment_id"])
@@ -94,7 +96,9 @@ class Notifier:
         }
         sent = 0
         for audience, address in recipients:
-            link = self._manage_url(settings, tenant_id, appointment["id"]) if audience == "customer" else None
+            link = (
+                self._manage_url(settings, tenant_id, appointment["id"]) if audience == "customer" else None
+            )
             letter = Letter(audience=audience, to=address, manage_url=link, **base)
             done: list[bool] = []
 
