@@ -98,7 +98,7 @@ def get_appointment(id: Id, manage_token: ManageToken = None) -> Appointment:
 
 
 @api.get("/v1/appointments/{id}/ics", role=PUBLIC)
-def get_appointment_ics(id: Id, manage_token: ManageToken = None) -> Response:
+def get_appointment_ics(id: Id, manage_token: ManageToken = None):
     """The appointment as an iCalendar file: the UID and SEQUENCE of its emails; CANCEL once cancelled."""
     from creneau.notify.directory import appointment_ics
 

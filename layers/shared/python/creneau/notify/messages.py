@@ -102,7 +102,7 @@ def compose(letter: Letter) -> Email:
         appointment,
         letter.version,
         (letter.tenant_name, letter.sender),
-        subject=f"{letter.services} — {letter.tenant_name}",
+        summary=f"{letter.services} — {letter.tenant_name}",
         description="\n\n".join(paragraphs[:-1]),
         location=letter.calendar_name,
         stamp=letter.stamp,
