@@ -325,8 +325,10 @@ class ScheduleFirer:
     def step(self) -> int:
         fired = 0
         seen = set()
-        for page in self.client.get_paginator("list_schedules").paginate(State="ENABLED"):
+        for page in self.client.get_paginator("list_schedules").paginate():
             for summary in page.get("Schedules", []):
+                if summary.get("State") == "DISABLED":
+                    continue
                 key = (summary["GroupName"], summary["Name"])
                 seen.add(key)
                 details = self._details(key, summary.get("LastModificationDate"))
