@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import email
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from email import policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import icalendar
@@ -372,3 +374,72 @@ def test_an_unknown_event_type_is_refused(webhooks_env, invoke, tenant):
     body = {"url": "https://example.com/hook", "events": ["appointment.exploded"]}
     reply = invoke("webhooks", "POST", "/v1/webhooks", "/v1/webhooks", body, key=tenant.admin)
     assert reply.status == 422 and reply.error["details"][0]["field"] == "events"
+
+
+class _Endpoint(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        status = self.server.status
+        self.server.seen.append((self.headers["X-Creneau-Signature"], body, status))
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def endpoints():
+    servers = []
+
+    def start(status: int) -> ThreadingHTTPServer:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Endpoint)
+        server.status, server.seen = status, []
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_failing_endpoint_is_retried_then_marked_failed_without_delaying_another(
+    pipeline, webhooks_env, invoke, shop, endpoints, monkeypatch
+):
+    from creneau.logic.webhooks import verify
+
+    monkeypatch.setenv("WEBHOOKS_ALLOW_PRIVATE", "1")
+    good, bad = endpoints(200), endpoints(503)
+    hooks = {}
+    for name, server in (("good", good), ("bad", bad)):
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        body = {"url": url, "events": ["appointment.created"]}
+        reply = invoke("webhooks", "POST", "/v1/webhooks", "/v1/webhooks", body, key=shop["tenant"].admin)
+        assert reply.status == 201, reply.text
+        hooks[name] = reply.json()
+    appointment = book(invoke, shop, at(9), "hooked@example.com")
+    pipeline.settle()
+    redelivered = [e for e in pipeline.invocations if e[0] == "WebhooksFunction"][0][1]
+    pipeline.invoke(pipeline.functions["WebhooksFunction"], redelivered)  # the event message again
+    pipeline.settle()
+
+    assert len(good.seen) == 1 and len(bad.seen) == 3  # the first try and WEBHOOK_RETRY_DELAYS' two retries
+    for server, hook in ((good, hooks["good"]), (bad, hooks["bad"])):
+        for signature, body, _ in server.seen:
+            assert verify(hook["secret"], signature, body)
+            assert json.loads(body)["appointment"]["id"] == appointment["id"]
+    log = invoke(
+        "webhooks",
+        "GET",
+        "/v1/webhooks/{id}/deliveries",
+        f"/v1/webhooks/{hooks['bad']['id']}/deliveries",
+        key=shop["tenant"].admin,
+    ).json()["items"]
+    assert sorted((d["attempt"], d["status_code"], d["ok"], d["final"]) for d in log) == [
+        (1, 503, False, False),
+        (2, 503, False, False),
+        (3, 503, False, True),
+    ]

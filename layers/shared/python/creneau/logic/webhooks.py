@@ -13,6 +13,7 @@ import hmac
 import json
 import os
 import secrets
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -208,16 +209,19 @@ class HttpPoster:
             return Answer(None, str(refused))
         target, host, server_name = pinned(url, address)
         extensions = {"sni_hostname": server_name} if target.startswith("https") else {}
+        # No proxy from the environment (it would defeat the address check); the CA bundle still
+        # comes from SSL_CERT_FILE when set.
+        verify = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or None)
         try:
-            reply = httpx.request(
-                "POST",
-                target,
-                content=body,
-                headers={**headers, "Host": host},
-                timeout=TIMEOUT_SECONDS,
-                follow_redirects=False,
-                extensions=extensions,
-            )
+            with httpx.Client(trust_env=False, verify=verify, timeout=TIMEOUT_SECONDS) as client:
+                reply = client.request(
+                    "POST",
+                    target,
+                    content=body,
+                    headers={**headers, "Host": host},
+                    follow_redirects=False,
+                    extensions=extensions,
+                )
         except httpx.TimeoutException:
             return Answer(None, f"no answer within {TIMEOUT_SECONDS:.0f} s")
         except httpx.HTTPError as error:
