@@ -280,7 +280,7 @@ def test_webhooks_are_signed_retried_after_failures_and_logged(
     first = wait_for(lambda: endpoint.accepted(), "the first event to be accepted")
     path = f"/v1/appointments/{appointment['id']}"
     assert shop.agent.post(f"{path}/status", json={"status": "CONFIRMED"}).status_code == 200
-    accepted = wait_for(lambda: (a := endpoint.accepted()) if len(a) >= 2 else None, "the second event")
+    accepted = wait_for(lambda: a if len(a := endpoint.accepted()) >= 2 else None, "the second event")
 
     assert [e["type"] for e in accepted] == ["appointment.created", "appointment.status_changed"]
     assert first[0]["appointment"]["id"] == appointment["id"] and first[0]["previous"] is None
