@@ -202,7 +202,7 @@ class StreamPoller:
         if not records:
             self.after.setdefault(shard, None)
             return 0
-        kept = [self._lambda_record(r) for r in records if passes(self.filters, r)]
+        kept = [stream_record(r, self.arn) for r in records if passes(self.filters, r)]
         handled = records
         if kept:
             ok, result = self.invoke(self.spec, {"Records": kept})
@@ -226,8 +226,39 @@ class StreamPoller:
             _log(f"{self.spec.name} (stream batch): {error}")
         return [r for r in records if int(r["dynamodb"]["SequenceNumber"]) < int(first)]
 
-    def _lambda_record(self, record: dict) -> dict:
-        return {**record, "eventSourceARN": self.arn, "awsRegion": REGION, "eventVersion": "1.1"}
+
+def sqs_record(message: dict, queue_arn: str) -> dict:
+    """A received SQS message as a record of the SQS event Lambda sends."""
+    attributes = {
+        k: str(v)
+        for k, v in message.get("Attributes", {}).items()
+        if k in ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp")
+    }
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": attributes,
+        "messageAttributes": {
+            name: {
+                "stringValue": value.get("StringValue"),
+                "binaryValue": value.get("BinaryValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value["DataType"],
+            }
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
+
+
+def stream_record(record: dict, stream_arn: str) -> dict:
+    """A stream record as Lambda passes it (with its source)."""
+    return {**record, "eventSourceARN": stream_arn, "awsRegion": REGION, "eventVersion": "1.1"}
 
 
 class QueueDrainer:
@@ -253,7 +284,7 @@ class QueueDrainer:
         ).get("Messages", [])
         if not messages:
             return 0
-        ok, result = self.invoke(self.spec, {"Records": [self._record(m) for m in messages]})
+        ok, result = self.invoke(self.spec, {"Records": [sqs_record(m, self.arn) for m in messages]})
         if not ok:
             _log(f"{self.spec.name} (queue batch of {len(messages)}): {result}")
             return len(messages)  # all come back after the visibility timeout
@@ -266,34 +297,6 @@ class QueueDrainer:
             ]
             self.client.delete_message_batch(QueueUrl=self.url, Entries=entries)
         return len(messages)
-
-    def _record(self, message: dict) -> dict:
-        attributes = {
-            k: str(v)
-            for k, v in message.get("Attributes", {}).items()
-            if k
-            in ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp")
-        }
-        return {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": attributes,
-            "messageAttributes": {
-                name: {
-                    "stringValue": value.get("StringValue"),
-                    "binaryValue": value.get("BinaryValue"),
-                    "stringListValues": [],
-                    "binaryListValues": [],
-                    "dataType": value["DataType"],
-                }
-                for name, value in message.get("MessageAttributes", {}).items()
-            },
-            "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": self.arn,
-            "awsRegion": REGION,
-        }
 
 
 def at_epoch(expression: str, zone: str | None) -> float | None:
