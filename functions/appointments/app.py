@@ -97,7 +97,16 @@ def get_appointment(id: Id, manage_token: ManageToken = None) -> Appointment:
     return appointments.get(api.tenant_id, id)
 
 
-@api.get("/v1/appointments/{id}/ics", role=PUBLIC)
+@api.get(
+    "/v1/appointments/{id}/ics",
+    role=PUBLIC,
+    responses={
+        200: {
+            "description": "the appointment's invitation (iCalendar)",
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def get_appointment_ics(id: Id, manage_token: ManageToken = None):
     """The appointment as an iCalendar file: the UID and SEQUENCE of its emails; CANCEL once cancelled."""
     from creneau.notify.directory import appointment_ics
