@@ -33,6 +33,10 @@ EXPECTED = [
     r"^moto memory: RSS \d+ MB with one tenant set up$",
     r"^moto memory after [\d,]+ DynamoDB requests \([\d,]+ API requests, [\d,]+ bookings, \d+ s\): "
     r"RSS \d+ MB$",
+    rf"^events x\d+ bookings, stream -> SNS -> SQS -> email on the local stack: \d+ emails, "
+    rf"{NUMBER} events/s",
+    rf"^booking x\d+ from \d+ clients on the local stack: with the stream and its readers "
+    rf"{NUMBER} bookings/s, without {NUMBER}/s, {RATIO}",
     r"^bench done in \d+ s",
 ]
 
