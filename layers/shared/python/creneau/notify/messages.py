@@ -125,7 +125,9 @@ def _mime(letter: Letter, subject, paragraphs, link, calendar: bytes, language: 
     method = "CANCEL" if letter.appointment["status"] == "CANCELLED" else "REQUEST"
     # The inline text/calendar part is what Gmail and Outlook render as an invitation; the attached
     # copy is for clients that only offer attachments.
-    message.add_alternative(calendar.decode(), subtype="calendar", params={"method": method})
+    message.add_alternative(
+        calendar.decode(), subtype="calendar", params={"method": method}, cte="quoted-printable"
+    )
     message.add_attachment(calendar, maintype="application", subtype="ics", filename="invitation.ics")
     return message
 
