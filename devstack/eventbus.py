@@ -403,7 +403,8 @@ class EventLoop:
 
     def start(self) -> None:
         parts = [(f"stream {p.spec.name}", p.step) for p in self.pollers]
-        parts += [(f"queue {d.spec.name}", d.step) for d in self.drainers]
+        # Two pollers per queue, as Lambda runs several batches of a queue at once.
+        parts += [(f"queue {d.spec.name} #{n}", d.step) for d in self.drainers for n in (1, 2)]
         parts.append(("schedules", self.firer.step))
         for name, step in parts:
             loop = _Loop(name, step, self._stop)

@@ -49,6 +49,7 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 def lambda_handler(event, context):
     once.register(context)
+    notifier.directory = TableDirectory()  # catalog reads shared by this batch only
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

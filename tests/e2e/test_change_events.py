@@ -27,7 +27,7 @@ from test_booking_storm import Call, storm
 
 pytestmark = pytest.mark.xdist_group("e2e")
 
-DEADLINE_S = 180  # generous: a loaded machine must pass
+DEADLINE_S = 300  # generous: a loaded machine must pass
 SENDER_DOMAIN = "mairie.example"
 
 
@@ -81,7 +81,7 @@ def events_tenant(events_stack):
     return create
 
 
-def shop_for(events_api, events_tenant, locale: str, calendars=("Guichet",), **settings):
+def shop_for(events_api, events_tenant, locale: str, calendars=("Guichet",), notify=True, **settings):
     tag = uuid.uuid4().hex[:8]
     shop = build_shop(
         events_api,
@@ -95,7 +95,7 @@ def shop_for(events_api, events_tenant, locale: str, calendars=("Guichet",), **s
             **settings,
         },
     )
-    for calendar in shop.calendars.values():
+    for calendar in shop.calendars.values() if notify else ():
         reply = shop.admin.patch(
             f"/v1/calendars/{calendar['id']}", json={"notify_email": f"agent-{tag}@example.org"}
         )
@@ -312,7 +312,7 @@ def test_a_storm_of_100_bookings_makes_100_events_and_100_customer_emails(
     events_stack, events_api, events_tenant, receiver
 ):
     calendars = ("A", "B", "C", "D", "E")
-    shop, tag = shop_for(events_api, events_tenant, "fr", calendars=calendars)
+    shop, tag = shop_for(events_api, events_tenant, "fr", calendars=calendars, notify=False)
     endpoint = receiver([])
     created(shop.admin.post("/v1/webhooks", json={"url": endpoint.url, "events": ["appointment.created"]}))
     service = shop.services["passeport"]["id"]

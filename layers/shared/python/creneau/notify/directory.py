@@ -16,14 +16,30 @@ def _public(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 class TableDirectory:
+    """Reads the tables; the catalog's answers are kept for the directory's life (one batch), so a
+    batch of a tenant's events reads its settings and calendar once. Appointments are always read."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple, Any] = {}
+
+    def _once(self, key: tuple, read):
+        if key not in self._kept:
+            self._kept[key] = read()
+        return self._kept[key]
+
     def settings(self, tenant_id: str) -> dict[str, Any]:
-        return settings.get(tenant_id)[0]
+        return self._once(("settings", tenant_id), lambda: settings.get(tenant_id)[0])
 
     def calendar(self, tenant_id: str, calendar_id: str) -> dict[str, Any] | None:
-        return calendars.find(tenant_id, calendar_id)
+        return self._once(
+            ("calendar", tenant_id, calendar_id), lambda: calendars.find(tenant_id, calendar_id)
+        )
 
     def service_names(self, tenant_id: str, service_ids: list[str]) -> list[str]:
-        found = [services.find(tenant_id, service_id) for service_id in service_ids]
+        found = [
+            self._once(("service", tenant_id, sid), lambda sid=sid: services.find(tenant_id, sid))
+            for sid in service_ids
+        ]
         return [s["name"] for s in found if s]
 
     def appointment(self, tenant_id: str, appointment_id: str) -> tuple[dict[str, Any], int] | None:
