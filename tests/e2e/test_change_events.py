@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,7 +24,6 @@ import boto3
 import icalendar
 import pytest
 from helpers import ZONE_NAME, at, build_shop, created, future_weekday, instant
-from test_booking_storm import Call, storm
 
 pytestmark = pytest.mark.xdist_group("e2e")
 
@@ -307,6 +307,27 @@ def test_webhooks_are_signed_retried_after_failures_and_logged(
 
 # ---- a storm ----------------------------------------------------------------------------------
 
+STORM_CLIENTS = 25
+
+
+def storm(base_url: str, key: str, bodies: list[dict]):
+    """Every booking from its own client, STORM_CLIENTS at a time, the first ones released together.
+    Long timeouts: the event loop shares the one-request-at-a-time moto server with the bookings."""
+    import httpx
+
+    gate = threading.Barrier(min(STORM_CLIENTS, len(bodies)) + 1, timeout=300)
+
+    def send(index: int, body: dict):
+        with httpx.Client(base_url=base_url, headers={"X-Api-Key": key}, timeout=600) as client:
+            if index < STORM_CLIENTS:
+                gate.wait()
+            return client.post("/v1/appointments", json=body)
+
+    with ThreadPoolExecutor(STORM_CLIENTS) as pool:
+        futures = [pool.submit(send, i, body) for i, body in enumerate(bodies)]
+        gate.wait()
+        return [future.result() for future in futures]
+
 
 def test_a_storm_of_100_bookings_makes_100_events_and_100_customer_emails(
     events_stack, events_api, events_tenant, receiver
@@ -324,21 +345,16 @@ def test_a_storm_of_100_bookings_makes_100_events_and_100_customer_emails(
     ]
     slots = [(calendar["id"], start) for calendar in shop.calendars.values() for start in starts][:100]
     assert len(slots) == 100
-    calls = [
-        Call(
-            shop.keys["public"],
-            "POST",
-            "/v1/appointments",
-            {
-                "service_id": service,
-                "calendar_id": calendar_id,
-                "start": start,
-                "customer": {"first_name": "N", "last_name": str(i), "email": f"storm-{tag}-{i}@example.com"},
-            },
-        )
+    bodies = [
+        {
+            "service_id": service,
+            "calendar_id": calendar_id,
+            "start": start,
+            "customer": {"first_name": "N", "last_name": str(i), "email": f"storm-{tag}-{i}@example.com"},
+        }
         for i, (calendar_id, start) in enumerate(slots)
     ]
-    replies = storm(events_stack["api_url"], calls)
+    replies = storm(events_stack["api_url"], shop.keys["public"], bodies)
     assert [r.status_code for r in replies] == [201] * 100, [r.text for r in replies if r.status_code != 201]
 
     def customer_emails():
