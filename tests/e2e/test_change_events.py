@@ -333,7 +333,10 @@ def test_a_storm_of_100_bookings_makes_100_events_and_100_customer_emails(
     events_stack, events_api, events_tenant, receiver
 ):
     calendars = ("A", "B", "C", "D", "E")
-    shop, tag = shop_for(events_api, events_tenant, "fr", calendars=calendars, notify=False)
+    # No agent copies and no reminders: the storm is about creation events and invitations.
+    shop, tag = shop_for(
+        events_api, events_tenant, "fr", calendars=calendars, notify=False, reminder_minutes_before=[]
+    )
     endpoint = receiver([])
     created(shop.admin.post("/v1/webhooks", json={"url": endpoint.url, "events": ["appointment.created"]}))
     service = shop.services["passeport"]["id"]
