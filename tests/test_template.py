@@ -158,7 +158,11 @@ def test_sam_transform_routes_each_path_to_its_function(transformed):
             found[f"{verb} {path}"] = integration["uri"]["Fn::Sub"].split("${")[-1].split("}")[0]
     # Every route invokes the function's `live` alias (a published, SnapStart version), never $LATEST.
     assert found == {route: f"{fn}Aliaslive" for fn, routes in ROUTES.items() for route in routes}
-    for function in ROUTES:
+    mappings = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    # The stream and the queues invoke the published (snapshotted) versions too.
+    assert len(mappings) == 3
+    assert all(m["FunctionName"]["Ref"].endswith("Aliaslive") for m in mappings)
+    for function, routes in ROUTES.items():
         alias = resources[f"{function}Aliaslive"]
         assert alias["Type"] == "AWS::Lambda::Alias"
         version = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
@@ -171,7 +175,7 @@ def test_sam_transform_routes_each_path_to_its_function(transformed):
             if r["Type"] == "AWS::Lambda::Permission"
             and r["Properties"]["Principal"] == "apigateway.amazonaws.com"
         ]
-        assert {"Ref": f"{function}Aliaslive"} in permissions
+        assert ({"Ref": f"{function}Aliaslive"} in permissions) == bool(routes), function
         assert {"Ref": function} not in permissions
     stage = resources["HttpApiApiGatewayDefaultStage"]["Properties"]["DefaultRouteSettings"]
     assert stage == {
