@@ -115,7 +115,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) -> int:
     import dataclasses
-    import secrets
 
     import boto3  # imported here: `python -m devstack --help` stays instant
 
@@ -137,7 +136,6 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     queue_urls = create_messaging(template, boto3.Session())
     outbox = (args.outbox or args.info_file.parent / "outbox").resolve()
     local_env = {
-        "MANAGE_TOKEN_SECRET": os.environ.get("MANAGE_TOKEN_SECRET") or secrets.token_urlsafe(32),
         "LOCAL_OUTBOX_DIR": str(outbox),  # emails are also written here as .eml
         **configuration_env(),
     }
