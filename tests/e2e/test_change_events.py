@@ -11,6 +11,7 @@ import email
 import hashlib
 import hmac
 import json
+import re
 import threading
 import time
 import uuid
@@ -191,6 +192,11 @@ def test_book_confirm_reschedule_cancel_send_one_email_per_change_per_recipient(
     assert all(t.startswith(GREETING[locale]) for t in customer_texts)
     assert all("token=mt_" in t for t in customer_texts[:3]) and "token=" not in customer_texts[3]
     assert not any("token=" in text(m) for m in mail_to(events_stack, agent, 4))  # agents get no manage link
+
+    # The link's token is the one the API checks: the customer can read the appointment with it.
+    token = re.search(r"token=(mt_[A-Za-z0-9_-]+)", customer_texts[0]).group(1)
+    assert shop.public.get(path, params={"manage_token": token}).status_code == 200
+    assert shop.public.get(f"{path}/ics", params={"manage_token": token}).status_code == 200
 
     ics = shop.agent.get(f"{path}/ics")
     assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
