@@ -52,6 +52,13 @@ SAMPLES = {
         },
         {"Idempotency-Key": "7b0f3c1e-5d2a-4e8b-9f61-2c4d8a0e1b37"},
     ),
+    "users": (
+        "POST",
+        "/v1/users",
+        {},
+        {"email": "claire.petit@mairie.example", "name": "Claire Petit", "role": "agent"},
+        {},
+    ),
 }
 
 

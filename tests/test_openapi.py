@@ -35,5 +35,7 @@ def test_every_route_of_the_contract_is_documented():
         "/v1/appointments/{id}/reschedule": {"post"},
         "/v1/customers": {"get", "post"},
         "/v1/customers/{id}": {"get", "patch"},
+        "/v1/users": {"get", "post"},
+        "/v1/users/{id}": {"get", "patch", "delete"},
     }
     assert {path: set(methods) for path, methods in paths.items()} == expected

@@ -56,6 +56,13 @@ ROUTES = {
         "GET /v1/customers/{id}",
         "PATCH /v1/customers/{id}",
     ],
+    "UsersFunction": [
+        "GET /v1/users",
+        "POST /v1/users",
+        "GET /v1/users/{id}",
+        "PATCH /v1/users/{id}",
+        "DELETE /v1/users/{id}",
+    ],
 }
 # Least privilege: (CRUD tables, read-only tables) per function.
 POLICIES = {
@@ -63,6 +70,25 @@ POLICIES = {
     "SlotsFunction": (set(), {"CatalogTable", "BookingsTable"}),
     "LocksFunction": ({"BookingsTable"}, {"CatalogTable"}),
     "AppointmentsFunction": ({"CatalogTable", "BookingsTable", "IdempotencyTable"}, set()),
+    "UsersFunction": ({"CatalogTable"}, set()),
+}
+
+
+# Only the users function talks to Cognito, with exactly the admin calls creneau/cognito.py makes.
+COGNITO_ACTIONS = {
+    "UsersFunction": {
+        f"cognito-idp:{action}"
+        for action in (
+            "AdminCreateUser",
+            "AdminAddUserToGroup",
+            "AdminRemoveUserFromGroup",
+            "AdminUpdateUserAttributes",
+            "AdminDisableUser",
+            "AdminEnableUser",
+            "AdminGetUser",
+            "AdminDeleteUser",
+        )
+    }
 }
 
 
@@ -179,6 +205,9 @@ def test_function_globals_and_environment():
         "BOOKINGS_TABLE": {"Ref": "BookingsTable"},
         "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
         "MANAGE_TOKEN_SECRET": {"Fn::Sub": "{{resolve:secretsmanager:${ManageTokenSecret}:SecretString}}"},
+        "COGNITO_USER_POOL_ID": {"Ref": "UserPool"},
+        "COGNITO_CLIENT_ID": {"Ref": "BackOfficeClient"},
+        "COGNITO_ISSUER": {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"},
     }
     assert (glob["AutoPublishAlias"], glob["SnapStart"]) == ("live", {"ApplyOn": "PublishedVersions"})
     layer = RESOURCES["SharedLayer"]
@@ -207,10 +236,17 @@ def test_the_local_stack_generates_one_secret_per_stack_for_every_function():
 def test_least_privilege():
     for name, props in _functions().items():
         crud, read = set(), set()
+        cognito = set()
         for policy in props["Policies"]:
             ((kind, args),) = policy.items()
+            if kind == "Statement":  # inline statements: Cognito's admin API on the pool only
+                for statement in args:
+                    assert statement["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]}, name
+                    cognito |= set(statement["Action"])
+                continue
             {"DynamoDBCrudPolicy": crud, "DynamoDBReadPolicy": read}[kind].add(args["TableName"]["Ref"])
         assert (crud, read) == POLICIES[name], name
+        assert cognito == COGNITO_ACTIONS.get(name, set()), name
 
 
 def test_tables():
@@ -239,7 +275,7 @@ def test_tables():
 
 def test_api_cors_and_outputs():
     cors = RESOURCES["HttpApi"]["Properties"]["CorsConfiguration"]
-    assert {"X-Api-Key", "Idempotency-Key", "Content-Type"} <= set(cors["AllowHeaders"])
+    assert {"X-Api-Key", "Authorization", "Idempotency-Key", "Content-Type"} <= set(cors["AllowHeaders"])
     assert set(TEMPLATE.doc["Outputs"]) == {
         "ApiUrl",
         "CatalogTableName",
@@ -249,4 +285,8 @@ def test_api_cors_and_outputs():
         "AgendaUrl",
         "WidgetScriptUrl",
         "WebBucketName",
+        "UserPoolId",
+        "UserPoolClientId",
+        "UserPoolIssuer",
+        "CognitoRegion",
     }

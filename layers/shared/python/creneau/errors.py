@@ -96,3 +96,13 @@ class Conflict(CreneauError):
 
 class UnsupportedMediaType(CreneauError):
     code, status = "unsupported-media-type", 415
+
+
+class UserNotFound(CreneauError):
+    code, status = "user-not-found", 404
+
+
+class UserExists(CreneauError):
+    """Cognito usernames are emails, unique across the whole pool (every tenant)."""
+
+    code, status = "user-exists", 409
