@@ -50,12 +50,14 @@ def _clear_config_caches() -> None:
 
 @pytest.fixture
 def aws(monkeypatch):
-    """A fresh moto backend with template.yaml's tables; the environment points the code at it."""
+    """A fresh moto backend with template.yaml's tables and user pool; the environment points the
+    code at them."""
     from moto import mock_aws
 
+    from devstack.cognito import create_user_pools
     from devstack.tables import create_tables
 
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "OUTBOX_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_REGION", REGION)
@@ -73,6 +75,10 @@ def aws(monkeypatch):
         boto3.DEFAULT_SESSION = _session()  # mock_aws puts back the previous one when it stops
         client = _session().client("dynamodb")
         create_tables(client, template())
+        pool = create_user_pools(_session().client("cognito-idp"), template(), "http://unused")
+        monkeypatch.setenv("COGNITO_USER_POOL_ID", pool.user_pool_id)
+        monkeypatch.setenv("COGNITO_CLIENT_ID", pool.client_id)
+        monkeypatch.setenv("COGNITO_ISSUER", pool.issuer)
         yield client
     _clear_config_caches()
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from creneau.clock import SystemClock
-from creneau.cognito import CognitoDirectory
+from creneau.cognito import CognitoDirectory, Outbox
 from creneau.http import ADMIN, Api, logger
 from creneau.logic import users
 from creneau.models.users import User, UserIn, UserPage, UserPatch
@@ -18,9 +19,16 @@ clock = SystemClock()
 Id = Annotated[str, Path()]
 
 
-@cache
 def directory() -> CognitoDirectory:
-    return CognitoDirectory.from_environment()
+    return _directory(os.environ["COGNITO_USER_POOL_ID"], os.environ.get("OUTBOX_DIR") or None)
+
+
+@cache
+def _directory(pool_id: str, outbox: str | None) -> CognitoDirectory:
+    """One client per execution environment (and per pool: tests point it at several)."""
+    import boto3
+
+    return CognitoDirectory(pool_id, boto3.client("cognito-idp"), Outbox(outbox) if outbox else None)
 
 
 @api.post("/v1/users", role=ADMIN, status_code=201)

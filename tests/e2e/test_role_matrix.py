@@ -49,7 +49,7 @@ def callers(stack, api, new_tenant):
         "public key": ({"X-Api-Key": keys["public"]}, "public"),
         "agent key": ({"X-Api-Key": keys["agent"]}, "agent"),
         "admin key": ({"X-Api-Key": keys["admin"]}, "admin"),
-        # ID tokens here; access tokens are the same principal (test_accounts.py uses both)
+        # one ID token and one access token: either kind is the same principal
         "agent token": ({"Authorization": f"Bearer {agent.id_token}"}, "agent"),
         "admin token": ({"Authorization": f"Bearer {admin.access_token}"}, "admin"),
     }

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = ("catalog", "slots", "locks", "appointments")
+FUNCTIONS = ("catalog", "slots", "locks", "appointments", "users")
 
 
 def sample(name: str) -> dict:

@@ -64,13 +64,6 @@ class CognitoDirectory:
     def __init__(self, pool_id: str, client, outbox: Outbox | None = None) -> None:
         self.pool_id, self.client, self.outbox = pool_id, client, outbox
 
-    @classmethod
-    def from_environment(cls) -> CognitoDirectory:
-        import boto3
-
-        outbox = Outbox(os.environ["OUTBOX_DIR"]) if os.environ.get("OUTBOX_DIR") else None
-        return cls(os.environ["COGNITO_USER_POOL_ID"], boto3.client("cognito-idp"), outbox)
-
     def create(self, email: str, name: str, tenant_id: str, role: str) -> str:
         attributes = {"email": email, "email_verified": "true", "name": name, "custom:tenant_id": tenant_id}
         request = {
