@@ -50,11 +50,9 @@ def _clear_config_caches() -> None:
 
 @pytest.fixture
 def aws(monkeypatch):
-    """A fresh moto backend with template.yaml's tables and user pool; the environment points the
-    code at them."""
+    """A fresh moto backend with template.yaml's tables; the environment points the code at it."""
     from moto import mock_aws
 
-    from devstack.cognito import create_user_pools
     from devstack.tables import create_tables
 
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "OUTBOX_DIR"):
@@ -75,12 +73,21 @@ def aws(monkeypatch):
         boto3.DEFAULT_SESSION = _session()  # mock_aws puts back the previous one when it stops
         client = _session().client("dynamodb")
         create_tables(client, template())
-        pool = create_user_pools(_session().client("cognito-idp"), template(), "http://unused")
-        monkeypatch.setenv("COGNITO_USER_POOL_ID", pool.user_pool_id)
-        monkeypatch.setenv("COGNITO_CLIENT_ID", pool.client_id)
-        monkeypatch.setenv("COGNITO_ISSUER", pool.issuer)
         yield client
     _clear_config_caches()
+
+
+@pytest.fixture
+def user_pool(aws, monkeypatch):
+    """template.yaml's user pool, client and groups in the same moto backend (apart from `aws`:
+    moto loads an RSA key per pool, ~0.5 s)."""
+    from devstack.cognito import create_user_pools
+
+    pool = create_user_pools(_session().client("cognito-idp"), template(), "http://unused")
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", pool.user_pool_id)
+    monkeypatch.setenv("COGNITO_CLIENT_ID", pool.client_id)
+    monkeypatch.setenv("COGNITO_ISSUER", pool.issuer)
+    return pool
 
 
 @dataclass(frozen=True)

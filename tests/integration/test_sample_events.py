@@ -21,7 +21,9 @@ def test_a_sample_event_without_a_valid_key_is_refused_with_the_error_shape(call
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
-def test_a_sample_event_with_a_tenant_key_reaches_its_route(call_function, tenant, name):
+def test_a_sample_event_with_a_tenant_key_reaches_its_route(call_function, tenant, name, request):
+    if name == "users":
+        request.getfixturevalue("user_pool")
     event = sample(name)
     event["headers"] = {**event["headers"], "x-api-key": tenant.admin}
     answer = call_function(name, event)

@@ -14,7 +14,7 @@ PATHS = {"list": "/v1/users", "one": "/v1/users/{id}"}
 
 
 @pytest.fixture
-def call(invoke, tenant):
+def call(invoke, tenant, user_pool):
     def send(method: str, path: str, body=None, key: str | None = None):
         route = PATHS["one"] if path.count("/") == 3 else PATHS["list"]
         return invoke("users", method, route, path, body=body, key=key or tenant.admin)
@@ -23,7 +23,7 @@ def call(invoke, tenant):
 
 
 @pytest.fixture
-def idp(aws):
+def idp(user_pool):
     return boto3.client("cognito-idp")
 
 
