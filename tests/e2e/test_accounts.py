@@ -3,6 +3,12 @@ their tokens; admins manage them; limits, disabling, forged tokens and tenants h
 
 from __future__ import annotations
 
+import base64
+import json
+import time
+import uuid
+
+import jwt
 import pytest
 from cognito_helpers import (
     NEW_PASSWORD,
@@ -15,6 +21,7 @@ from cognito_helpers import (
     temporary_password,
     unique_email,
 )
+from cryptography.hazmat.primitives.asymmetric import rsa
 from helpers import assert_error, at, build_shop, created, future_weekday
 
 CUSTOMER = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}
@@ -226,3 +233,75 @@ def test_a_disabled_user_is_refused_at_once_and_can_be_enabled_again(stack, api,
     enabled = shop.admin.patch(f"/v1/users/{person.user['id']}", json={"status": "active"}).json()
     assert enabled["status"] == "active"
     assert agent.post("/v1/customers", json=CUSTOMER).status_code == 201
+
+
+# ---- forged and foreign tokens --------------------------------------------------------------------
+
+
+def _moto_signing_key():
+    """The key moto's cognito-idp signs every token with (shipped in the moto package): lets this test
+    make tokens that are validly signed yet expired or foreign."""
+    from moto.utilities.utils import load_resource
+
+    return jwt.PyJWK(load_resource("cognitoidp/resources/jwks-private.json")).key
+
+
+def _unsigned(claims: dict) -> str:
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'none', 'typ': 'JWT', 'kid': 'dummy'})}.{part(claims)}."
+
+
+def test_forged_expired_tampered_and_foreign_tokens_are_refused(stack, api):
+    demo = stack["users"]["agent"]
+    real = sign_in(stack, demo["email"], demo["password"])["IdToken"]
+    claims = jwt.decode(real, options={"verify_signature": False})
+    moto_key, headers = _moto_signing_key(), {"kid": "dummy"}
+
+    def status(token: str) -> int:
+        reply = bearer(api, token).get("/v1/customers")
+        if reply.status_code == 401:
+            assert_error(reply, 401, "not-authorized")
+        return reply.status_code
+
+    # The way the tokens below are made works: the same claims under moto's key are accepted.
+    assert status(jwt.encode(claims, moto_key, algorithm="RS256", headers=headers)) == 200
+
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert status(jwt.encode(claims, other_key, algorithm="RS256", headers=headers)) == 401
+    assert status(_unsigned(claims)) == 401
+    now = int(time.time())
+    expired = {**claims, "iat": now - 7200, "exp": now - 3600}
+    assert status(jwt.encode(expired, moto_key, algorithm="RS256", headers=headers)) == 401
+    head, _payload, signature = real.split(".")
+    swapped = base64.urlsafe_b64encode(json.dumps({**claims, "cognito:groups": ["admin"]}).encode())
+    assert status(f"{head}.{swapped.decode().rstrip('=')}.{signature}") == 401
+    another_client = {**claims, "aud": "some-other-client"}
+    assert status(jwt.encode(another_client, moto_key, algorithm="RS256", headers=headers)) == 401
+
+    # A real token of another pool (moto signs it with the very same key): refused on its issuer.
+    idp = cognito(stack)
+    pool = idp.create_user_pool(PoolName=f"other-{uuid.uuid4().hex[:6]}", UsernameAttributes=["email"])
+    pool_id = pool["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="other", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    address = unique_email("foreign")
+    attributes = [
+        {"Name": "email", "Value": address},
+        {"Name": "custom:tenant_id", "Value": claims["custom:tenant_id"]},
+    ]
+    idp.admin_create_user(
+        UserPoolId=pool_id, Username=address, UserAttributes=attributes, MessageAction="SUPPRESS"
+    )
+    idp.admin_set_user_password(UserPoolId=pool_id, Username=address, Password=NEW_PASSWORD, Permanent=True)
+    foreign = idp.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": address, "PASSWORD": NEW_PASSWORD},
+    )["AuthenticationResult"]
+    assert status(foreign["IdToken"]) == 401
+    assert status(foreign["AccessToken"]) == 401
+    basic = api().get("/v1/customers", headers={"Authorization": "Basic YWRhOmxvdmVsYWNl"})
+    assert_error(basic, 401, "not-authorized")
