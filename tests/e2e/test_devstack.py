@@ -226,6 +226,7 @@ def test_sample_events_are_current_and_routed():
         "slots": "SlotsFunction",
         "locks": "LocksFunction",
         "appointments": "AppointmentsFunction",
+        "users": "UsersFunction",
     }
     for name, event in built.items():
         stored = json.loads((ROOT / "events" / f"{name}.json").read_text(encoding="utf-8"))
@@ -479,6 +480,7 @@ def test_cors_preflight(toy):
     assert r.headers["access-control-allow-origin"] == "*"
     assert set(r.headers["access-control-allow-headers"].split(",")) == {
         "x-api-key",
+        "authorization",
         "idempotency-key",
         "content-type",
     }
