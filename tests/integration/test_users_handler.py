@@ -100,3 +100,11 @@ def test_an_email_taken_in_the_pool_is_a_conflict_and_leaves_no_record(call, ten
     again = call("POST", "/v1/users", {"email": "d@mairie.example", "name": "D2", "role": "admin"})
     assert (again.status, again.error["code"]) == (409, "user-exists")
     assert [u["id"] for u in call("GET", "/v1/users").json()["items"]] == [first.json()["id"]]
+
+
+def test_disabling_and_changing_the_role_at_once_changes_both(call, idp):
+    user = call("POST", "/v1/users", {"email": "e@mairie.example", "name": "E", "role": "agent"}).json()
+    patched = call("PATCH", f"/v1/users/{user['id']}", {"status": "disabled", "role": "admin", "name": "Eve"})
+    assert (patched.json()["status"], patched.json()["role"]) == ("disabled", "admin")
+    in_pool = pool_user(idp, user["id"])
+    assert (in_pool["enabled"], in_pool["groups"], in_pool["attributes"]["name"]) == (False, ["admin"], "Eve")

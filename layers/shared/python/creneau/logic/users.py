@@ -95,16 +95,23 @@ def update(
         updated["status"] = "disabled"
         users.replace(updated, version)  # refused by the API from now on
         directory.set_enabled(user_id, False)  # and no new sign-in
-    else:
-        if changes.get("status") == "active" and doc["status"] == "disabled":
-            directory.set_enabled(user_id, True)
-            updated["status"] = "active" if directory.has_signed_in(user_id) else "invited"
-        if updated["role"] != doc["role"]:
-            directory.set_role(user_id, doc["role"], updated["role"])
-        if updated["name"] != doc["name"]:
-            directory.set_name(user_id, updated["name"])
-        users.replace(updated, version)
+        _copy_to_directory(doc, updated, directory)
+        return view(updated)
+    if changes.get("status") == "active" and doc["status"] == "disabled":
+        directory.set_enabled(user_id, True)
+        updated["status"] = "active" if directory.has_signed_in(user_id) else "invited"
+    # Should the record's write lose a race, the pool may hold the new role alone: the API uses the
+    # lower of the two roles, so that never grants more than the record says.
+    _copy_to_directory(doc, updated, directory)
+    users.replace(updated, version)
     return view(updated)
+
+
+def _copy_to_directory(doc: dict[str, Any], updated: dict[str, Any], directory: Directory) -> None:
+    if updated["role"] != doc["role"]:
+        directory.set_role(doc["id"], doc["role"], updated["role"])
+    if updated["name"] != doc["name"]:
+        directory.set_name(doc["id"], updated["name"])
 
 
 def delete(tenant_id: str, user_id: str, directory: Directory) -> None:
