@@ -78,6 +78,7 @@ def _requests(stack, tenant) -> dict[str, tuple[str, dict, int]]:
         "locks": ("GET", f"/v1/locks/{lock['lock_code']}", tenant.public, None),
         "appointments": ("GET", "/v1/appointments", tenant.admin, None),
         "webhooks": ("GET", "/v1/webhooks", tenant.admin, None),
+        "users": ("GET", "/v1/users", tenant.admin, None),  # no user yet: no Cognito call, its client built
     }
     result = {}
     for name, (method, path, key, query) in reads.items():

@@ -14,6 +14,8 @@ from pathlib import Path
 from devstack.lambda_runtime import REGION
 
 ROOT = Path(__file__).resolve().parent.parent
+# Template parameters the local stack sets: its tests sign in with USER_PASSWORD_AUTH (boto3 has no SRP).
+LOCAL_PARAMETERS = {"AllowPasswordAuth": "true"}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -118,23 +120,30 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
 
     import boto3  # imported here: `python -m devstack --help` stays instant
 
+    from devstack.cognito import create_user_pools
     from devstack.eventbus import EventLoop, create_messaging
     from devstack.gateway import Gateway
     from devstack.moto_server import MotoServer
     from devstack.pool import LambdaPool
     from devstack.scheduler import Scheduler
-    from devstack.seed import SeedError, seed_demo
+    from devstack.seed import SeedError, seed_demo, seed_users
     from devstack.tables import create_tables
     from devstack.template import Template
 
-    template = Template(args.template)
+    template = Template(args.template, LOCAL_PARAMETERS)
     moto = stack.enter_context(MotoServer(args.moto_port))
-    # Before the pool exists: spawned workers inherit this environment, and so does creneau here.
-    env = {**aws_env(moto.url), **template.global_env()}
-    os.environ.update(env)
+    os.environ.update(aws_env(moto.url))
     tables = create_tables(boto3.client("dynamodb"), template)
+    cognito = create_user_pools(boto3.client("cognito-idp"), template, moto.url)
     queue_urls = create_messaging(template, boto3.Session())
-    outbox = (args.outbox or args.info_file.parent / "outbox").resolve()
+    # Every email the stack would send, as .eml (the users function's invitations too).
+    outbox = (args.outbox or args.info_file.resolve().parent / "outbox").resolve()
+    outbox.mkdir(parents=True, exist_ok=True)
+    # Before the pool exists: spawned workers inherit this environment, and so does creneau here.
+    env = {**aws_env(moto.url), **template.global_env(), "OUTBOX_DIR": str(outbox)}
+    if cognito is not None:
+        env["COGNITO_JWKS_URL"] = cognito.jwks_url  # the only difference from AWS (see devstack/cognito.py)
+    os.environ.update(env)
     local_env = {
         "LOCAL_OUTBOX_DIR": str(outbox),  # emails are also written here as .eml
         **configuration_env(),
@@ -161,10 +170,12 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     scheduler.start()
     stack.callback(scheduler.stop)
 
-    tenant_id, keys = None, {}
+    tenant_id, keys, demo_users = None, {}, {}
     if not args.no_seed:
         try:
             tenant_id, keys = seed_demo(gateway.url)
+            if cognito is not None:
+                demo_users = seed_users(gateway.url, keys["admin"], boto3.client("cognito-idp"), cognito)
         except SeedError as exc:
             print(f"[devstack] seeding the demo tenant failed:\n{exc}")
             return 1
@@ -172,11 +183,13 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     info = {
         "api_url": gateway.url,
         "keys": keys,
+        "users": demo_users,
+        "outbox": str(outbox),
+        "cognito": cognito.info() if cognito is not None else None,
         "tenant_id": tenant_id,
         "moto_url": moto.url,
         "moto_pid": moto.process.pid,
         "tables": tables,
-        "outbox": str(outbox),
         "queues": {arn.rsplit(":", 1)[-1]: url for arn, url in queue_urls.items()},
         "env": env,
     }
@@ -211,5 +224,6 @@ def _print_banner(info: dict, info_file: Path, elapsed: float) -> None:
     lines = [f"Creneau local stack ready in {elapsed:.1f} s", f"  API       {info['api_url']}"]
     lines += [f"  {role:<9} X-Api-Key: {key}" for role, key in info["keys"].items()]
     lines += [f"  widget    {info['web']['widget_demo']}", f"  agenda    {info['web']['agenda']}"]
+    lines += [f"  {role:<9} sign in: {u['email']} / {u['password']}" for role, u in info["users"].items()]
     lines += [f"  moto      {info['moto_url']}", f"  info      {info_file}", "  Ctrl-C to stop"]
     print("\n".join(lines), flush=True)

@@ -50,7 +50,7 @@ def _log(text: str) -> None:
 
 def _ordered_queues(template: Template) -> list[tuple[str, dict]]:
     """Dead-letter queues first: a queue's redrive policy names its DLQ's ARN."""
-    queues = template.of_type("AWS::SQS::Queue")
+    queues = template.unresolved("AWS::SQS::Queue")
     return sorted(queues.items(), key=lambda item: "RedrivePolicy" in item[1])
 
 
@@ -78,11 +78,11 @@ def create_messaging(template: Template, session) -> dict[str, str]:
         template.bind({logical_id: url, f"{logical_id}.Arn": arn, f"{logical_id}.QueueName": name})
         template.bind({f"{logical_id}.QueueUrl": url})
         urls[arn] = url
-    for logical_id, raw in template.of_type("AWS::SNS::Topic").items():
+    for logical_id, raw in template.unresolved("AWS::SNS::Topic").items():
         name = template.resolve(raw).get("TopicName") or local_name(logical_id)
         arn = sns.create_topic(Name=name)["TopicArn"]
         template.bind({logical_id: arn, f"{logical_id}.TopicArn": arn, f"{logical_id}.TopicName": name})
-    for raw in template.of_type("AWS::SNS::Subscription").values():
+    for raw in template.unresolved("AWS::SNS::Subscription").values():
         props = template.resolve(raw)
         attributes = (
             {"RawMessageDelivery": "true"} if props.get("RawMessageDelivery") in (True, "true") else {}
@@ -95,16 +95,16 @@ def create_messaging(template: Template, session) -> dict[str, str]:
             Endpoint=props["Endpoint"],
             Attributes=attributes,
         )
-    for raw in template.of_type("AWS::SES::EmailIdentity").values():
+    for raw in template.unresolved("AWS::SES::EmailIdentity").values():
         session.client("sesv2").create_email_identity(EmailIdentity=template.resolve(raw)["EmailIdentity"])
-    for logical_id, raw in template.of_type("AWS::Scheduler::ScheduleGroup").items():
+    for logical_id, raw in template.unresolved("AWS::Scheduler::ScheduleGroup").items():
         name = template.resolve(raw).get("Name") or local_name(logical_id)
         session.client("scheduler").create_schedule_group(Name=name)
         template.bind({logical_id: name})
-    for logical_id in template.of_type("AWS::IAM::Role"):
+    for logical_id in template.unresolved("AWS::IAM::Role"):
         template.bind({f"{logical_id}.Arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{local_name(logical_id)}"})
     dynamodb = session.client("dynamodb")
-    for logical_id, props in template.of_type("AWS::DynamoDB::Table").items():
+    for logical_id, props in template.unresolved("AWS::DynamoDB::Table").items():
         if "StreamSpecification" in props:
             table = dynamodb.describe_table(TableName=local_name(logical_id))["Table"]
             template.bind({f"{logical_id}.StreamArn": table["LatestStreamArn"]})

@@ -57,6 +57,13 @@ SAMPLES = {
         {"Idempotency-Key": "7b0f3c1e-5d2a-4e8b-9f61-2c4d8a0e1b37"},
     ),
     "webhooks": ("GET", "/v1/webhooks/wh_01JGX0000000000000000000CC/deliveries", {"limit": "20"}, None, {}),
+    "users": (
+        "POST",
+        "/v1/users",
+        {},
+        {"email": "claire.petit@mairie.example", "name": "Claire Petit", "role": "agent"},
+        {},
+    ),
 }
 
 TENANT = "0f3c1e5d2a4e8b9f612c4d8a0e1b37aa"

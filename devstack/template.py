@@ -1,7 +1,8 @@
 """template.yaml as the local stack sees it: tables, functions, routes, schedules, CORS.
 
 The template is the single source of truth; intrinsics resolve to local values (a resource's local name
-is `creneau-<LogicalId>`, a parameter its Default).
+is `creneau-<LogicalId>` unless the stack recorded the id the local service gave it in `physical`, a
+parameter its Default unless `parameters` overrides it; conditions with Fn::Equals/Not/And/Or).
 """
 
 from __future__ import annotations
@@ -62,20 +63,31 @@ class Schedule:
 
 
 class Template:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, parameters: dict[str, str] | None = None) -> None:
         self.path = Path(path).resolve()
         self.doc = load(self.path)
         self.resources: dict[str, dict] = self.doc.get("Resources", {})
         self._secrets: dict[str, str] = {}
         self.bound: dict[str, str] = {}  # local values of resources made at run time (queue URLs, ARNs)
+        self.parameters = dict(parameters or {})
+        self.physical: dict[str, str] = {}  # logical id -> id a local service gave (a Cognito pool)
 
     def bind(self, values: dict[str, str]) -> None:
         """Resolve `Ref X` (key "X") and `GetAtt X.Attr` (key "X.Attr") to these values from now on."""
         self.bound.update(values)
 
-    def of_type(self, kind: str) -> dict[str, dict]:
-        """{logical id: properties, intrinsics unresolved} of every resource of a type."""
+    def unresolved(self, kind: str) -> dict[str, dict]:
+        """{logical id: properties, intrinsics unresolved} of every resource of a type (to resolve once
+        the resources they refer to are bound)."""
         return self._of_type(kind)
+
+    def parameter(self, name: str) -> str:
+        if name in self.parameters:
+            return str(self.parameters[name])
+        return str(self.doc.get("Parameters", {})[name]["Default"])
+
+    def condition(self, name: str) -> bool:
+        return bool(self.resolve(self.doc.get("Conditions", {})[name]))
 
     def _of_type(self, kind: str) -> dict[str, dict]:
         return {k: r.get("Properties", {}) for k, r in self.resources.items() if r.get("Type") == kind}
@@ -94,7 +106,21 @@ class Template:
                     return self.bound[arg]
                 if arg in PSEUDO:
                     return PSEUDO[arg]
-                return str(params[arg]["Default"]) if arg in params else local_name(arg)
+                return self.parameter(arg) if arg in params else self.physical.get(arg, local_name(arg))
+            if fn == "Fn::If":
+                name, when_true, when_false = arg
+                return self.resolve(when_true if self.condition(name) else when_false)
+            if fn == "Fn::Equals":
+                left, right = self.resolve(arg)
+                return str(left) == str(right)
+            if fn == "Fn::Not":
+                return not self.resolve(arg[0])
+            if fn == "Fn::And":
+                return all(self.resolve(arg))
+            if fn == "Fn::Or":
+                return any(self.resolve(arg))
+            if fn == "Condition":
+                return self.condition(arg)
             if fn == "Fn::GetAtt":
                 name, attr = arg
                 if f"{name}.{attr}" in self.bound:
@@ -123,6 +149,10 @@ class Template:
         return re.sub(r"\$\{([^}]+)\}", one, text)
 
     # -- what the stack needs ------------------------------------------------------------------------------
+
+    def of_type(self, kind: str) -> dict[str, dict]:
+        """Resolved properties of every resource of one type, by logical id (in template order)."""
+        return {k: self.resolve(p) for k, p in self._of_type(kind).items()}
 
     def tables(self) -> dict[str, dict]:
         return {k: self.resolve(p) for k, p in self._of_type("AWS::DynamoDB::Table").items()}

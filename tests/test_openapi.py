@@ -39,5 +39,7 @@ def test_every_route_of_the_contract_is_documented():
         "/v1/webhooks": {"get", "post"},
         "/v1/webhooks/{id}": {"delete"},
         "/v1/webhooks/{id}/deliveries": {"get"},
+        "/v1/users": {"get", "post"},
+        "/v1/users/{id}": {"get", "patch", "delete"},
     }
     assert {path: set(methods) for path, methods in paths.items()} == expected

@@ -65,6 +65,13 @@ ROUTES = {
     ],
     "EventsFunction": [],
     "NotificationsFunction": [],
+    "UsersFunction": [
+        "GET /v1/users",
+        "POST /v1/users",
+        "GET /v1/users/{id}",
+        "PATCH /v1/users/{id}",
+        "DELETE /v1/users/{id}",
+    ],
 }
 # Least privilege: (CRUD tables, read-only tables) per function.
 POLICIES = {
@@ -75,6 +82,7 @@ POLICIES = {
     "EventsFunction": (set(), {"CatalogTable"}),
     "NotificationsFunction": ({"IdempotencyTable"}, {"CatalogTable", "BookingsTable"}),
     "WebhooksFunction": ({"CatalogTable", "IdempotencyTable"}, set()),
+    "UsersFunction": ({"CatalogTable"}, set()),
 }
 # Everything else each function may do, beside its tables: (policy template, its argument) pairs and
 # the actions of inline statements with their resources.
@@ -92,6 +100,24 @@ STATEMENTS = {
         ("iam:PassRole",),
     },
     "NotificationsFunction": {("ses:SendEmail", "ses:SendRawEmail")},
+    # Only the users function talks to Cognito, with exactly the admin calls creneau/cognito.py makes.
+    "UsersFunction": {
+        tuple(
+            sorted(
+                f"cognito-idp:{action}"
+                for action in (
+                    "AdminCreateUser",
+                    "AdminAddUserToGroup",
+                    "AdminRemoveUserFromGroup",
+                    "AdminUpdateUserAttributes",
+                    "AdminDisableUser",
+                    "AdminEnableUser",
+                    "AdminGetUser",
+                    "AdminDeleteUser",
+                )
+            )
+        )
+    },
 }
 
 
@@ -213,6 +239,9 @@ def test_function_globals_and_environment():
         "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
         "MANAGE_TOKEN_SECRET": {"Fn::Sub": "{{resolve:secretsmanager:${ManageTokenSecret}:SecretString}}"},
         "DEFAULT_EMAIL_FROM": {"Ref": "SenderAddress"},
+        "COGNITO_USER_POOL_ID": {"Ref": "UserPool"},
+        "COGNITO_CLIENT_ID": {"Ref": "BackOfficeClient"},
+        "COGNITO_ISSUER": {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"},
     }
     assert (glob["AutoPublishAlias"], glob["SnapStart"]) == ("live", {"ApplyOn": "PublishedVersions"})
     layer = RESOURCES["SharedLayer"]
@@ -334,6 +363,11 @@ def test_provider_libraries_only_in_the_functions_that_use_them():
     assert requirements("events") == requirements("catalog") == set()
 
 
+def test_cognito_only_on_the_pool():
+    (statement,) = _statements("UsersFunction")
+    assert statement["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
+
+
 def test_tables():
     tables = {k: r for k, r in RESOURCES.items() if r["Type"] == "AWS::DynamoDB::Table"}
     assert set(tables) == {"CatalogTable", "BookingsTable", "IdempotencyTable"}
@@ -360,7 +394,7 @@ def test_tables():
 
 def test_api_cors_and_outputs():
     cors = RESOURCES["HttpApi"]["Properties"]["CorsConfiguration"]
-    assert {"X-Api-Key", "Idempotency-Key", "Content-Type"} <= set(cors["AllowHeaders"])
+    assert {"X-Api-Key", "Authorization", "Idempotency-Key", "Content-Type"} <= set(cors["AllowHeaders"])
     assert set(TEMPLATE.doc["Outputs"]) == {
         "ApiUrl",
         "CatalogTableName",
@@ -373,4 +407,8 @@ def test_api_cors_and_outputs():
         "EventsTopicArn",
         "NotificationsDeadLetterQueueUrl",
         "WebhooksDeadLetterQueueUrl",
+        "UserPoolId",
+        "UserPoolClientId",
+        "UserPoolIssuer",
+        "CognitoRegion",
     }

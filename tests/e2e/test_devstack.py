@@ -227,6 +227,7 @@ def test_sample_events_are_current_and_routed():
         "locks": "LocksFunction",
         "appointments": "AppointmentsFunction",
         "webhooks": "WebhooksFunction",
+        "users": "UsersFunction",
     }
     sources = {"events": ("DynamoDB", "EventsFunction"), "notifications": ("SQS", "NotificationsFunction")}
     folders = {p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists()}
@@ -490,6 +491,7 @@ def test_cors_preflight(toy):
     assert r.headers["access-control-allow-origin"] == "*"
     assert set(r.headers["access-control-allow-headers"].split(",")) == {
         "x-api-key",
+        "authorization",
         "idempotency-key",
         "content-type",
     }

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = ("catalog", "slots", "locks", "appointments", "webhooks")
+FUNCTIONS = ("catalog", "slots", "locks", "appointments", "users", "webhooks")
 
 
 def sample(name: str) -> dict:
@@ -30,7 +30,11 @@ def test_a_sample_event_without_a_valid_key_is_refused_with_the_error_shape(
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
-def test_a_sample_event_with_a_tenant_key_reaches_its_route(call_function, webhooks_env, tenant, name):
+def test_a_sample_event_with_a_tenant_key_reaches_its_route(
+    call_function, webhooks_env, tenant, name, request
+):
+    if name == "users":
+        request.getfixturevalue("user_pool")
     event = sample(name)
     event["headers"] = {**event["headers"], "x-api-key": tenant.admin}
     answer = call_function(name, event)

@@ -100,3 +100,13 @@ class UnsupportedMediaType(CreneauError):
 
 class WebhookNotFound(CreneauError):
     code, status = "webhook-not-found", 404
+
+
+class UserNotFound(CreneauError):
+    code, status = "user-not-found", 404
+
+
+class UserExists(CreneauError):
+    """Cognito usernames are emails, unique across the whole pool (every tenant)."""
+
+    code, status = "user-exists", 409
