@@ -4,6 +4,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SAMENV := .venv-sam
 SAM    := $(SAMENV)/bin/sam
+# The browser tests drive Debian's chromium: Playwright's own browser download is not available.
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run test bench openapi lint format
 
@@ -19,10 +22,14 @@ $(SAM):
 	$(SAMENV)/bin/pip install -q -U pip
 	$(SAMENV)/bin/pip install -q aws-sam-cli
 
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium
+
 run: $(STAMP)
 	$(PY) -m devstack $(ARGS)
 
-test: $(STAMP) $(SAM)
+test: $(STAMP) $(SAM) $(CHROMIUM)
 	$(PY) -m pytest -n 2 --dist loadgroup $(ARGS)
 
 bench: $(STAMP)

@@ -4,8 +4,9 @@ Sections, in output order: slots (GET /v1/slots vs its bare reads), booking (POS
 its bare DynamoDB work), lock (lock-then-book vs direct booking), cold-import (handler modules vs
 boto3 + Powertools' event handler), first-answer (import + first request of each handler in a fresh
 process against moto), engine (compute_slots alone, by days and calendars), moto-memory (the local
-moto server's RSS after 10,000 and 50,000 requests of a mixed day), sync (a calendar
-sync run against the provider fakes: time and requests per appointment).
+moto server's RSS after 10,000 and 50,000 requests of a mixed day), events (change events per
+second end to end on the local stack, booking throughput with and without them),
+sync (a calendar sync run against the provider fakes: time and requests per appointment).
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ import platform
 import sys
 import time
 
-SECTIONS = ("slots", "booking", "lock", "cold-import", "first-answer", "engine", "moto-memory", "sync")
+SECTIONS = (
+    "slots",
+    "booking",
+    "lock",
+    "cold-import",
+    "first-answer",
+    "engine",
+    "moto-memory",
+    "events",
+    "sync",
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -121,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
 
         with sections.timed("moto memory"):
             moto_memory.run(args.quick, _print)
+
+    if "events" in wanted:
+        from bench import events
+
+        with sections.timed("events"):
+            events.run(args.quick, _print)
 
     if "sync" in wanted:
         from bench import sync

@@ -15,6 +15,8 @@ from pathlib import Path
 from devstack.lambda_runtime import REGION
 
 ROOT = Path(__file__).resolve().parent.parent
+# Template parameters the local stack sets: its tests sign in with USER_PASSWORD_AUTH (boto3 has no SRP).
+LOCAL_PARAMETERS = {"AllowPasswordAuth": "true"}
 
 # API.md "Configuration": taken from this process's environment for every function, so one stack can
 # talk to the real providers or to local fakes.
@@ -34,6 +36,7 @@ CONFIGURATION = (
     "SSL_CERT_FILE",
     "REQUESTS_CA_BUNDLE",
     "WEBHOOKS_ALLOW_PRIVATE",
+    "WEBHOOK_RETRY_DELAYS",  # shortened by tests; the deployed default is API.md's
 )
 
 
@@ -46,16 +49,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3000, help="HTTP API port (0: any free port)")
     p.add_argument("--moto-port", type=int, default=0, help="moto server port (0: any free port)")
+    p.add_argument(
+        "--web-port", type=int, help="web pages port (default: 3080 with the default API port, else any)"
+    )
     p.add_argument("--info-file", type=Path, default=Path(".local/info.json"))
     p.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     p.add_argument("--workers", type=int, default=8, help="execution environments (worker processes)")
     p.add_argument("--no-seed", action="store_true", help="do not create the demo tenant")
     p.add_argument("--schedule-every", type=float, metavar="SECONDS", help="run every schedule this often")
+    p.add_argument(
+        "--outbox", type=Path, help="where sent emails are written as .eml (default: beside the info file)"
+    )
+    p.add_argument(
+        "--no-events",
+        action="store_true",
+        help="do not poll the stream nor drain the queues (the bench's baseline without change events)",
+    )
     return p.parse_args(argv)
 
 
 def aws_env(moto_url: str) -> dict[str, str]:
     return {
+        # moto serves DynamoDB streams only when botocore does not route by account id (DESIGN.md).
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         "AWS_ENDPOINT_URL": moto_url,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
@@ -100,28 +116,41 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) -> int:
+
     import boto3  # imported here: `python -m devstack --help` stays instant
 
+    from devstack.cognito import create_user_pools
+    from devstack.eventbus import EventLoop, create_messaging
     from devstack.gateway import Gateway
     from devstack.kms import create_keys
     from devstack.moto_server import MotoServer
     from devstack.pool import LambdaPool
     from devstack.scheduler import Scheduler
-    from devstack.seed import SeedError, seed_demo
+    from devstack.seed import SeedError, seed_demo, seed_users
     from devstack.tables import create_tables
     from devstack.template import Template
 
-    template = Template(args.template)
+    template = Template(args.template, LOCAL_PARAMETERS)
     moto = stack.enter_context(MotoServer(args.moto_port))
-    # Before the pool exists: spawned workers inherit this environment, and so does creneau here.
-    env = {**aws_env(moto.url), **template.global_env()}
-    os.environ.update(env)
+    os.environ.update(aws_env(moto.url))
     tables = create_tables(boto3.client("dynamodb"), template)
     create_keys(boto3.client("kms"), template)
-
-    configured = configuration_env()
+    cognito = create_user_pools(boto3.client("cognito-idp"), template, moto.url)
+    queue_urls = create_messaging(template, boto3.Session())
+    # Every email the stack would send, as .eml (the users function's invitations too).
+    outbox = (args.outbox or args.info_file.resolve().parent / "outbox").resolve()
+    outbox.mkdir(parents=True, exist_ok=True)
+    # Before the pool exists: spawned workers inherit this environment, and so does creneau here.
+    env = {**aws_env(moto.url), **template.global_env(), "OUTBOX_DIR": str(outbox)}
+    if cognito is not None:
+        env["COGNITO_JWKS_URL"] = cognito.jwks_url  # the only difference from AWS (see devstack/cognito.py)
+    os.environ.update(env)
+    local_env = {
+        "LOCAL_OUTBOX_DIR": str(outbox),  # emails are also written here as .eml
+        **configuration_env(),
+    }
     functions = {
-        name: dataclasses.replace(spec, env={**spec.env, **configured})
+        name: dataclasses.replace(spec, env={**spec.env, **local_env})
         for name, spec in template.functions().items()
     }
     pool = LambdaPool(args.workers)
@@ -133,14 +162,21 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     stack.callback(gateway.server_close)
     stack.callback(gateway.shutdown)
 
+    if not args.no_events:
+        events = EventLoop(template, functions, pool.invoke, boto3.Session(), queue_urls)
+        events.start()
+        stack.callback(events.stop)
+
     scheduler = Scheduler(template.schedules(), functions, pool, args.schedule_every)
     scheduler.start()
     stack.callback(scheduler.stop)
 
-    tenant_id, keys = None, {}
+    tenant_id, keys, demo_users = None, {}, {}
     if not args.no_seed:
         try:
             tenant_id, keys = seed_demo(gateway.url)
+            if cognito is not None:
+                demo_users = seed_users(gateway.url, keys["admin"], boto3.client("cognito-idp"), cognito)
         except SeedError as exc:
             print(f"[devstack] seeding the demo tenant failed:\n{exc}")
             return 1
@@ -148,12 +184,17 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     info = {
         "api_url": gateway.url,
         "keys": keys,
+        "users": demo_users,
+        "outbox": str(outbox),
+        "cognito": cognito.info() if cognito is not None else None,
         "tenant_id": tenant_id,
         "moto_url": moto.url,
         "moto_pid": moto.process.pid,
         "tables": tables,
+        "queues": {arn.rsplit(":", 1)[-1]: url for arn, url in queue_urls.items()},
         "env": env,
     }
+    info["web"] = _serve_web(args, stack, info)
     write_atomically(args.info_file, info)
     stack.callback(args.info_file.unlink, missing_ok=True)
     _print_banner(info, args.info_file, time.monotonic() - started)
@@ -163,8 +204,27 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     return 1
 
 
+def _serve_web(args: argparse.Namespace, stack: contextlib.ExitStack, info: dict) -> dict:
+    """Serve web/ on its own port (another origin than the API, as when deployed); their URLs."""
+    from devstack.web import WebServer, generated_files
+
+    port = args.web_port if args.web_port is not None else (3080 if args.port == 3000 else 0)
+    files = generated_files(info["api_url"], info["keys"].get("public"), info.get("cognito"))
+    server = WebServer((args.host, port), files)
+    threading.Thread(target=server.serve_forever, name="web", daemon=True).start()
+    stack.callback(server.server_close)
+    stack.callback(server.shutdown)
+    return {
+        "widget_demo": f"{server.url}/widget/demo.html",
+        "agenda": f"{server.url}/agenda/index.html",
+        "widget_script": f"{server.url}/widget/{server.version}/creneau-widget.js",
+    }
+
+
 def _print_banner(info: dict, info_file: Path, elapsed: float) -> None:
     lines = [f"Creneau local stack ready in {elapsed:.1f} s", f"  API       {info['api_url']}"]
     lines += [f"  {role:<9} X-Api-Key: {key}" for role, key in info["keys"].items()]
+    lines += [f"  widget    {info['web']['widget_demo']}", f"  agenda    {info['web']['agenda']}"]
+    lines += [f"  {role:<9} sign in: {u['email']} / {u['password']}" for role, u in info["users"].items()]
     lines += [f"  moto      {info['moto_url']}", f"  info      {info_file}", "  Ctrl-C to stop"]
     print("\n".join(lines), flush=True)

@@ -118,6 +118,11 @@ DEMO = {
     ],
 }
 CALENDAR_DEFAULTS = {"timezone": "Europe/Paris", "unit_minutes": 5}
+# People who sign in (Cognito). Both see every calendar.
+DEMO_USERS = {
+    "agent": {"email": "agent@demo.creneau.test", "name": "Agent Démo", "role": "agent"},
+    "admin": {"email": "admin@demo.creneau.test", "name": "Admin Démo", "role": "admin"},
+}
 
 
 class SeedError(Exception):
@@ -149,6 +154,23 @@ def configure(api_url: str, admin_key: str) -> dict[str, str]:
             body["service_ids"] = [service_ids[ref] for ref in calendar["services"]]
             _call(client, "POST", "/v1/calendars", body)
         return {key["role"]: _call(client, "POST", "/v1/api-keys", key)["key"] for key in DEMO["api_keys"]}
+
+
+def seed_users(api_url: str, admin_key: str, cognito_client, pool) -> dict[str, dict[str, str]]:
+    """Invite the demo users through the API (as an admin would), then give each a password of its
+    own (Cognito's admin API) so that they sign in at once: {role: {"email", "password"}}."""
+    from creneau.cognito import temporary_password
+
+    signed_in = {}
+    with httpx.Client(base_url=api_url, headers={"X-Api-Key": admin_key}, timeout=60) as client:
+        for role, user in DEMO_USERS.items():
+            created = _call(client, "POST", "/v1/users", user)
+            password = temporary_password()
+            cognito_client.admin_set_user_password(
+                UserPoolId=pool.user_pool_id, Username=created["id"], Password=password, Permanent=True
+            )
+            signed_in[role] = {"email": user["email"], "password": password}
+    return signed_in
 
 
 def seed_demo(api_url: str) -> tuple[str, dict[str, str]]:

@@ -17,6 +17,8 @@ def create_tables(client, template: Template) -> dict[str, str]:
         kwargs["BillingMode"] = props.get("BillingMode", "PROVISIONED")
         if "ProvisionedThroughput" in props:
             kwargs["ProvisionedThroughput"] = props["ProvisionedThroughput"]
+        if "StreamSpecification" in props:
+            kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         client.create_table(TableName=name, **kwargs)
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):

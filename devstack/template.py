@@ -1,7 +1,8 @@
 """template.yaml as the local stack sees it: tables, functions, routes, schedules, CORS.
 
 The template is the single source of truth; intrinsics resolve to local values (a resource's local name
-is `creneau-<LogicalId>`, a parameter its Default).
+is `creneau-<LogicalId>` unless the stack recorded the id the local service gave it in `physical`, a
+parameter its Default unless `parameters` overrides it; conditions with Fn::Equals/Not/And/Or).
 """
 
 from __future__ import annotations
@@ -62,11 +63,31 @@ class Schedule:
 
 
 class Template:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, parameters: dict[str, str] | None = None) -> None:
         self.path = Path(path).resolve()
         self.doc = load(self.path)
         self.resources: dict[str, dict] = self.doc.get("Resources", {})
         self._secrets: dict[str, str] = {}
+        self.bound: dict[str, str] = {}  # local values of resources made at run time (queue URLs, ARNs)
+        self.parameters = dict(parameters or {})
+        self.physical: dict[str, str] = {}  # logical id -> id a local service gave (a Cognito pool)
+
+    def bind(self, values: dict[str, str]) -> None:
+        """Resolve `Ref X` (key "X") and `GetAtt X.Attr` (key "X.Attr") to these values from now on."""
+        self.bound.update(values)
+
+    def unresolved(self, kind: str) -> dict[str, dict]:
+        """{logical id: properties, intrinsics unresolved} of every resource of a type (to resolve once
+        the resources they refer to are bound)."""
+        return self._of_type(kind)
+
+    def parameter(self, name: str) -> str:
+        if name in self.parameters:
+            return str(self.parameters[name])
+        return str(self.doc.get("Parameters", {})[name]["Default"])
+
+    def condition(self, name: str) -> bool:
+        return bool(self.resolve(self.doc.get("Conditions", {})[name]))
 
     def _of_type(self, kind: str) -> dict[str, dict]:
         return {k: r.get("Properties", {}) for k, r in self.resources.items() if r.get("Type") == kind}
@@ -81,15 +102,33 @@ class Template:
             ((fn, arg),) = value.items()
             params = self.doc.get("Parameters", {})
             if fn == "Ref":
+                if arg in self.bound:
+                    return self.bound[arg]
                 if arg in PSEUDO:
                     return PSEUDO[arg]
                 if self.resources.get(arg, {}).get("Type") == "AWS::KMS::Alias":
                     return self.resolve(
                         self.resources[arg]["Properties"]["AliasName"]
                     )  # as in CloudFormation
-                return str(params[arg]["Default"]) if arg in params else local_name(arg)
+                return self.parameter(arg) if arg in params else self.physical.get(arg, local_name(arg))
+            if fn == "Fn::If":
+                name, when_true, when_false = arg
+                return self.resolve(when_true if self.condition(name) else when_false)
+            if fn == "Fn::Equals":
+                left, right = self.resolve(arg)
+                return str(left) == str(right)
+            if fn == "Fn::Not":
+                return not self.resolve(arg[0])
+            if fn == "Fn::And":
+                return all(self.resolve(arg))
+            if fn == "Fn::Or":
+                return any(self.resolve(arg))
+            if fn == "Condition":
+                return self.condition(arg)
             if fn == "Fn::GetAtt":
                 name, attr = arg
+                if f"{name}.{attr}" in self.bound:
+                    return self.bound[f"{name}.{attr}"]
                 return f"arn:aws:local:{REGION}:{ACCOUNT_ID}:{local_name(name)}" if attr == "Arn" else name
             if fn == "Fn::Sub":
                 text, names = (arg, {}) if isinstance(arg, str) else arg
@@ -118,6 +157,10 @@ class Template:
     def kms_aliases(self) -> list[str]:
         """The alias names of the template's KMS keys (each alias gets a key of its own locally)."""
         return [self.resolve(p["AliasName"]) for p in self._of_type("AWS::KMS::Alias").values()]
+
+    def of_type(self, kind: str) -> dict[str, dict]:
+        """Resolved properties of every resource of one type, by logical id (in template order)."""
+        return {k: self.resolve(p) for k, p in self._of_type(kind).items()}
 
     def tables(self) -> dict[str, dict]:
         return {k: self.resolve(p) for k, p in self._of_type("AWS::DynamoDB::Table").items()}
@@ -173,6 +216,11 @@ class Template:
             for event in props.get("Events", {}).values():
                 if event.get("Type") in types:
                     yield name, event.get("Type"), event.get("Properties", {})
+
+    def event_sources(self, kind: str) -> list[tuple[str, dict]]:
+        """(function, the event's properties, intrinsics unresolved) of every event of a kind
+        (DynamoDB, SQS...): what Lambda's event source mappings would poll."""
+        return [(name, props) for name, _, props in self._events(kind)]
 
     def routes(self) -> list[Route]:
         return [

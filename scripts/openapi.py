@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FUNCTIONS = ("catalog", "slots", "locks", "appointments")
+FUNCTIONS = ("catalog", "slots", "locks", "appointments", "users", "webhooks")
 
 
 def load_api(name: str):
@@ -29,16 +29,25 @@ def load_api(name: str):
 def document() -> dict:
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
+    from creneau.http import security_schemes
+
     # Importing the handlers needs table names; nothing is read or written.
-    for name in ("CATALOG_TABLE", "BOOKINGS_TABLE", "IDEMPOTENCY_TABLE"):
+    for name in ("CATALOG_TABLE", "BOOKINGS_TABLE", "IDEMPOTENCY_TABLE", "WEBHOOKS_QUEUE_URL"):
         os.environ.setdefault(name, "unused")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-3")  # clients are built, never called
     merge = OpenAPIMerge(
         title="Creneau API",
         version="1",
-        summary="Appointment booking: catalog, availability, locks, appointments, customers.",
+        summary=(
+            "Appointment booking: catalog, availability, locks, appointments, customers, accounts, webhooks."
+        ),
+        security_schemes=security_schemes(),
     )
     for name in FUNCTIONS:
-        merge.add_schema(load_api(name).app.get_openapi_schema(title="Creneau API", version="1"))
+        schema = load_api(name).app.get_openapi_schema(
+            title="Creneau API", version="1", security_schemes=security_schemes()
+        )
+        merge.add_schema(schema)
     return json.loads(merge.get_openapi_json_schema())
 
 

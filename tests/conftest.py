@@ -55,7 +55,7 @@ def aws(monkeypatch):
 
     from devstack.tables import create_tables
 
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "OUTBOX_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_REGION", REGION)
@@ -75,6 +75,19 @@ def aws(monkeypatch):
         create_tables(client, template())
         yield client
     _clear_config_caches()
+
+
+@pytest.fixture
+def user_pool(aws, monkeypatch):
+    """template.yaml's user pool, client and groups in the same moto backend (apart from `aws`:
+    moto loads an RSA key per pool, ~0.5 s)."""
+    from devstack.cognito import create_user_pools
+
+    pool = create_user_pools(_session().client("cognito-idp"), template(), "http://unused")
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", pool.user_pool_id)
+    monkeypatch.setenv("COGNITO_CLIENT_ID", pool.client_id)
+    monkeypatch.setenv("COGNITO_ISSUER", pool.issuer)
+    return pool
 
 
 @dataclass(frozen=True)

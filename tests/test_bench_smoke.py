@@ -37,6 +37,10 @@ EXPECTED = [
     rf"\d+ provider requests, {NUMBER} per appointment, \d+ DynamoDB requests",
     rf"^sync outlook quiet run, \d+ changed appointments \+ \d+ busy events: {NUMBER} s, "
     r"\d+ provider requests",
+    rf"^events x\d+ bookings, stream -> SNS -> SQS -> email on the local stack: \d+ emails, "
+    rf"{NUMBER} events/s",
+    rf"^booking x\d+ from \d+ clients on the local stack: with the stream and its readers "
+    rf"{NUMBER} bookings/s, without {NUMBER}/s, {RATIO}",
     r"^bench done in \d+ s",
 ]
 

@@ -31,9 +31,15 @@ def test_every_route_of_the_contract_is_documented():
         "/v1/locks/{lock_code}": {"get", "delete"},
         "/v1/appointments": {"get", "post"},
         "/v1/appointments/{id}": {"get"},
+        "/v1/appointments/{id}/ics": {"get"},
         "/v1/appointments/{id}/status": {"post"},
         "/v1/appointments/{id}/reschedule": {"post"},
         "/v1/customers": {"get", "post"},
         "/v1/customers/{id}": {"get", "patch"},
+        "/v1/webhooks": {"get", "post"},
+        "/v1/webhooks/{id}": {"delete"},
+        "/v1/webhooks/{id}/deliveries": {"get"},
+        "/v1/users": {"get", "post"},
+        "/v1/users/{id}": {"get", "patch", "delete"},
     }
     assert {path: set(methods) for path, methods in paths.items()} == expected

@@ -49,6 +49,7 @@ ROUTES = {
         "GET /v1/appointments",
         "POST /v1/appointments",
         "GET /v1/appointments/{id}",
+        "GET /v1/appointments/{id}/ics",
         "POST /v1/appointments/{id}/status",
         "POST /v1/appointments/{id}/reschedule",
         "GET /v1/customers",
@@ -66,6 +67,21 @@ ROUTES = {
         "POST /v1/calendars/{id}/sync",
         "GET /v1/oauth/{provider}/callback",
     ],
+    "WebhooksFunction": [
+        "POST /v1/webhooks",
+        "GET /v1/webhooks",
+        "DELETE /v1/webhooks/{id}",
+        "GET /v1/webhooks/{id}/deliveries",
+    ],
+    "EventsFunction": [],
+    "NotificationsFunction": [],
+    "UsersFunction": [
+        "GET /v1/users",
+        "POST /v1/users",
+        "GET /v1/users/{id}",
+        "PATCH /v1/users/{id}",
+        "DELETE /v1/users/{id}",
+    ],
 }
 # Least privilege: (CRUD tables, read-only tables) per function.
 POLICIES = {
@@ -74,6 +90,47 @@ POLICIES = {
     "LocksFunction": ({"BookingsTable"}, {"CatalogTable"}),
     "SyncFunction": ({"CatalogTable", "BookingsTable"}, set()),
     "AppointmentsFunction": ({"CatalogTable", "BookingsTable", "IdempotencyTable"}, set()),
+    "EventsFunction": (set(), {"CatalogTable"}),
+    "NotificationsFunction": ({"IdempotencyTable"}, {"CatalogTable", "BookingsTable"}),
+    "WebhooksFunction": ({"CatalogTable", "IdempotencyTable"}, set()),
+    "UsersFunction": ({"CatalogTable"}, set()),
+}
+# Everything else each function may do, beside its tables: (policy template, its argument) pairs and
+# the actions of inline statements with their resources.
+OTHER_POLICIES = {
+    "SyncFunction": {("KMSEncryptPolicy", "KeyId", "TokensKey"), ("KMSDecryptPolicy", "KeyId", "TokensKey")},
+    "EventsFunction": {
+        ("SNSPublishMessagePolicy", "TopicName", "EventsTopic"),
+        ("SQSSendMessagePolicy", "QueueName", "EventsStreamFailureQueue"),
+    },
+    "WebhooksFunction": {("SQSSendMessagePolicy", "QueueName", "WebhooksQueue")},
+}
+STATEMENTS = {
+    "SyncFunction": {("kms:GenerateDataKey",)},
+    "EventsFunction": {
+        ("scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:UpdateSchedule"),
+        ("scheduler:ListSchedules",),  # cannot be narrowed to a group (AWS)
+        ("iam:PassRole",),
+    },
+    "NotificationsFunction": {("ses:SendEmail", "ses:SendRawEmail")},
+    # Only the users function talks to Cognito, with exactly the admin calls creneau/cognito.py makes.
+    "UsersFunction": {
+        tuple(
+            sorted(
+                f"cognito-idp:{action}"
+                for action in (
+                    "AdminCreateUser",
+                    "AdminAddUserToGroup",
+                    "AdminRemoveUserFromGroup",
+                    "AdminUpdateUserAttributes",
+                    "AdminDisableUser",
+                    "AdminEnableUser",
+                    "AdminGetUser",
+                    "AdminDeleteUser",
+                )
+            )
+        )
+    },
 }
 
 
@@ -140,7 +197,11 @@ def test_sam_transform_routes_each_path_to_its_function(transformed):
             found[f"{verb} {path}"] = integration["uri"]["Fn::Sub"].split("${")[-1].split("}")[0]
     # Every route invokes the function's `live` alias (a published, SnapStart version), never $LATEST.
     assert found == {route: f"{fn}Aliaslive" for fn, routes in ROUTES.items() for route in routes}
-    for function in ROUTES:
+    mappings = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    # The stream and the queues invoke the published (snapshotted) versions too.
+    assert len(mappings) == 3
+    assert all(m["FunctionName"]["Ref"].endswith("Aliaslive") for m in mappings)
+    for function, routes in ROUTES.items():
         alias = resources[f"{function}Aliaslive"]
         assert alias["Type"] == "AWS::Lambda::Alias"
         version = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
@@ -153,7 +214,7 @@ def test_sam_transform_routes_each_path_to_its_function(transformed):
             if r["Type"] == "AWS::Lambda::Permission"
             and r["Properties"]["Principal"] == "apigateway.amazonaws.com"
         ]
-        assert {"Ref": f"{function}Aliaslive"} in permissions
+        assert ({"Ref": f"{function}Aliaslive"} in permissions) == bool(routes), function
         assert {"Ref": function} not in permissions
     stage = resources["HttpApiApiGatewayDefaultStage"]["Properties"]["DefaultRouteSettings"]
     assert stage == {
@@ -190,6 +251,10 @@ def test_function_globals_and_environment():
         "BOOKINGS_TABLE": {"Ref": "BookingsTable"},
         "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
         "MANAGE_TOKEN_SECRET": {"Fn::Sub": "{{resolve:secretsmanager:${ManageTokenSecret}:SecretString}}"},
+        "DEFAULT_EMAIL_FROM": {"Ref": "SenderAddress"},
+        "COGNITO_USER_POOL_ID": {"Ref": "UserPool"},
+        "COGNITO_CLIENT_ID": {"Ref": "BackOfficeClient"},
+        "COGNITO_ISSUER": {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"},
     }
     assert (glob["AutoPublishAlias"], glob["SnapStart"]) == ("live", {"ApplyOn": "PublishedVersions"})
     layer = RESOURCES["SharedLayer"]
@@ -217,15 +282,107 @@ def test_the_local_stack_generates_one_secret_per_stack_for_every_function():
 
 def test_least_privilege():
     for name, props in _functions().items():
-        crud, read = set(), set()
+        crud, read, other, statements = set(), set(), set(), set()
         for policy in props["Policies"]:
             ((kind, args),) = policy.items()
-            if kind.startswith("DynamoDB"):
+            if kind in ("DynamoDBCrudPolicy", "DynamoDBReadPolicy"):
                 {"DynamoDBCrudPolicy": crud, "DynamoDBReadPolicy": read}[kind].add(args["TableName"]["Ref"])
-            else:  # only the sync function uses the tokens key, and nothing else
-                assert name == "SyncFunction", (name, kind)
-                assert kind in ("KMSEncryptPolicy", "KMSDecryptPolicy", "Statement"), kind
+            elif kind == "Statement":
+                for statement in args:
+                    assert statement["Effect"] == "Allow"
+                    actions = statement["Action"]
+                    statements.add(tuple(sorted([actions] if isinstance(actions, str) else actions)))
+            else:
+                ((argument, value),) = args.items()
+                other.add((kind, argument, value["Fn::GetAtt"][0] if "Fn::GetAtt" in value else value["Ref"]))
         assert (crud, read) == POLICIES[name], name
+        assert other == OTHER_POLICIES.get(name, set()), name
+        assert statements == STATEMENTS.get(name, set()), name
+
+
+def test_scoped_statements():
+    events = {tuple(sorted(_list(s["Action"]))): s["Resource"] for s in _statements("EventsFunction")}
+    schedules = events[("scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:UpdateSchedule")]
+    assert "schedule/${ReminderScheduleGroup}/*" in schedules["Fn::Sub"]
+    assert events[("iam:PassRole",)] == {"Fn::GetAtt": ["ReminderSchedulerRole", "Arn"]}
+    (ses,) = _statements("NotificationsFunction")
+    assert all(
+        ":identity/*" in r["Fn::Sub"] or ":configuration-set/*" in r["Fn::Sub"] for r in ses["Resource"]
+    )
+    role = RESOURCES["ReminderSchedulerRole"]["Properties"]
+    (send,) = role["Policies"][0]["PolicyDocument"]["Statement"]
+    assert send["Action"] == "sqs:SendMessage"
+    assert send["Resource"] == {"Fn::GetAtt": ["NotificationsQueue", "Arn"]}
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "scheduler.amazonaws.com"
+    }
+
+
+def _list(value) -> list:
+    return [value] if isinstance(value, str) else value
+
+
+def _statements(function: str) -> list[dict]:
+    props = _functions()[function]
+    return [s for p in props["Policies"] if "Statement" in p for s in p["Statement"]]
+
+
+def test_change_events_flow_through_one_stream_one_topic_and_a_queue_per_reader():
+    stream = RESOURCES["BookingsTable"]["Properties"]["StreamSpecification"]
+    assert stream == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    (source,) = _functions()["EventsFunction"]["Events"].values()
+    props = source["Properties"]
+    assert source["Type"] == "DynamoDB" and props["Stream"] == {"Fn::GetAtt": ["BookingsTable", "StreamArn"]}
+    assert (
+        props["FunctionResponseTypes"] == ["ReportBatchItemFailures"] and props["BisectBatchOnFunctionError"]
+    )
+    (pattern,) = props["FilterCriteria"]["Filters"]
+    assert json.loads(pattern["Pattern"]) == {"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "APPT#"}]}}}}
+    readers = {
+        "NotificationsFunction": "NotificationsQueue",
+        "WebhooksFunction": "WebhooksQueue",
+        "SyncFunction": "SyncQueue",
+    }
+    subscribed = {
+        r["Properties"]["Endpoint"]["Fn::GetAtt"][0]
+        for r in RESOURCES.values()
+        if r["Type"] == "AWS::SNS::Subscription"
+        and r["Properties"]["TopicArn"] == {"Ref": "EventsTopic"}
+        and r["Properties"]["RawMessageDelivery"] is True
+    }
+    assert subscribed == set(readers.values())
+    for function, queue in readers.items():
+        sqs = [e["Properties"] for e in _functions()[function]["Events"].values() if e["Type"] == "SQS"]
+        assert sqs == [{**sqs[0], "Queue": {"Fn::GetAtt": [queue, "Arn"]}}], function
+        assert sqs[0]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        redrive = RESOURCES[queue]["Properties"]["RedrivePolicy"]
+        assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [f"{queue[:-5]}DeadLetterQueue", "Arn"]}
+        assert redrive["maxReceiveCount"] >= 3
+        timeout = _functions()[function]["Timeout"]
+        assert RESOURCES[queue]["Properties"]["VisibilityTimeout"] >= 6 * timeout, queue
+    (policy,) = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::SQS::QueuePolicy"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Ref": "EventsTopic"}}}
+    assert RESOURCES["ReminderScheduleGroup"]["Type"] == "AWS::Scheduler::ScheduleGroup"
+    assert RESOURCES["SenderIdentity"]["Properties"] == {"EmailIdentity": {"Ref": "SenderAddress"}}
+
+
+def test_provider_libraries_only_in_the_functions_that_use_them():
+    def requirements(function: str) -> set[str]:
+        path = ROOT / "functions" / function / "requirements.txt"
+        lines = path.read_text().splitlines() if path.exists() else []
+        return {line.split(">")[0].split("=")[0].strip() for line in lines if line.strip()}
+
+    layer = (ROOT / "layers/shared/python/requirements.txt").read_text()
+    assert "icalendar" not in layer and "httpx" not in layer
+    assert requirements("notifications") == {"icalendar"} and requirements("appointments") == {"icalendar"}
+    assert requirements("webhooks") == {"httpx"}
+    assert requirements("events") == requirements("catalog") == set()
+
+
+def test_cognito_only_on_the_pool():
+    (statement,) = _statements("UsersFunction")
+    assert statement["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
 
 
 def test_sync_queue_schedule_and_tokens_key():
@@ -270,10 +427,21 @@ def test_tables():
 
 def test_api_cors_and_outputs():
     cors = RESOURCES["HttpApi"]["Properties"]["CorsConfiguration"]
-    assert {"X-Api-Key", "Idempotency-Key", "Content-Type"} <= set(cors["AllowHeaders"])
+    assert {"X-Api-Key", "Authorization", "Idempotency-Key", "Content-Type"} <= set(cors["AllowHeaders"])
     assert set(TEMPLATE.doc["Outputs"]) == {
         "ApiUrl",
         "CatalogTableName",
         "BookingsTableName",
         "IdempotencyTableName",
+        "WebUrl",
+        "AgendaUrl",
+        "WidgetScriptUrl",
+        "WebBucketName",
+        "EventsTopicArn",
+        "NotificationsDeadLetterQueueUrl",
+        "WebhooksDeadLetterQueueUrl",
+        "UserPoolId",
+        "UserPoolClientId",
+        "UserPoolIssuer",
+        "CognitoRegion",
     }

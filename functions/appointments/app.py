@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
 from creneau.clock import SystemClock
@@ -31,11 +33,16 @@ Id = Annotated[Key, Path()]
 ManageToken = Annotated[Key | None, Query()]
 
 
+def _as_principal() -> Actor:
+    principal = api.principal()
+    return Actor(principal.by, calendar_ids=principal.calendar_ids)
+
+
 def _actor(appointment_id: str | None = None, manage_token: str | None = None) -> Actor:
-    """Agents act with their key; a public key acts only as the customer holding the manage token."""
+    """Agents act as themselves; a public key acts only as the customer holding the manage token."""
     principal = api.principal()
     if principal.at_least(AGENT):
-        return Actor(f"{principal.role}:{principal.key_id}")
+        return _as_principal()
     if manage_token is None:
         raise Forbidden("this needs an agent key, or the appointment's manage_token")
     appointments.get(principal.tenant_id, appointment_id, manage_token)  # 404 unless the token matches
@@ -50,7 +57,7 @@ def create_appointment(
     body: AppointmentIn, idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None
 ) -> Appointment:
     principal = api.principal()
-    actor = Actor(f"{principal.role}:{principal.key_id}")
+    actor = _as_principal()
     if body.customer_id is not None and not principal.at_least(AGENT):
         # A widget's key is public: it must not attach bookings to (or read) someone else's record.
         raise ValidationFailed.field(
@@ -63,7 +70,7 @@ def create_appointment(
     raw_body = api.app.current_event.json_body
     context = api.app.lambda_context
     # Stored and replayed without the manage token, which is derived again for each answer.
-    answer = idempotency.once(principal.tenant_id, principal.key_id, idempotency_key, raw_body, book, context)
+    answer = idempotency.once(principal.tenant_id, principal.caller, idempotency_key, raw_body, book, context)
     return appointments.with_manage_token(principal.tenant_id, answer)
 
 
@@ -86,21 +93,45 @@ def list_appointments(
         "from": first_day,
         "to": last_day,
     }
-    return appointments.list_page(api.tenant_id, filters, limit, cursor)
+    return appointments.list_page(api.tenant_id, filters, limit, cursor, api.principal().calendar_ids)
 
 
-@api.get("/v1/appointments/{id}", role=PUBLIC)
+@api.get("/v1/appointments/{id}", role=AGENT, manage_token=True)
 def get_appointment(id: Id, manage_token: ManageToken = None) -> Appointment:
+    return appointments.get(api.tenant_id, id, actor=_actor(id, manage_token))
+
+
+@api.get(
+    "/v1/appointments/{id}/ics",
+    role=AGENT,
+    manage_token=True,
+    responses={
+        200: {
+            "description": "the appointment's invitation (iCalendar)",
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def get_appointment_ics(id: Id, manage_token: ManageToken = None):
+    """The appointment as an iCalendar file: the UID and SEQUENCE of its emails; CANCEL once cancelled."""
+    from creneau.notify.directory import appointment_ics
+
     _actor(id, manage_token)
-    return appointments.get(api.tenant_id, id)
+    body = appointment_ics(api.tenant_id, id, os.environ["DEFAULT_EMAIL_FROM"], clock.now())
+    return Response(
+        status_code=200,
+        content_type="text/calendar; charset=utf-8",
+        body=body.decode(),
+        headers={"Content-Disposition": f'attachment; filename="appointment-{id}.ics"'},
+    )
 
 
-@api.post("/v1/appointments/{id}/status", role=PUBLIC)
+@api.post("/v1/appointments/{id}/status", role=AGENT, manage_token=True)
 def change_status(id: Id, body: StatusIn, manage_token: ManageToken = None) -> Appointment:
     return appointments.change_status(api.tenant_id, id, body, _actor(id, manage_token), clock.now())
 
 
-@api.post("/v1/appointments/{id}/reschedule", role=PUBLIC)
+@api.post("/v1/appointments/{id}/reschedule", role=AGENT, manage_token=True)
 def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> Appointment:
     return appointments.reschedule(api.tenant_id, id, body, _actor(id, manage_token), clock.now())
 

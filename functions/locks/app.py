@@ -19,17 +19,17 @@ Code = Annotated[Key, Path()]
 
 @api.post("/v1/locks", role=PUBLIC, status_code=201)
 def create_lock(body: LockIn) -> LockOut:
-    return locks.hold(api.tenant_id, body, clock.now())
+    return locks.hold(api.tenant_id, body, clock.now(), api.principal().calendar_ids)
 
 
 @api.get("/v1/locks/{lock_code}", role=PUBLIC)
 def get_lock(lock_code: Code) -> LockOut:
-    return locks.get(api.tenant_id, lock_code, clock.now())
+    return locks.get(api.tenant_id, lock_code, clock.now(), api.principal().calendar_ids)
 
 
 @api.delete("/v1/locks/{lock_code}", role=PUBLIC)
 def delete_lock(lock_code: Code):
-    locks.release(api.tenant_id, lock_code, clock.now())
+    locks.release(api.tenant_id, lock_code, clock.now(), api.principal().calendar_ids)
     return api.no_content()
 
 

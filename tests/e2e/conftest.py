@@ -28,13 +28,15 @@ def free_port() -> int:
 class RunningStack:
     """A `python -m devstack` subprocess; `info` is its parsed info file once it is ready."""
 
-    def __init__(self, workdir: Path, *extra: str) -> None:
+    def __init__(self, workdir: Path, *extra: str, env: dict[str, str] | None = None) -> None:
         self.info_file = workdir / "info.json"
         self.log_file = workdir / "devstack.log"
         cmd = [sys.executable, "-m", "devstack", "--port", str(free_port()), "--moto-port", "0"]
         cmd += ["--info-file", str(self.info_file), *extra]
         with self.log_file.open("wb") as log:  # a file, not a pipe: a full pipe would block the stack
-            self.process = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+            )
         self.info = self._wait_ready()
 
     def output(self) -> str:
@@ -64,11 +66,12 @@ class RunningStack:
 
 @pytest.fixture(scope="session")
 def start_stack(tmp_path_factory):
-    """Factory: start_stack(*extra_args) -> RunningStack; every stack started is stopped at the end."""
+    """Factory: start_stack(*extra_args, env=None) -> RunningStack (env: added to this process's
+    environment for the stack); every stack started is stopped at the end."""
     started: list[RunningStack] = []
 
-    def start(*extra: str) -> RunningStack:
-        started.append(RunningStack(tmp_path_factory.mktemp("devstack"), *extra))
+    def start(*extra: str, env: dict[str, str] | None = None) -> RunningStack:
+        started.append(RunningStack(tmp_path_factory.mktemp("devstack"), *extra, env=env))
         return started[-1]
 
     yield start

@@ -230,10 +230,22 @@ def test_sample_events_are_current_and_routed():
         "locks": "LocksFunction",
         "appointments": "AppointmentsFunction",
         "sync": "SyncFunction",
+        "webhooks": "WebhooksFunction",
+        "users": "UsersFunction",
     }
+    sources = {"events": ("DynamoDB", "EventsFunction"), "notifications": ("SQS", "NotificationsFunction")}
+    folders = {p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists()}
+    assert set(built) == folders == set(expected_function) | set(sources)  # one sample per function
     for name, event in built.items():
         stored = json.loads((ROOT / "events" / f"{name}.json").read_text(encoding="utf-8"))
         assert stored == event, f"events/{name}.json is stale: run python -m devstack.events"
+        if name in sources:  # a batch from the event source the template gives that function
+            kind, function = sources[name]
+            assert function in [f for f, _ in TEMPLATE.event_sources(kind)]
+            assert event["Records"] and all(
+                r["eventSource"] == f"aws:{kind.lower()}" for r in event["Records"]
+            )
+            continue
         route, _ = routes.match(
             TEMPLATE.routes(), event["requestContext"]["http"]["method"], event["rawPath"]
         )
@@ -483,6 +495,7 @@ def test_cors_preflight(toy):
     assert r.headers["access-control-allow-origin"] == "*"
     assert set(r.headers["access-control-allow-headers"].split(",")) == {
         "x-api-key",
+        "authorization",
         "idempotency-key",
         "content-type",
     }

@@ -269,8 +269,8 @@ def test_api_key_lookup_listing_and_revocation(aws):
         "agent",
         "front desk",
     )
-    principal = authenticate(secret)
-    assert (principal.tenant_id, principal.role, principal.key_id) == (TENANT, "agent", "k1")
+    principal = authenticate({"x-api-key": secret}, writes=False)
+    assert (principal.tenant_id, principal.role, principal.by) == (TENANT, "agent", "key:k1:front desk")
     assert {(k["id"], k["role"]) for k in api_keys.list_for(TENANT)} == {("k1", "agent"), ("k2", "public")}
     assert api_keys.list_for(OTHER) == []
 

@@ -118,3 +118,17 @@ class OAuthRefused(CreneauError):
     """An OAuth callback that cannot be honoured (bad, reused or expired state; consent refused)."""
 
     code, status = "oauth-refused", 400
+
+
+class WebhookNotFound(CreneauError):
+    code, status = "webhook-not-found", 404
+
+
+class UserNotFound(CreneauError):
+    code, status = "user-not-found", 404
+
+
+class UserExists(CreneauError):
+    """Cognito usernames are emails, unique across the whole pool (every tenant)."""
+
+    code, status = "user-exists", 409

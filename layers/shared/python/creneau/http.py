@@ -1,8 +1,9 @@
 """The API on Powertools' resolver: auth before anything else, and every error mapped in one place.
 
 A function's app.py declares its routes with `api.get(path, role=...)`, paths written as in
-template.yaml (`/v1/services/{id}`). The role of each route is checked against the caller's key
-before validation, so a caller without the right key learns nothing about the route.
+template.yaml (`/v1/services/{id}`). The role of each route is checked against the caller (an API key,
+or a Cognito token: see logic/auth.py) before validation, so a caller without the right role learns
+nothing about the route. The OpenAPI document carries each operation's role as `x-creneau-role`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,21 @@ logger = Logger()
 PUBLIC, AGENT, ADMIN = "public", "agent", "admin"
 NO_KEY = "none"  # routes that authenticate otherwise (OAuth callbacks)
 _PARAM = re.compile(r"\{([^}+]+)\+?\}")
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Either credential works on every route that takes one (API.md, "Accounts").
+SECURITY = [{"ApiKey": []}, {"CognitoToken": []}]
+
+
+def security_schemes() -> dict:
+    """The OpenAPI security schemes that SECURITY names (for the generated document only)."""
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
+
+    return {
+        "ApiKey": APIKey(name="X-Api-Key", **{"in": APIKeyIn.header}),
+        "CognitoToken": HTTPBearer(
+            bearerFormat="JWT", description="a Cognito ID or access token of the deployment's user pool"
+        ),
+    }
 
 
 def error_body(code: str, message: str, details: list | None = None) -> str:
@@ -58,13 +74,23 @@ class Api:
     def __init__(self) -> None:
         self.app = APIGatewayHttpResolver(enable_validation=True)
         self.roles: dict[str, str] = {}
+        self.manage_token_routes: set[str] = set()
         self._install_error_handlers()
 
     # ---- routes -----------------------------------------------------------------------------
 
-    def route(self, method: str, path: str, role: str, **options: Any):
+    def route(self, method: str, path: str, role: str, manage_token: bool = False, **options: Any):
+        """`manage_token`: a caller below `role` may still come with `?manage_token=` (the handler
+        checks the token itself)."""
         self.roles[f"{method} {path}"] = role
-        return self.app.route(_PARAM.sub(r"<\1>", path), method=method, **options)
+        if manage_token:
+            self.manage_token_routes.add(f"{method} {path}")
+        extensions = {"x-creneau-role": role, **({"x-creneau-manage-token": True} if manage_token else {})}
+        if role != NO_KEY:
+            options.setdefault("security", SECURITY)
+        return self.app.route(
+            _PARAM.sub(r"<\1>", path), method=method, openapi_extensions=extensions, **options
+        )
 
     def get(self, path: str, role: str, **options: Any):
         return self.route("GET", path, role, **options)
@@ -87,7 +113,7 @@ class Api:
     def principal(self) -> Principal:
         principal = self.app.context.get("principal")
         if principal is None:  # a route reached without the auth step: never serve it
-            raise NotAuthenticated("missing X-Api-Key header")
+            raise NotAuthenticated("missing X-Api-Key header or Authorization: Bearer token")
         return principal
 
     @property
@@ -100,14 +126,17 @@ class Api:
     # ---- the Lambda entry point ---------------------------------------------------------------
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        role = self.roles.get(event.get("routeKey", ""))
+        route_key = event.get("routeKey", "")
+        role = self.roles.get(route_key)
         if role:
             principal = None
             try:
                 if role != NO_KEY:
                     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-                    principal = authenticate(headers.get("x-api-key"))
-                    authorize(principal, role)
+                    method = route_key.split(" ", 1)[0]
+                    principal = authenticate(headers, writes=method not in _READS)
+                    if not self._comes_with_manage_token(route_key, event):
+                        authorize(principal, role)
                 json_body.check(event)  # after auth: a caller without the right key learns nothing
             except CreneauError as error:
                 return {
@@ -119,6 +148,10 @@ class Api:
             if principal is not None:
                 self.app.append_context(principal=principal)
         return self.app.resolve(event, context)
+
+    def _comes_with_manage_token(self, route_key: str, event: dict[str, Any]) -> bool:
+        query = event.get("queryStringParameters") or {}
+        return route_key in self.manage_token_routes and bool(query.get("manage_token"))
 
     def _install_error_handlers(self) -> None:
         app = self.app

@@ -47,10 +47,17 @@ from creneau.security import new_id
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: a key (`role:key_id`) or the customer through their manage token."""
+    """Who acts: the principal's `by` label (a key or a user), or the customer through their manage
+    token; `calendar_ids` limits an agent to those calendars (None: every one)."""
 
     label: str
     is_customer: bool = False
+    calendar_ids: frozenset[str] | None = None
+
+    def sees(self, doc: dict[str, Any]) -> None:
+        """Another calendar's appointment does not exist for a limited agent."""
+        if self.calendar_ids is not None and doc["calendar_id"] not in self.calendar_ids:
+            raise AppointmentNotFound(f"no appointment {doc['id']!r}")
 
 
 def view(doc: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +106,7 @@ def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) 
         lock = _read_lock(tenant_id, request.lock_code)
         try:
             doc = _book_first_free(
-                booking, _calendars_for(tenant_id, chosen, request.calendar_id, lock, now), lock
+                booking, _calendars_for(tenant_id, chosen, request.calendar_id, lock, now, actor), lock
             )
         except _Contended:
             continue
@@ -112,12 +119,13 @@ def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) 
 
 
 def _calendars_for(
-    tenant_id: str, chosen: list[dict], calendar_id: str | None, lock: dict | None, now
+    tenant_id: str, chosen: list[dict], calendar_id: str | None, lock: dict | None, now, actor: Actor
 ) -> list:
     """A live lock names the calendar; an expired one is ignored, its calendar merely tried first."""
+    allowed = actor.calendar_ids
     if lock is not None and locks.is_live(lock, now):
-        return candidate_calendars(tenant_id, chosen, calendar_id or lock["calendar_id"])
-    calendars = candidate_calendars(tenant_id, chosen, calendar_id)
+        return candidate_calendars(tenant_id, chosen, calendar_id or lock["calendar_id"], allowed)
+    calendars = candidate_calendars(tenant_id, chosen, calendar_id, allowed)
     if lock is not None:
         calendars.sort(key=lambda calendar: calendar["id"] != lock["calendar_id"])
     return calendars
@@ -247,10 +255,14 @@ def _new_doc(appointment_id: str, booking: _Booking, placement) -> dict:
 # ---- read -------------------------------------------------------------------------------------
 
 
-def get(tenant_id: str, appointment_id: str, manage_token: str | None = None) -> dict:
+def get(
+    tenant_id: str, appointment_id: str, manage_token: str | None = None, actor: Actor | None = None
+) -> dict:
     doc, _version = appointments.get(tenant_id, appointment_id)
     if manage_token is not None:
         check_manage_token(tenant_id, doc, manage_token)
+    if actor is not None:
+        actor.sees(doc)
     return view(doc)
 
 
@@ -265,7 +277,13 @@ def check_manage_token(tenant_id: str, doc: dict, token: str) -> None:
         raise AppointmentNotFound(f"no appointment {doc['id']!r} for this manage token")
 
 
-def list_page(tenant_id: str, filters: dict[str, Any], limit: int, cursor: str | None) -> dict:
+def list_page(
+    tenant_id: str,
+    filters: dict[str, Any],
+    limit: int,
+    cursor: str | None,
+    calendar_ids: frozenset[str] | None = None,
+) -> dict:
     if filters.get("from") and filters.get("to") and filters["to"] < filters["from"]:
         raise ValidationFailed.field("to", "must not be before from")
     zone = ZoneInfo(tenants.get_settings(tenant_id)["timezone"])
@@ -278,6 +296,7 @@ def list_page(tenant_id: str, filters: dict[str, Any], limit: int, cursor: str |
             and (not filters.get("service_id") or filters["service_id"] in doc["service_ids"])
             and (not filters.get("calendar_id") or doc["calendar_id"] == filters["calendar_id"])
             and (not filters.get("customer_id") or doc["customer"]["id"] == filters["customer_id"])
+            and (calendar_ids is None or doc["calendar_id"] in calendar_ids)
         )
 
     docs, next_cursor = appointments.list_page(tenant_id, start_from, start_before, keep, limit, cursor)
@@ -299,6 +318,7 @@ def change_status(
         raise Forbidden("with a manage token, an appointment can only be cancelled")
     for _attempt in retry.attempts():
         doc, version = appointments.get(tenant_id, appointment_id)
+        actor.sees(doc)
         current = Status(doc["status"])
         check_transition(current, target)
         updated = _with_status(doc, target, actor, request.reason, now)
@@ -339,13 +359,14 @@ def reschedule(
     """Move an appointment in one transaction: the old time is freed only if the new one is taken."""
     for _attempt in retry.attempts():
         doc, version = appointments.get(tenant_id, appointment_id)
+        actor.sees(doc)
         if Status(doc["status"]) not in RESCHEDULABLE:
             raise InvalidStatusTransition(f"a {doc['status']} appointment cannot be rescheduled")
         lock = _read_lock(tenant_id, request.lock_code)
         live = lock if lock and locks.is_live(lock, now) else None
         calendar_id = request.calendar_id or (live["calendar_id"] if live else doc["calendar_id"])
         chosen = [{"id": sid} for sid in doc["service_ids"]]
-        calendars = candidate_calendars(tenant_id, chosen, calendar_id)
+        calendars = candidate_calendars(tenant_id, chosen, calendar_id, actor.calendar_ids)
         if not calendars:
             raise SlotUnavailable("that calendar is not active")
         try:

@@ -55,15 +55,18 @@ def view(lock: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def hold(tenant_id: str, request: LockIn, now: datetime) -> dict[str, Any]:
-    """Create the lock, or move it when the code already names one."""
+def hold(
+    tenant_id: str, request: LockIn, now: datetime, calendar_ids: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """Create the lock, or move it when the code already names one; `calendar_ids` limits the
+    calendars (an agent limited to some)."""
     code = request.lock_code or new_lock_code()
     ttl = tenants.get_settings(tenant_id)["lock_ttl_seconds"]
     chosen = load_services(tenant_id, [request.service_id])
     shape = shape_of(chosen)
     for _attempt in retry.attempts():
         previous = locks.find(tenant_id, code)
-        calendars = candidate_calendars(tenant_id, chosen, request.calendar_id)
+        calendars = candidate_calendars(tenant_id, chosen, request.calendar_id, calendar_ids)
         try:
             return _hold_on_first_free(
                 tenant_id, code, request, shape, calendars, previous, epoch_after(now, ttl), now
@@ -123,17 +126,23 @@ def _releasable(tenant_id: str, lock: dict[str, Any], now: datetime) -> Hold:
     return held if is_live(lock, now) else replace(held, units=())
 
 
-def get(tenant_id: str, code: str, now: datetime) -> dict[str, Any]:
+def _visible(lock: dict | None, calendar_ids: frozenset[str] | None) -> bool:
+    return lock is not None and (calendar_ids is None or lock["calendar_id"] in calendar_ids)
+
+
+def get(
+    tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[str] | None = None
+) -> dict[str, Any]:
     lock = locks.find(tenant_id, code)
-    if lock is None or not is_live(lock, now):
+    if not _visible(lock, calendar_ids) or not is_live(lock, now):
         raise LockNotFound("no live lock with this code (unknown, expired or used for a booking)")
     return view(lock)
 
 
-def release(tenant_id: str, code: str, now: datetime) -> None:
+def release(tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[str] | None = None) -> None:
     for _attempt in retry.attempts():
         lock = locks.find(tenant_id, code)
-        if lock is None or not is_live(lock, now):
+        if not _visible(lock, calendar_ids) or not is_live(lock, now):
             raise LockNotFound("no live lock with this code (unknown, expired or used for a booking)")
         transaction = Transaction()
         transaction.extend("release", calendar_time.release_items(hold_of(tenant_id, lock)))

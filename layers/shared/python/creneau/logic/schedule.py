@@ -22,7 +22,7 @@ from creneau.domain.availability import (
 )
 from creneau.domain.units import MAX_UNITS_PER_BOOKING, unit_keys
 from creneau.domain.week import DAYS
-from creneau.errors import SlotUnavailable, ValidationFailed
+from creneau.errors import CalendarNotFound, SlotUnavailable, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,18 @@ def shape_of(chosen: list[dict[str, Any]]) -> ServiceShape:
     )
 
 
-def candidate_calendars(tenant_id: str, chosen: list[dict[str, Any]], calendar_id: str | None) -> list[dict]:
+def candidate_calendars(
+    tenant_id: str,
+    chosen: list[dict[str, Any]],
+    calendar_id: str | None,
+    allowed: frozenset[str] | None = None,
+) -> list[dict]:
+    """The active calendars that offer every chosen service, limited to `allowed` (an agent limited
+    to some calendars: any other is not found for them)."""
     wanted = {s["id"] for s in chosen}
     if calendar_id is not None:
+        if allowed is not None and calendar_id not in allowed:
+            raise CalendarNotFound(f"no calendar {calendar_id!r}")
         calendar = calendars.get(tenant_id, calendar_id)
         missing = wanted - set(calendar["service_ids"])
         if missing:
@@ -60,7 +69,11 @@ def candidate_calendars(tenant_id: str, chosen: list[dict[str, Any]], calendar_i
                 "calendar_id", f"calendar {calendar['name']!r} does not offer {missing}"
             )
         return [calendar] if calendar["active"] else []
-    offering = [c for c in calendars.list_all(tenant_id) if c["active"] and wanted <= set(c["service_ids"])]
+    offering = [
+        c
+        for c in calendars.list_all(tenant_id)
+        if c["active"] and wanted <= set(c["service_ids"]) and (allowed is None or c["id"] in allowed)
+    ]
     return sorted(offering, key=lambda c: (c["name"], c["id"]))
 
 

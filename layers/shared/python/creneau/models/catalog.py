@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StringConstraints, field_validator, model_validator
 
 from creneau.domain.week import DAYS
-from creneau.models.common import Id, Instant, Model, Money, Page, Strict, TimeZoneName
+from creneau.models.common import Email, Id, Instant, Model, Money, Page, Strict, TimeZoneName
 
 Role = Literal["public", "agent", "admin"]
 # Bounds that keep every catalog record far under DynamoDB's 400 KB item limit (and pages readable).
@@ -17,6 +17,20 @@ MAX_EXCEPTIONS, MAX_SERVICES_PER_CALENDAR, MAX_RANGES_PER_DAY = 500, 200, 48
 Origin = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 Option = Annotated[str, StringConstraints(max_length=100)]
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+ReminderMinutes = Annotated[
+    list[Annotated[int, Field(ge=5, le=10080)]],
+    Field(max_length=5, description="minutes before the start at which a reminder goes out (each 5..10080)"),
+]
+ManageUrlTemplate = Annotated[
+    str,
+    Field(
+        max_length=2000,
+        pattern=r"^https?://",
+        description="the customer's manage link; {appointment_id} and {manage_token} are filled in",
+    ),
+]
 
 
 def minutes_of(hhmm: str) -> int:
@@ -38,6 +52,9 @@ class SettingsPatch(Strict):
     max_open_appointments_per_customer: int | None = Field(None, ge=1, le=1000)
     require_email: StrictBool | None = None
     allowed_origins: list[Origin] | None = Field(None, max_length=MAX_ORIGINS)
+    email_from: Email | None = None
+    manage_url_template: ManageUrlTemplate | None = None
+    reminder_minutes_before: ReminderMinutes | None = None
 
 
 class Settings(Model):
@@ -51,6 +68,11 @@ class Settings(Model):
     max_open_appointments_per_customer: int | None = None
     require_email: bool = False
     allowed_origins: list[Origin] = Field([], max_length=MAX_ORIGINS)
+    email_from: Email | None = Field(
+        None, description="From of the emails and ORGANIZER of their .ics (a verified SES identity)"
+    )
+    manage_url_template: ManageUrlTemplate | None = None
+    reminder_minutes_before: ReminderMinutes = [1440]
 
 
 # ---- categories -------------------------------------------------------------------------------
@@ -176,6 +198,7 @@ class CalendarFields(Strict):
     unit_minutes: Literal[5, 10, 15, 30, 60] = 5
     min_notice_minutes: int = Field(60, ge=0, le=365 * 24 * 60)
     horizon_days: int = Field(60, ge=1, le=730)
+    notify_email: Email | None = Field(None, description="the agent's address for this calendar's emails")
     active: StrictBool = True
 
     @field_validator("weekly_hours")
@@ -204,6 +227,7 @@ class CalendarPatch(Strict):
     unit_minutes: Literal[5, 10, 15, 30, 60] | None = None
     min_notice_minutes: int | None = Field(None, ge=0, le=365 * 24 * 60)
     horizon_days: int | None = Field(None, ge=1, le=730)
+    notify_email: Email | None = None
     active: StrictBool | None = None
 
 

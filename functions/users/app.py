@@ -1,0 +1,64 @@
+"""Accounts: the tenant's agents and admins who sign in with Cognito (API.md, "Accounts")."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from creneau.clock import SystemClock
+from creneau.cognito import CognitoDirectory, Outbox
+from creneau.http import ADMIN, Api, logger
+from creneau.logic import users
+from creneau.models.users import User, UserIn, UserPage, UserPatch
+
+api = Api()
+clock = SystemClock()
+Id = Annotated[str, Path()]
+
+
+def directory() -> CognitoDirectory:
+    return _directory(os.environ["COGNITO_USER_POOL_ID"], os.environ.get("OUTBOX_DIR") or None)
+
+
+@cache
+def _directory(pool_id: str, outbox: str | None) -> CognitoDirectory:
+    """One client per execution environment (and per pool: tests point it at several)."""
+    import boto3
+
+    return CognitoDirectory(pool_id, boto3.client("cognito-idp"), Outbox(outbox) if outbox else None)
+
+
+@api.post("/v1/users", role=ADMIN, status_code=201)
+def create_user(body: UserIn) -> User:
+    return users.create(api.tenant_id, body, directory(), clock.now())
+
+
+@api.get("/v1/users", role=ADMIN)
+def list_users(
+    limit: Annotated[int, Query(ge=1, le=100)] = 50, cursor: Annotated[str | None, Query()] = None
+) -> UserPage:
+    return users.list_page(api.tenant_id, limit, cursor, directory())
+
+
+@api.get("/v1/users/{id}", role=ADMIN)
+def get_user(id: Id) -> User:
+    return users.get(api.tenant_id, id, directory())
+
+
+@api.patch("/v1/users/{id}", role=ADMIN)
+def patch_user(id: Id, body: UserPatch) -> User:
+    return users.update(api.tenant_id, id, body.model_dump(exclude_unset=True), directory(), clock.now())
+
+
+@api.delete("/v1/users/{id}", role=ADMIN)
+def delete_user(id: Id):
+    users.delete(api.tenant_id, id, directory())
+    return api.no_content()
+
+
+@logger.inject_lambda_context
+def lambda_handler(event, context):
+    return api.handle(event, context)

@@ -1,0 +1,74 @@
+"""Webhooks: registration routes (admin) and, from the webhooks queue, signed deliveries retried
+with backoff (API.md, "Events")."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from typing import Annotated
+
+import boto3
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from creneau.http import ADMIN, Api, logger
+from creneau.logic import webhooks
+from creneau.logic.once import Once
+from creneau.models.webhooks import DeliveryPage, NewWebhook, WebhookIn, WebhookPage
+
+api = Api()
+processor = BatchProcessor(event_type=EventType.SQS)
+once = Once()
+sqs = boto3.client("sqs")
+QUEUE_URL = os.environ["WEBHOOKS_QUEUE_URL"]
+Id = Annotated[str, Path()]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@api.post("/v1/webhooks", role=ADMIN, status_code=201)
+def create_webhook(body: WebhookIn) -> NewWebhook:
+    return webhooks.register(api.tenant_id, body.url, body.events, body.description, _now())
+
+
+@api.get("/v1/webhooks", role=ADMIN)
+def list_webhooks() -> WebhookPage:
+    return {"items": webhooks.list_all(api.tenant_id), "next_cursor": None}
+
+
+@api.delete("/v1/webhooks/{id}", role=ADMIN)
+def delete_webhook(id: Id):
+    webhooks.delete(api.tenant_id, id)
+    return api.no_content()
+
+
+@api.get("/v1/webhooks/{id}/deliveries", role=ADMIN)
+def list_deliveries(
+    id: Id, limit: Annotated[int, Query(ge=1, le=100)] = 50, cursor: Annotated[str | None, Query()] = None
+) -> DeliveryPage:
+    return webhooks.deliveries(api.tenant_id, id, limit, cursor, _now())
+
+
+def _later(message: dict, delay_seconds: int) -> None:
+    sqs.send_message(QueueUrl=QUEUE_URL, MessageBody=json.dumps(message), DelaySeconds=max(0, delay_seconds))
+
+
+deliverer = webhooks.Deliverer(poster=webhooks.HttpPoster(), later=_later, once=once, now=_now)
+
+
+def record_handler(record: SQSRecord) -> None:
+    deliverer.handle(json.loads(record.body))
+
+
+@logger.inject_lambda_context
+def lambda_handler(event, context):
+    if "Records" in event:  # from the queue
+        once.register(context)
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    return api.handle(event, context)

@@ -1,0 +1,87 @@
+"""User records: who a signed-in person is for Creneau (tenant, role, calendars, status, name).
+
+Keyed by the Cognito user id alone, so that a token (which names only the user) finds its record in
+one read; listed per tenant through gsi1 (tenant, email).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from creneau import config
+from creneau.dal.base import DOC, decode_cursor, encode_cursor, from_doc, paginate, tenant_pk, to_doc
+from creneau.errors import Conflict, UserNotFound
+
+LIST_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
+
+
+def _key(user_id: str) -> dict[str, str]:
+    return {"pk": f"USER#{user_id}", "sk": "USER"}
+
+
+def _listing(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#USERS"
+
+
+def _item(doc: dict[str, Any], version: int) -> dict[str, Any]:
+    return {
+        **_key(doc["id"]),
+        "gsi1pk": _listing(doc["tenant_id"]),
+        "gsi1sk": f"{doc['email']}#{doc['id']}",
+        "tenant_id": doc["tenant_id"],
+        "version": version,
+        DOC: to_doc(doc),
+    }
+
+
+def find(user_id: str) -> tuple[dict[str, Any], int] | None:
+    """The record and its version, read consistently (a disabled user must stop at once)."""
+    item = config.catalog_table().get_item(Key=_key(user_id), ConsistentRead=True).get("Item")
+    return (from_doc(item), int(item["version"])) if item else None
+
+
+def get(tenant_id: str, user_id: str) -> tuple[dict[str, Any], int]:
+    """A user of this tenant; another tenant's user is simply not found."""
+    found = find(user_id)
+    if found is None or found[0]["tenant_id"] != tenant_id:
+        raise UserNotFound(f"no user {user_id!r}")
+    return found
+
+
+def create(doc: dict[str, Any]) -> None:
+    config.catalog_table().put_item(Item=_item(doc, 1), ConditionExpression="attribute_not_exists(pk)")
+
+
+def replace(doc: dict[str, Any], version_read: int) -> None:
+    try:
+        config.catalog_table().put_item(
+            Item=_item(doc, version_read + 1),
+            ConditionExpression="version = :read",
+            ExpressionAttributeValues={":read": version_read},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise Conflict("this user was changed meanwhile; read it again") from error
+        raise
+
+
+def delete(user_id: str) -> None:
+    config.catalog_table().delete_item(Key=_key(user_id))
+
+
+def list_page(
+    tenant_id: str, limit: int, cursor: str | None
+) -> tuple[list[tuple[dict[str, Any], int]], str | None]:
+    """The tenant's users by email. gsi1 is eventually consistent: a user created a moment ago may
+    take a moment to be listed (reading it by id is consistent)."""
+    items, last = paginate(
+        config.catalog_table().query,
+        {"IndexName": "gsi1", "KeyConditionExpression": Key("gsi1pk").eq(_listing(tenant_id))},
+        LIST_KEYS,
+        limit,
+        decode_cursor(cursor, {"pk": "USER#", "sk": "USER", "gsi1pk": _listing(tenant_id), "gsi1sk": ""}),
+    )
+    return [(from_doc(item), int(item["version"])) for item in items], encode_cursor(last)

@@ -1,0 +1,142 @@
+"""Accounts: the people of a tenant who sign in (API.md, "Accounts").
+
+Cognito holds the sign-in: email, password, the group that is the role, `custom:tenant_id`. The user
+record (dal/users.py) holds what every request checks in one read: tenant, role, calendars, status,
+name. Cognito sits behind `Directory`, so these use cases run against a fake as well.
+
+Writes go to the place that makes them effective first: a disable reaches the record (which the
+API checks) before Cognito, an enable reaches Cognito before the record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any, Protocol
+
+from creneau.clock import iso
+from creneau.dal import users
+from creneau.dal.catalog import calendars
+from creneau.errors import Conflict, ValidationFailed
+from creneau.models.users import UserIn
+
+VIEW_FIELDS = ("id", "email", "name", "role", "calendar_ids", "status", "created_at", "updated_at")
+
+
+class Directory(Protocol):
+    """The user pool, as the use cases need it. Ids are the pool's user ids (`sub`)."""
+
+    def create(self, email: str, name: str, tenant_id: str, role: str) -> str:
+        """Create the user in `role`'s group and send the invitation; returns the user id.
+        Raises UserExists when the email is taken in the pool."""
+
+    def set_role(self, user_id: str, old: str, new: str) -> None: ...
+
+    def set_name(self, user_id: str, name: str) -> None: ...
+
+    def set_enabled(self, user_id: str, enabled: bool) -> None: ...
+
+    def has_signed_in(self, user_id: str) -> bool:
+        """True once the user has chosen their own password (no longer FORCE_CHANGE_PASSWORD)."""
+
+    def delete(self, user_id: str) -> None:
+        """Remove the user; a user already gone is no error."""
+
+
+def view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {name: doc.get(name) for name in VIEW_FIELDS}
+
+
+def create(tenant_id: str, request: UserIn, directory: Directory, now: datetime) -> dict[str, Any]:
+    calendar_ids = _checked_calendars(tenant_id, request.role, request.calendar_ids)
+    user_id = directory.create(request.email, request.name, tenant_id, request.role)
+    doc = {
+        "id": user_id,
+        "tenant_id": tenant_id,
+        "email": request.email.lower(),
+        "name": request.name,
+        "role": request.role,
+        "calendar_ids": calendar_ids,
+        "status": "invited",
+        "created_at": iso(now),
+        "updated_at": iso(now),
+    }
+    try:
+        users.create(doc)
+    except Exception:
+        directory.delete(user_id)  # no pool user without its record
+        raise
+    return view(doc)
+
+
+def get(tenant_id: str, user_id: str, directory: Directory) -> dict[str, Any]:
+    doc, version = users.get(tenant_id, user_id)
+    return view(_with_current_status(doc, version, directory))
+
+
+def list_page(tenant_id: str, limit: int, cursor: str | None, directory: Directory) -> dict[str, Any]:
+    records, next_cursor = users.list_page(tenant_id, limit, cursor)
+    current = [_with_current_status(doc, version, directory) for doc, version in records]
+    return {"items": [view(doc) for doc in current], "next_cursor": next_cursor}
+
+
+def update(
+    tenant_id: str, user_id: str, changes: dict[str, Any], directory: Directory, now: datetime
+) -> dict[str, Any]:
+    # Only calendar_ids means something as null (every calendar); a null name, role or status changes nothing.
+    changes = {k: v for k, v in changes.items() if v is not None or k == "calendar_ids"}
+    doc, version = users.get(tenant_id, user_id)
+    updated = {**doc, **{k: v for k, v in changes.items() if k != "status"}, "updated_at": iso(now)}
+    if updated["role"] == "admin":
+        updated["calendar_ids"] = None  # an admin acts on every calendar
+    if "calendar_ids" in changes:
+        updated["calendar_ids"] = _checked_calendars(tenant_id, updated["role"], changes["calendar_ids"])
+    if changes.get("status") == "disabled":
+        updated["status"] = "disabled"
+        users.replace(updated, version)  # refused by the API from now on
+        directory.set_enabled(user_id, False)  # and no new sign-in
+        _copy_to_directory(doc, updated, directory)
+        return view(updated)
+    if changes.get("status") == "active" and doc["status"] == "disabled":
+        directory.set_enabled(user_id, True)
+        updated["status"] = "active" if directory.has_signed_in(user_id) else "invited"
+    # Should the record's write lose a race, the pool may hold the new role alone: the API uses the
+    # lower of the two roles, so that never grants more than the record says.
+    _copy_to_directory(doc, updated, directory)
+    users.replace(updated, version)
+    return view(updated)
+
+
+def _copy_to_directory(doc: dict[str, Any], updated: dict[str, Any], directory: Directory) -> None:
+    if updated["role"] != doc["role"]:
+        directory.set_role(doc["id"], doc["role"], updated["role"])
+    if updated["name"] != doc["name"]:
+        directory.set_name(doc["id"], updated["name"])
+
+
+def delete(tenant_id: str, user_id: str, directory: Directory) -> None:
+    users.get(tenant_id, user_id)  # another tenant's user is not found
+    directory.delete(user_id)
+    users.delete(user_id)
+
+
+def _checked_calendars(tenant_id: str, role: str, calendar_ids: list[str] | None) -> list[str] | None:
+    if calendar_ids is None:
+        return None
+    if role == "admin":
+        raise ValidationFailed.field("calendar_ids", "an admin acts on every calendar: leave it out")
+    unknown = [cid for cid in calendar_ids if calendars.find(tenant_id, cid) is None]
+    if unknown:
+        raise ValidationFailed.field("calendar_ids", f"no such calendars: {', '.join(unknown)}")
+    return sorted(set(calendar_ids))
+
+
+def _with_current_status(doc: dict[str, Any], version: int, directory: Directory) -> dict[str, Any]:
+    """An invited user becomes active once they have chosen their password (Cognito knows, the
+    record learns it when next read)."""
+    if doc["status"] != "invited" or not directory.has_signed_in(doc["id"]):
+        return doc
+    active = {**doc, "status": "active"}
+    with contextlib.suppress(Conflict):  # changed meanwhile: this answer stands, the next read records it
+        users.replace(active, version)
+    return active
