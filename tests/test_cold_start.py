@@ -25,7 +25,10 @@ PROVIDER_MODULES = ("icalendar", "msal", "google.auth", "google.oauth2", "google
 # Function folder -> the provider modules it needs at init. The sync function's provider modules are
 # siblings of app.py, loaded with it (the runtime offers no later import of them), and SnapStart keeps
 # them in its snapshot.
-NEEDED: dict[str, set[str]] = {"sync": {"msal", "google.auth", "google.oauth2", "httpx"}}
+NEEDED: dict[str, set[str]] = {
+    "sync": {"msal", "google.auth", "google.oauth2", "httpx"},
+    "notifications": {"icalendar"},  # every message it handles builds an .ics
+}
 MODULES_AFTER_IMPORT = (
     "import json, sys\nsys.path.insert(0, '.')\nimport app\nprint(json.dumps(sorted(sys.modules)))"
 )
