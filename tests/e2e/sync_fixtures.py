@@ -80,7 +80,9 @@ def sync_stack_fixture(start_stack, tmp_path_factory):
     microsoft = FakeMicrosoft(cert, key).start()
     env = {**google.env(), **microsoft.env(), "SSL_CERT_FILE": str(ca), "REQUESTS_CA_BUNDLE": str(ca)}
     with environment(env):
-        running = start_stack()
+        # Without the change-event loop: each test decides when the provider is called (POST /sync).
+        # The queue path (event -> SyncQueue -> push) is proven in-process in tests/sync.
+        running = start_stack("--no-events")
     stack = SyncStack(running, google, microsoft, str(ca))
     yield stack
     for client in stack.clients:
