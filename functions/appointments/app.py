@@ -58,6 +58,8 @@ def create_appointment(
 ) -> Appointment:
     principal = api.principal()
     actor = _as_principal()
+    if body.bypass_notice and not principal.at_least(AGENT):
+        raise Forbidden("bypass_notice needs an agent or admin key")
     if body.customer_id is not None and not principal.at_least(AGENT):
         # A widget's key is public: it must not attach bookings to (or read) someone else's record.
         raise ValidationFailed.field(

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from creneau.clock import SystemClock
 from creneau.http import ADMIN, PUBLIC, Api, logger
 from creneau.logic import catalog, tenants
+from creneau.logic.choice import service_list
 from creneau.models.catalog import (
     ApiKeyIn,
     ApiKeyPage,
@@ -29,7 +30,7 @@ from creneau.models.catalog import (
     SettingsPatch,
     UpdatedCalendar,
 )
-from creneau.models.common import CursorText, Key
+from creneau.models.common import CursorText, Key, ServiceIdList
 
 api = Api()
 clock = SystemClock()
@@ -122,8 +123,14 @@ def delete_service(id: Id, force: Force = False):
 
 
 @api.get("/v1/calendars", role=PUBLIC)
-def list_calendars(service_id: KeyQuery = None, limit: Limit = 50, cursor: Cursor = None) -> CalendarPage:
-    return catalog.list_calendars(api.tenant_id, service_id, _only_active(), limit, cursor)
+def list_calendars(
+    service_id: KeyQuery = None,
+    service_ids: Annotated[ServiceIdList | None, Query(description="calendars offering all of A,B")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> CalendarPage:
+    wanted = [] if service_id is None and service_ids is None else service_list(service_id, service_ids)
+    return catalog.list_calendars(api.tenant_id, wanted, _only_active(), limit, cursor)
 
 
 @api.post("/v1/calendars", role=ADMIN, status_code=201)

@@ -7,7 +7,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from creneau.clock import SystemClock
-from creneau.http import PUBLIC, Api, logger
+from creneau.errors import Forbidden
+from creneau.http import AGENT, PUBLIC, Api, logger
 from creneau.logic import locks
 from creneau.models.booking import LockIn, LockOut
 from creneau.models.common import Key
@@ -19,6 +20,8 @@ Code = Annotated[Key, Path()]
 
 @api.post("/v1/locks", role=PUBLIC, status_code=201)
 def create_lock(body: LockIn) -> LockOut:
+    if body.bypass_notice and not api.principal().at_least(AGENT):
+        raise Forbidden("bypass_notice needs an agent or admin key")
     return locks.hold(api.tenant_id, body, clock.now(), api.principal().calendar_ids)
 
 

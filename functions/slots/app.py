@@ -1,4 +1,4 @@
-"""Availability: free slots of a service, and the first one (API.md, "Availability")."""
+"""Availability: free slots of a service, the first one, and why a time is not (API.md, "Availability")."""
 
 from __future__ import annotations
 
@@ -7,35 +7,74 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from creneau.clock import SystemClock
-from creneau.http import PUBLIC, Api, logger
+from creneau.errors import Forbidden
+from creneau.http import AGENT, PUBLIC, Api, logger
 from creneau.logic import slots
-from creneau.models.booking import FirstSlotOut, SlotsOut
-from creneau.models.common import Day, Key, TimeZoneName
+from creneau.logic.choice import service_list
+from creneau.models.booking import ExplainOut, FirstSlotOut, SlotsOut
+from creneau.models.common import Day, Instant, Key, ServiceIdList, TimeZoneName
 
 api = Api()
 clock = SystemClock()
 KeyQuery = Annotated[Key | None, Query()]
+ServiceIds = Annotated[ServiceIdList | None, Query(description="comma-separated, in order: A,B")]
+BypassNotice = Annotated[bool, Query(description="agents and admins: no minimum notice")]
+
+
+def _bypass(bypass_notice: bool) -> bool:
+    if bypass_notice and not api.principal().at_least(AGENT):
+        raise Forbidden("bypass_notice needs an agent or admin key")
+    return bypass_notice
 
 
 @api.get("/v1/slots", role=PUBLIC)
 def list_slots(
-    service_id: Annotated[Key, Query()],
     first_day: Annotated[Day, Query(alias="from")],
     last_day: Annotated[Day, Query(alias="to")],
+    service_id: KeyQuery = None,
+    service_ids: ServiceIds = None,
     calendar_id: KeyQuery = None,
     timezone: Annotated[TimeZoneName | None, Query()] = None,
     lock_code: KeyQuery = None,
+    bypass_notice: BypassNotice = False,
 ) -> SlotsOut:
+    chosen = service_list(service_id, service_ids)
     return slots.find_slots(
-        api.tenant_id, service_id, calendar_id, first_day, last_day, timezone, lock_code, clock.now()
+        api.tenant_id,
+        chosen,
+        calendar_id,
+        first_day,
+        last_day,
+        timezone,
+        lock_code,
+        clock.now(),
+        _bypass(bypass_notice),
     )
 
 
 @api.get("/v1/slots/first", role=PUBLIC)
 def first_slot(
-    service_id: Annotated[Key, Query()], calendar_id: KeyQuery = None, lock_code: KeyQuery = None
+    service_id: KeyQuery = None,
+    service_ids: ServiceIds = None,
+    calendar_id: KeyQuery = None,
+    lock_code: KeyQuery = None,
+    bypass_notice: BypassNotice = False,
 ) -> FirstSlotOut:
-    return slots.first_slot(api.tenant_id, service_id, calendar_id, lock_code, clock.now())
+    chosen = service_list(service_id, service_ids)
+    return slots.first_slot(
+        api.tenant_id, chosen, calendar_id, lock_code, clock.now(), _bypass(bypass_notice)
+    )
+
+
+@api.get("/v1/slots/explain", role=AGENT)
+def explain_slot(
+    start: Annotated[Instant, Query()],
+    service_id: KeyQuery = None,
+    service_ids: ServiceIds = None,
+    calendar_id: KeyQuery = None,
+) -> ExplainOut:
+    chosen = service_list(service_id, service_ids)
+    return slots.explain(api.tenant_id, chosen, calendar_id, start, clock.now())
 
 
 @logger.inject_lambda_context

@@ -422,3 +422,61 @@ def test_intervals_touching_a_slot_keep_it_and_overlapping_ones_remove_it(scenar
     for change in overlapping:
         shrunk = compute_slots([dataclasses.replace(cal, **change)], service, window, now)
         assert slot.start not in [other.start for other in shrunk], change
+
+
+# --------------------------------------------------------------------------------------------------------
+# One-off openings
+# --------------------------------------------------------------------------------------------------------
+
+
+@st.composite
+def openings_in(draw, window: Interval) -> list[Interval]:
+    result = []
+    for _ in range(draw(st.integers(1, 3))):
+        start = window.start + minutes(draw(offsets(-600, int((window.end - window.start) / minutes(1)))))
+        end = start + minutes(draw(st.integers(0, 8 * 60)))
+        zone = draw(st.sampled_from(OTHER_ZONES))
+        result.append(Interval(start.astimezone(zone), end.astimezone(zone)))
+    return result
+
+
+@settings(PROPERTY_SETTINGS, max_examples=100)
+@given(scenario=scenarios(max_calendars=1), data=st.data())
+def test_openings_add_slots_inside_them_and_exceptions_still_win(scenario, data) -> None:
+    """Openings only add slots; each added slot lies inside one opening, on its start's step grid; an
+    exception over an opening takes back every slot it meets."""
+    (cal,), service, window, now = scenario
+    openings = data.draw(openings_in(window))
+    with_openings = dataclasses.replace(cal, openings=openings)
+    before = compute_slots([cal], service, window, now)
+    after = compute_slots([with_openings], service, window, now)
+    assert set(before) <= set(after)
+    step = minutes(cal.slot_step_minutes)
+    for slot in set(after) - set(before):
+        assert any(
+            o.start <= slot.start and slot.end <= o.end and (slot.start - o.start) % step == timedelta(0)
+            for o in openings
+        ), slot
+    closed = dataclasses.replace(with_openings, exceptions=[*cal.exceptions, *openings])
+    for slot in compute_slots([closed], service, window, now):
+        assert not any(intersects(slot.start, slot.end, o) for o in openings), slot
+
+
+def test_an_opening_on_a_closed_saturday_is_bookable_on_its_grid() -> None:
+    """A Saturday 09:00-12:00 opening (Paris) on a Monday-Friday calendar: 30-minute service, 15-minute
+    step -> 09:00 .. 11:30; notice and horizon still apply."""
+    zone = ZoneInfo("Europe/Paris")
+    saturday = datetime(2027, 3, 6, 9, tzinfo=zone)
+    cal = CalendarAvailability(
+        "c",
+        "Europe/Paris",
+        {0: [WallRange(time(9), time(17))]},
+        openings=[Interval(saturday, saturday + timedelta(hours=3))],
+        min_notice_minutes=0,
+        horizon_days=30,
+    )
+    window = Interval(saturday - timedelta(hours=9), saturday + timedelta(hours=15))
+    starts = [s.start for s in compute_slots([cal], ServiceShape(30), window, saturday - timedelta(days=1))]
+    assert starts == [saturday + minutes(15 * k) for k in range(11)]
+    late = compute_slots([cal], ServiceShape(30), window, saturday - timedelta(days=31))
+    assert late == []

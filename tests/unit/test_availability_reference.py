@@ -110,6 +110,18 @@ def reference_starts(
                     found.add(start)
                 wall += minutes(cal.slot_step_minutes)
         day += timedelta(days=1)
+    for opening in cal.openings:  # one-off openings: instants, stepped from their start
+        start = opening.start.astimezone(UTC)
+        while start < opening.end:
+            end = start + duration
+            if (
+                end <= opening.end
+                and low <= start < high
+                and not any(meets(start, end, closed) for closed in cal.exceptions)
+                and not any(meets(start - before, end + after, busy) for busy in cal.busy)
+            ):
+                found.add(start)
+            start += minutes(cal.slot_step_minutes)
     return found
 
 
@@ -183,6 +195,7 @@ def scenarios(draw, max_days: int, max_busy: int, max_calendars: int = 3):
                 slot_step_minutes=draw(st.sampled_from([5, 7, 10, 15, 20, 30, 45, 60, 90])),
                 min_notice_minutes=draw(st.sampled_from([0, 0, 30, 60, 24 * 60])),
                 horizon_days=draw(st.sampled_from([120, 60, 30, 7, 1])),
+                openings=draw(intervals(window, 2, 6 * 60)) if draw(st.booleans()) else (),
             )
         )
     service = ServiceShape(

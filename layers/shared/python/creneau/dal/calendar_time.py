@@ -18,6 +18,7 @@ from boto3.dynamodb.conditions import Key
 
 from creneau import config
 from creneau.clock import epoch, iso
+from creneau.domain.explain import Occupied
 from creneau.domain.units import MAX_UNITS_PER_BOOKING
 
 
@@ -145,7 +146,21 @@ def busy_intervals(
     unit_minutes: int,
     ignore_owners: frozenset[str] = frozenset(),
 ) -> list[tuple[datetime, datetime]]:
-    """Every live occupied interval touching [start, end), in one Query.
+    """Every live occupied interval touching [start, end), in one Query."""
+    found = occupancy(tenant_id, calendar_id, start, end, now, unit_minutes, ignore_owners)
+    return [(record.start, record.end) for record in found]
+
+
+def occupancy(
+    tenant_id: str,
+    calendar_id: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    unit_minutes: int,
+    ignore_owners: frozenset[str] = frozenset(),
+) -> list[Occupied]:
+    """Every live occupancy record touching [start, end), with its owner, in one Query.
 
     A hold is at most MAX_UNITS_PER_BOOKING units long, so looking back that far from `start`
     finds the ones that began before the window and still overlap it.
@@ -155,20 +170,21 @@ def busy_intervals(
         iso(start - lookback), iso(end) + "~"
     )
     now_epoch = epoch(now)
-    intervals = []
+    found = []
     table = config.bookings_table()
     params: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
     while True:
         page = table.query(**params)
         for item in page.get("Items", []):
-            if item["owner"] in ignore_owners or ("expires_at" in item and item["expires_at"] <= now_epoch):
+            expires_at = int(item["expires_at"]) if "expires_at" in item else None
+            if item["owner"] in ignore_owners or (expires_at is not None and expires_at <= now_epoch):
                 continue
             occ_start, occ_end = (
                 datetime.fromisoformat(item["occ_start"]),
                 datetime.fromisoformat(item["occ_end"]),
             )
             if occ_end > start and occ_start < end:
-                intervals.append((occ_start, occ_end))
+                found.append(Occupied(occ_start, occ_end, item["owner"], expires_at))
         if "LastEvaluatedKey" not in page:
-            return intervals
+            return found
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -81,11 +81,14 @@ class CalendarAvailability:
     calendar_id: str
     timezone: str  # IANA name
     weekly_hours: Mapping[int, Sequence[WallRange]]  # 0=Monday .. 6=Sunday; missing key = closed
-    exceptions: Sequence[Interval] = ()  # closed periods (holidays, absences)
+    exceptions: Sequence[Interval] = ()  # closed periods (holidays, absences); they win over openings
     busy: Sequence[Interval] = ()  # appointments and live locks WITH their buffers, external busy blocks
     slot_step_minutes: int = 15
     min_notice_minutes: int = 60
     horizon_days: int = 60
+    # One-off extra opening times (a Saturday morning), added to the weekly hours. Each is a range of its
+    # own: candidates at its start + k * step (instants: no wall clock to resolve), the service inside it.
+    openings: Sequence[Interval] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,10 +328,10 @@ def _ranges(
 
 
 def opening_intervals(calendar: CalendarAvailability, window: Interval) -> list[Interval]:
-    """The calendar's weekly opening hours as UTC instants, clipped to ``window``.
+    """The calendar's weekly opening hours and one-off openings as UTC instants, clipped to ``window``.
 
-    One interval per wall range and local date (adjacent ranges are not merged; exceptions and busy
-    periods are not applied), sorted by (start, end); empty intervals are dropped.
+    One interval per wall range and local date, and per one-off opening (adjacent ranges are not merged;
+    exceptions and busy periods are not applied), sorted by (start, end); empty intervals are dropped.
     """
     _require_aware(window.start, "window.start")
     _require_aware(window.end, "window.end")
@@ -339,6 +342,11 @@ def opening_intervals(calendar: CalendarAvailability, window: Interval) -> list[
     result = []
     for opening in _ranges(zone, _weekly_ranges(calendar.weekly_hours), low, high):
         start, end = max(opening.start, low), min(opening.end, high)
+        if start < end:
+            result.append(Interval(start, end))
+    for opening in calendar.openings:
+        start = max(_utc_instant(opening.start, "opening"), low)
+        end = min(_utc_instant(opening.end, "opening"), high)
         if start < end:
             result.append(Interval(start, end))
     result.sort(key=lambda interval: (interval.start, interval.end))
@@ -374,6 +382,8 @@ def _calendar_slot_starts(
     if low >= high:
         return []
     starts = _candidates(_weekly_ranges(calendar.weekly_hours), zone, duration, step, low, high)
+    if calendar.openings:  # checked first: calendars without openings keep the fast path untouched
+        starts = sorted({*starts, *_opening_starts(calendar.openings, duration, step, low, high)})
     if not starts or not (exceptions or busy):
         return starts
     return _sweep(
@@ -419,6 +429,22 @@ def _candidates(
             if first <= latest:
                 starts.extend(range(first, latest + 1, step_us))
     return sorted(set(starts))  # overlapping ranges may yield the same candidate twice
+
+
+def _opening_starts(
+    openings: Iterable[Interval], duration: timedelta, step: timedelta, low: datetime, high: datetime
+) -> Iterator[int]:
+    """UTC starts (microseconds) in ``[low, high)`` of each one-off opening's candidates: its start, +step,
+    +2 step... whose service ends within the opening."""
+    low_us, high_us = _micros(low), _micros(high)
+    duration_us, step_us = duration // _MICROSECOND, step // _MICROSECOND
+    for opening in openings:
+        first = _micros(_utc_instant(opening.start, "opening"))
+        latest = min(_micros(_utc_instant(opening.end, "opening")) - duration_us, high_us - 1)
+        if first < low_us:
+            first += -(-(low_us - first) // step_us) * step_us
+        if first <= latest:
+            yield from range(first, latest + 1, step_us)
 
 
 def _zone_day_starts(

@@ -40,7 +40,16 @@ from creneau.errors import (
 from creneau.logic import locks, retry, tenants
 from creneau.logic.catalog import public_view
 from creneau.logic.customers import new_customer_doc
-from creneau.logic.schedule import candidate_calendars, hold_from_doc, load_services, place, shape_of
+from creneau.logic.schedule import (
+    candidate_calendars,
+    combined_refusal,
+    hold_from_doc,
+    load_services,
+    place,
+    refusal,
+    require_calendar_choice,
+    shape_of,
+)
 from creneau.models.booking import AppointmentIn, RescheduleIn, StatusIn
 from creneau.security import new_id
 
@@ -88,6 +97,7 @@ def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) 
     that an idempotent replay can store it as is."""
     settings = tenants.get_settings(tenant_id)
     chosen = load_services(tenant_id, request.services)
+    require_calendar_choice(settings, request.calendar_id, request.lock_code)
     _check_fields(chosen, request.fields)
     customer, customer_items, counter = _customer_for(tenant_id, request, settings)
     booking = _Booking(
@@ -148,15 +158,22 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: dict | None
     tenant_id, request, now = booking.tenant_id, booking.request, booking.now
     appointment_id = new_id()
     owner = calendar_time.appointment_owner(appointment_id)
-    refusal = SlotUnavailable("no active calendar offers these services at that time")
+    refusals: list[SlotUnavailable] = []
     for calendar in calendars:
         also_mine = locks.taken_over(lock, calendar["id"], now)
         try:
             placement = locks.converted(tenant_id, lock, calendar, request, now, owner) or place(
-                tenant_id, calendar, booking.shape, request.start, now, owner, frozenset(also_mine)
+                tenant_id,
+                calendar,
+                booking.shape,
+                request.start,
+                now,
+                owner,
+                frozenset(also_mine),
+                bypass_notice=request.bypass_notice,
             )
         except SlotUnavailable as error:
-            refusal = error
+            refusals.append(error)
             continue
         doc = _new_doc(appointment_id, booking, placement)
         transaction = Transaction()
@@ -167,20 +184,21 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: dict | None
         try:
             transaction.commit()
         except TransactionFailed as failure:
-            refusal = _refusal(failure, placement.start, calendar)
-            if isinstance(refusal, SlotUnavailable):
+            refused = _refusal(failure, placement.start, calendar, booking.shape, now, also_mine, tenant_id)
+            if isinstance(refused, SlotUnavailable):
+                refusals.append(refused)
                 continue
-            raise refusal from failure
+            raise refused from failure
         return doc
-    raise refusal
+    raise combined_refusal(refusals)
 
 
-def _refusal(failure: TransactionFailed, start: datetime, calendar: dict) -> Exception:
+def _refusal(failure: TransactionFailed, start, calendar, shape, now, mine, tenant_id) -> Exception:
     if "customer" in failure.refused:
         return TooManyAppointments("this customer already has the most open appointments the settings allow")
     if failure.refused & {"lock", "appointment"} or (failure.contended and not failure.refused):
         return _Contended()
-    return SlotUnavailable(f"{iso(start)} was just taken on {calendar['name']!r}")
+    return refusal(tenant_id, calendar, shape, start, now, frozenset(mine))
 
 
 def _check_fields(chosen: list[dict], values: dict[str, Any]) -> None:
@@ -408,8 +426,7 @@ def _move(tenant_id, doc, version, request, actor, calendar, lock, now) -> dict:
     try:
         transaction.commit()
     except TransactionFailed as failure:
-        refusal = _refusal(failure, placement.start, calendar)
         if failure.refused & {"release"}:
-            refusal = _Contended()
-        raise refusal from failure
+            raise _Contended() from failure
+        raise _refusal(failure, placement.start, calendar, shape, now, mine, tenant_id) from failure
     return moved

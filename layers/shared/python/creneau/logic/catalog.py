@@ -143,9 +143,11 @@ def _check_category(tenant_id: str, category_id: str | None) -> None:
 # ---- calendars --------------------------------------------------------------------------------
 
 
-def list_calendars(tenant_id: str, service_id: str | None, only_active: bool, limit: int, cursor: str | None):
+def list_calendars(tenant_id: str, service_ids: list[str], only_active: bool, limit: int, cursor: str | None):
+    """Calendars offering every one of `service_ids` (all calendars when it is empty)."""
+
     def keep(doc: dict) -> bool:
-        return (service_id is None or service_id in doc["service_ids"]) and (doc["active"] or not only_active)
+        return set(service_ids) <= set(doc["service_ids"]) and (doc["active"] or not only_active)
 
     return _page(calendars, tenant_id, limit, cursor, keep)
 

@@ -21,9 +21,12 @@ from creneau.logic import retry, tenants
 from creneau.logic.schedule import (
     Placement,
     candidate_calendars,
+    combined_refusal,
     hold_from_doc,
     load_services,
     place,
+    refusal,
+    require_calendar_choice,
     shape_of,
 )
 from creneau.models.booking import LockIn
@@ -44,10 +47,16 @@ def hold_of(tenant_id: str, lock: dict[str, Any]) -> Hold:
     )
 
 
+def services_of(lock: dict[str, Any]) -> list[str]:
+    """The services a lock holds time for, in order (locks from before several services: one)."""
+    return lock.get("service_ids") or [lock["service_id"]]
+
+
 def view(lock: dict[str, Any]) -> dict[str, Any]:
     return {
         "lock_code": lock["lock_code"],
         "service_id": lock["service_id"],
+        "service_ids": services_of(lock),
         "calendar_id": lock["calendar_id"],
         "start": lock["start"],
         "end": lock["end"],
@@ -61,8 +70,10 @@ def hold(
     """Create the lock, or move it when the code already names one; `calendar_ids` limits the
     calendars (an agent limited to some)."""
     code = request.lock_code or new_lock_code()
-    ttl = tenants.get_settings(tenant_id)["lock_ttl_seconds"]
-    chosen = load_services(tenant_id, [request.service_id])
+    settings = tenants.get_settings(tenant_id)
+    ttl = settings["lock_ttl_seconds"]
+    chosen = load_services(tenant_id, request.services)
+    require_calendar_choice(settings, request.calendar_id)
     shape = shape_of(chosen)
     for _attempt in retry.attempts():
         previous = locks.find(tenant_id, code)
@@ -82,18 +93,27 @@ class _LockChanged(Exception):
 
 def _hold_on_first_free(tenant_id, code, request, shape, calendars, previous, expires_at, now) -> dict:
     owner = calendar_time.lock_owner(code)
-    refusal = SlotUnavailable("no active calendar offers this service at that time")
+    refusals: list[SlotUnavailable] = []
     for calendar in calendars:
         try:
             placement = place(
-                tenant_id, calendar, shape, request.start, now, owner, frozenset({owner}), expires_at
+                tenant_id,
+                calendar,
+                shape,
+                request.start,
+                now,
+                owner,
+                frozenset({owner}),
+                expires_at,
+                request.bypass_notice,
             )
         except SlotUnavailable as error:
-            refusal = error
+            refusals.append(error)
             continue
         doc = {
             "lock_code": code,
-            "service_id": request.service_id,
+            "service_id": request.services[0],
+            "service_ids": request.services,
             "calendar_id": calendar["id"],
             "start": iso(placement.start),
             "end": iso(placement.end),
@@ -113,10 +133,13 @@ def _hold_on_first_free(tenant_id, code, request, shape, calendars, previous, ex
         except TransactionFailed as failure:
             if failure.refused & {"lock", "release"}:
                 raise _LockChanged from failure
-            refusal = SlotUnavailable(f"{doc['start']} was just taken on {calendar['name']!r}")
+            mine = frozenset({owner})
+            refusals.append(
+                refusal(tenant_id, calendar, shape, placement.start, now, mine, request.bypass_notice)
+            )
             continue
         return view(doc)
-    raise refusal
+    raise combined_refusal(refusals)
 
 
 def _releasable(tenant_id: str, lock: dict[str, Any], now: datetime) -> Hold:
@@ -157,11 +180,11 @@ def release(tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[st
 
 def converted(tenant_id: str, lock: dict | None, calendar: dict, request, now: datetime, owner: str):
     """The placement a live lock already holds for exactly this booking (same calendar, start and
-    single service), handed to `owner`: the hold is what was promised, so minimum notice that ran
+    services in the same order), handed to `owner`: the hold is what was promised, so minimum notice that ran
     out while the form was filled does not refuse it. None when the lock does not cover it."""
     if lock is None or not is_live(lock, now) or lock["calendar_id"] != calendar["id"]:
         return None
-    if request.services != [lock["service_id"]] or iso(request.start) != lock["start"]:
+    if request.services != services_of(lock) or iso(request.start) != lock["start"]:
         return None
     held = hold_of(tenant_id, lock)
     start, end = datetime.fromisoformat(lock["start"]), datetime.fromisoformat(lock["end"])

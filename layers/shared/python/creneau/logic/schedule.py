@@ -10,19 +10,34 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from creneau.clock import iso
 from creneau.dal import calendar_time
 from creneau.dal.calendar_time import Hold
 from creneau.dal.catalog import calendars, services
+from creneau.domain import explain
 from creneau.domain.availability import (
     CalendarAvailability,
     Interval,
     ServiceShape,
+    Slot,
     WallRange,
     compute_slots,
 )
 from creneau.domain.units import MAX_UNITS_PER_BOOKING, unit_keys
 from creneau.domain.week import DAYS
+from creneau.domain.wording import local_time
 from creneau.errors import CalendarNotFound, SlotUnavailable, ValidationFailed
+
+FREE_SEARCH_WINDOW_DAYS = 14  # the first free slot is looked for this much at a time, up to the horizon
+REASON_TEXT = {
+    "taken": "another appointment takes that time",
+    "locked": "someone is holding that time while they book",
+    "closed": "the calendar is closed then",
+    "off_grid": "it is not on the calendar's grid of start times",
+    "notice": "that is sooner than the minimum notice",
+    "horizon": "that is beyond how far ahead the calendar books",
+    "busy_external": "the calendar is busy in a connected outside calendar",
+}
 
 
 @dataclass(frozen=True)
@@ -37,8 +52,15 @@ def load_services(tenant_id: str, service_ids: list[str]) -> list[dict[str, Any]
     loaded = [services.get(tenant_id, service_id) for service_id in service_ids]
     inactive = [s["name"] for s in loaded if not s["active"]]
     if inactive:
-        raise ValidationFailed.field("service_id", f"not bookable (inactive): {', '.join(inactive)}")
+        field = "service_id" if len(service_ids) == 1 else "service_ids"
+        raise ValidationFailed.field(field, f"not bookable (inactive): {', '.join(inactive)}")
     return loaded
+
+
+def require_calendar_choice(settings: dict, calendar_id: str | None, lock_code: str | None = None) -> None:
+    """`any_calendar: false`: the customer picks the calendar (a lock was placed on one already)."""
+    if calendar_id is None and lock_code is None and not settings["any_calendar"]:
+        raise ValidationFailed.field("calendar_id", "this tenant asks to choose a calendar")
 
 
 def shape_of(chosen: list[dict[str, Any]]) -> ServiceShape:
@@ -61,12 +83,12 @@ def candidate_calendars(
     wanted = {s["id"] for s in chosen}
     if calendar_id is not None:
         if allowed is not None and calendar_id not in allowed:
-            raise CalendarNotFound(f"no calendar {calendar_id!r}")
+            raise CalendarNotFound(f"no calendar {calendar_id}")
         calendar = calendars.get(tenant_id, calendar_id)
-        missing = wanted - set(calendar["service_ids"])
+        missing = [s.get("name", s["id"]) for s in chosen if s["id"] not in calendar["service_ids"]]
         if missing:
             raise ValidationFailed.field(
-                "calendar_id", f"calendar {calendar['name']!r} does not offer {missing}"
+                "calendar_id", f"the calendar {calendar['name']} does not offer {', '.join(missing)}"
             )
         return [calendar] if calendar["active"] else []
     offering = [
@@ -77,7 +99,10 @@ def candidate_calendars(
     return sorted(offering, key=lambda c: (c["name"], c["id"]))
 
 
-def engine_calendar(calendar: dict[str, Any], busy: list[tuple[datetime, datetime]]) -> CalendarAvailability:
+def engine_calendar(
+    calendar: dict[str, Any], busy: list[tuple[datetime, datetime]], bypass_notice: bool = False
+) -> CalendarAvailability:
+    """The engine's view of a calendar; `bypass_notice` (back office): no minimum notice."""
     return CalendarAvailability(
         calendar_id=calendar["id"],
         timezone=calendar["timezone"],
@@ -93,8 +118,12 @@ def engine_calendar(calendar: dict[str, Any], busy: list[tuple[datetime, datetim
         ],
         busy=[Interval(start, end) for start, end in busy],
         slot_step_minutes=calendar["slot_step_minutes"],
-        min_notice_minutes=calendar["min_notice_minutes"],
+        min_notice_minutes=0 if bypass_notice else calendar["min_notice_minutes"],
         horizon_days=calendar["horizon_days"],
+        openings=[
+            Interval(datetime.fromisoformat(o["start"]), datetime.fromisoformat(o["end"]))
+            for o in calendar.get("openings", [])
+        ],
     )
 
 
@@ -121,20 +150,19 @@ def place(
     owner: str,
     ignore_owners: frozenset[str] = frozenset(),
     expires_at: int | None = None,
+    bypass_notice: bool = False,
 ) -> Placement:
     """The hold for `owner` at `start` on `calendar`, if that is a slot right now; else 409."""
     start = start.astimezone(UTC)
     occupied_start, end, occupied_end = occupied_span(start, shape)
-    busy = calendar_time.busy_intervals(
+    occupied = calendar_time.occupancy(
         tenant_id, calendar["id"], occupied_start, occupied_end, now, calendar["unit_minutes"], ignore_owners
     )
+    engine = engine_calendar(calendar, [(o.start, o.end) for o in occupied], bypass_notice)
     window = Interval(start, start + timedelta(minutes=1))
-    offered = compute_slots([engine_calendar(calendar, busy)], shape, window, now)
+    offered = compute_slots([engine], shape, window, now)
     if not any(slot.start == start for slot in offered):
-        reason = "taken or held" if busy else "closed, off the slot grid, or outside notice and horizon"
-        raise SlotUnavailable(
-            f"{start:%Y-%m-%d %H:%M} UTC is not available on {calendar['name']!r} ({reason})"
-        )
+        raise refusal(tenant_id, calendar, shape, start, now, ignore_owners, bypass_notice, occupied)
     units = unit_keys(occupied_start, occupied_end, calendar["_claim_timezone"], calendar["unit_minutes"])
     if len(units) > MAX_UNITS_PER_BOOKING:
         raise ValidationFailed.field(
@@ -143,6 +171,124 @@ def place(
         )
     hold = Hold(tenant_id, calendar["id"], owner, occupied_start, occupied_end, tuple(units), expires_at)
     return Placement(calendar=calendar, start=start, end=end, hold=hold)
+
+
+def why_not(
+    tenant_id: str,
+    calendar: dict[str, Any],
+    shape: ServiceShape,
+    start: datetime,
+    now: datetime,
+    ignore_owners: frozenset[str] = frozenset(),
+    bypass_notice: bool = False,
+    occupied: list[explain.Occupied] | None = None,
+) -> list[explain.Reason]:
+    """Why `start` is not bookable on `calendar` right now (empty: it is)."""
+    if occupied is None:
+        occupied_start, _end, occupied_end = occupied_span(start, shape)
+        occupied = calendar_time.occupancy(
+            tenant_id,
+            calendar["id"],
+            occupied_start,
+            occupied_end,
+            now,
+            calendar["unit_minutes"],
+            ignore_owners,
+        )
+    engine = engine_calendar(calendar, [], bypass_notice)
+    return explain.reasons(engine, shape, start, now, occupied)
+
+
+def refusal(
+    tenant_id: str,
+    calendar: dict[str, Any],
+    shape: ServiceShape,
+    start: datetime,
+    now: datetime,
+    ignore_owners: frozenset[str] = frozenset(),
+    bypass_notice: bool = False,
+    occupied: list[explain.Occupied] | None = None,
+) -> SlotUnavailable:
+    """A 409 naming, in the calendar's local time, why `start` is refused there and its next free slot.
+    Only computed on refusal: the next free slot costs a few reads."""
+    found = why_not(tenant_id, calendar, shape, start, now, ignore_owners, bypass_notice, occupied)
+    reason = found[0].reason if found else "taken"  # nothing left in the way: a race just took it
+    after = start + timedelta(microseconds=1)
+    following = first_free(tenant_id, [calendar], shape, after, now, ignore_owners, bypass_notice)
+    detail = {"reason": reason, "calendar_id": calendar["id"], "next_free": slot_view(following)}
+    message = f"{local_time(start, calendar['timezone'])} is not available on {calendar['name']}: "
+    return SlotUnavailable(message + REASON_TEXT[reason], [detail])
+
+
+def combined_refusal(refusals: list[SlotUnavailable]) -> SlotUnavailable:
+    """One 409 for every calendar tried: each one's detail, and their messages together."""
+    if not refusals:
+        return SlotUnavailable("no active calendar offers these services at that time")
+    if len(refusals) == 1:
+        return refusals[0]
+    details = [detail for refused in refusals for detail in refused.details]
+    return SlotUnavailable("; ".join(refused.message for refused in refusals), details)
+
+
+def offered_slots(
+    tenant_id: str,
+    calendars: list[dict],
+    shape: ServiceShape,
+    window: Interval,
+    now: datetime,
+    ignore_owners: frozenset[str] = frozenset(),
+    bypass_notice: bool = False,
+) -> list[Slot]:
+    """The engine over each calendar's occupancy (one Query per calendar) in `window`."""
+    # Busy time matters from the first slot's buffer before to the last slot's buffer after.
+    reach_from = occupied_span(window.start, shape)[0]
+    reach_until = occupied_span(window.end, shape)[2]
+    inputs = [
+        engine_calendar(
+            calendar,
+            calendar_time.busy_intervals(
+                tenant_id,
+                calendar["id"],
+                reach_from,
+                reach_until,
+                now,
+                calendar["unit_minutes"],
+                ignore_owners,
+            ),
+            bypass_notice,
+        )
+        for calendar in calendars
+    ]
+    return compute_slots(inputs, shape, window, now)
+
+
+def first_free(
+    tenant_id: str,
+    calendars: list[dict],
+    shape: ServiceShape,
+    after: datetime,
+    now: datetime,
+    ignore_owners: frozenset[str] = frozenset(),
+    bypass_notice: bool = False,
+) -> Slot | None:
+    """The earliest bookable slot from `after` within the calendars' horizon, read window by window."""
+    if not calendars:
+        return None
+    horizon = now + timedelta(days=max(c["horizon_days"] for c in calendars))
+    start = max(after, now)
+    while start < horizon:
+        window = Interval(start, min(start + timedelta(days=FREE_SEARCH_WINDOW_DAYS), horizon))
+        slots = offered_slots(tenant_id, calendars, shape, window, now, ignore_owners, bypass_notice)
+        if slots:
+            return slots[0]
+        start = window.end
+    return None
+
+
+def slot_view(slot: Slot | None) -> dict[str, Any] | None:
+    if slot is None:
+        return None
+    return {"start": iso(slot.start), "end": iso(slot.end), "calendar_ids": list(slot.calendar_ids)}
 
 
 def hold_from_doc(

@@ -2,97 +2,100 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from creneau.clock import iso
 from creneau.dal import calendar_time
-from creneau.domain.availability import Interval, ServiceShape, Slot, compute_slots
+from creneau.domain.availability import Interval, ServiceShape, Slot
 from creneau.errors import ValidationFailed
 from creneau.logic import tenants
 from creneau.logic.schedule import (
     candidate_calendars,
-    engine_calendar,
+    first_free,
     load_services,
-    occupied_span,
+    offered_slots,
+    require_calendar_choice,
     shape_of,
+    why_not,
 )
 
 MAX_DAYS = 92
-FIRST_SLOT_WINDOW_DAYS = 14  # /slots/first reads this much at a time until the horizon
 
 
 def find_slots(
     tenant_id: str,
-    service_id: str,
+    service_ids: list[str],
     calendar_id: str | None,
     first_day: date,
     last_day: date,
     timezone: str | None,
     lock_code: str | None,
     now: datetime,
+    bypass_notice: bool = False,
 ) -> dict[str, Any]:
     if last_day < first_day:
         raise ValidationFailed.field("to", "must not be before from")
     if (last_day - first_day).days + 1 > MAX_DAYS:
         raise ValidationFailed.field("to", f"at most {MAX_DAYS} days at once")
     settings = tenants.get_settings(tenant_id)
-    shape, calendars = _offering(tenant_id, service_id, calendar_id, settings)
+    shape, calendars = _offering(tenant_id, service_ids, calendar_id, settings)
     zone_name = timezone or (calendars[0]["timezone"] if calendar_id and calendars else settings["timezone"])
     zone = ZoneInfo(zone_name)
     window = Interval(_midnight(first_day, zone), _midnight(last_day + timedelta(days=1), zone))
-    slots = _slots(tenant_id, calendars, shape, window, lock_code, now)
+    slots = offered_slots(tenant_id, calendars, shape, window, now, _mine(lock_code), bypass_notice)
     return {"timezone": zone_name, "slots": [_slot_view(slot) for slot in slots]}
 
 
 def first_slot(
-    tenant_id: str, service_id: str, calendar_id: str | None, lock_code: str | None, now: datetime
+    tenant_id: str,
+    service_ids: list[str],
+    calendar_id: str | None,
+    lock_code: str | None,
+    now: datetime,
+    bypass_notice: bool = False,
 ) -> dict[str, Any]:
-    shape, calendars = _offering(tenant_id, service_id, calendar_id, tenants.get_settings(tenant_id))
-    if not calendars:
-        return {"slot": None}
-    horizon = now + timedelta(days=max(c["horizon_days"] for c in calendars))
-    start = now
-    while start < horizon:
-        window = Interval(start, min(start + timedelta(days=FIRST_SLOT_WINDOW_DAYS), horizon))
-        slots = _slots(tenant_id, calendars, shape, window, lock_code, now)
-        if slots:
-            return {"slot": _slot_view(slots[0])}
-        start = window.end
-    return {"slot": None}
+    shape, calendars = _offering(tenant_id, service_ids, calendar_id, tenants.get_settings(tenant_id))
+    slot = first_free(tenant_id, calendars, shape, now, now, _mine(lock_code), bypass_notice)
+    return {"slot": _slot_view(slot) if slot else None}
+
+
+def explain(
+    tenant_id: str, service_ids: list[str], calendar_id: str | None, start: datetime, now: datetime
+) -> dict[str, Any]:
+    """For each candidate calendar, whether `start` is bookable and every reason it is not."""
+    chosen = load_services(tenant_id, service_ids)
+    shape = shape_of(chosen)
+    verdicts = []
+    for calendar in candidate_calendars(tenant_id, chosen, calendar_id):
+        found = why_not(tenant_id, calendar, shape, start, now)
+        verdicts.append(
+            {
+                "calendar_id": calendar["id"],
+                "bookable": not found,
+                "reasons": [_reason_view(r) for r in found],
+            }
+        )
+    return {"start": iso(start.astimezone(UTC)), "calendars": verdicts}
+
+
+def _reason_view(reason) -> dict[str, Any]:
+    view = reason.view()
+    return {**view, "until": iso(view["until"])} if "until" in view else view
 
 
 def _offering(
-    tenant_id: str, service_id: str, calendar_id: str | None, settings: dict
+    tenant_id: str, service_ids: list[str], calendar_id: str | None, settings: dict
 ) -> tuple[ServiceShape, list[dict]]:
-    chosen = load_services(tenant_id, [service_id])
-    if calendar_id is None and not settings["any_calendar"]:
-        raise ValidationFailed.field("calendar_id", "this tenant asks to choose a calendar")
+    chosen = load_services(tenant_id, service_ids)
+    require_calendar_choice(settings, calendar_id)
     return shape_of(chosen), candidate_calendars(tenant_id, chosen, calendar_id)
 
 
-def _slots(tenant_id, calendars, shape, window: Interval, lock_code, now) -> list[Slot]:
+def _mine(lock_code: str | None) -> frozenset[str]:
     # A lock's own time shows as free to its holder (the code is the proof of holding it).
-    mine = frozenset({calendar_time.lock_owner(lock_code)}) if lock_code else frozenset()
-    # Busy time matters from the first slot's buffer before to the last slot's buffer after.
-    reach_from = occupied_span(window.start, shape)[0]
-    reach_until = occupied_span(window.end, shape)[2]
-    inputs = [
-        engine_calendar(
-            calendar,
-            calendar_time.busy_intervals(
-                tenant_id,
-                calendar["id"],
-                reach_from,
-                reach_until,
-                now,
-                calendar["unit_minutes"],
-                mine,
-            ),
-        )
-        for calendar in calendars
-    ]
-    return compute_slots(inputs, shape, window, now)
+    return frozenset({calendar_time.lock_owner(lock_code)}) if lock_code else frozenset()
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:

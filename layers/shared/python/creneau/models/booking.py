@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from creneau.models.common import Id, Instant, JsonObject, Model, Money, Page, Strict
 from creneau.models.customers import Absent, CustomerFields
@@ -29,16 +29,57 @@ class FirstSlotOut(Model):
     slot: SlotOut | None
 
 
+class ReasonOut(Model):
+    reason: Literal["taken", "locked", "closed", "off_grid", "notice", "horizon", "busy_external"]
+    appointment_id: str | None = Field(None, description="taken: the appointment that occupies the time")
+    until: Instant | None = Field(None, description="locked: when the lock expires")
+
+
+class CalendarVerdict(Model):
+    calendar_id: str
+    bookable: bool
+    reasons: list[ReasonOut]
+
+
+class ExplainOut(Model):
+    start: Instant
+    calendars: list[CalendarVerdict]
+
+
+def _each_once(service_ids: list[str] | None) -> list[str] | None:
+    if service_ids is not None and len(set(service_ids)) != len(service_ids):
+        raise ValueError("lists a service twice: each service is booked once")
+    return service_ids
+
+
 class LockIn(Strict):
-    service_id: Id
+    service_id: Id | None = None
+    service_ids: list[Id] | None = Field(None, min_length=1, max_length=10)
     start: Instant
     calendar_id: Id | None = None
     lock_code: str | None = Field(None, pattern=LOCK_CODE_PATTERN)
+    bypass_notice: StrictBool = Field(False, description="agents and admins: no minimum notice")
+
+    @model_validator(mode="after")
+    def _one_choice(self) -> LockIn:
+        if (self.service_id is None) == (self.service_ids is None):
+            raise ValueError("give exactly one of service_id or service_ids")
+        return self
+
+    @field_validator("service_ids")
+    @classmethod
+    def _services_once(cls, service_ids: list[str] | None) -> list[str] | None:
+        return _each_once(service_ids)
+
+    @property
+    def services(self) -> list[str]:
+        return self.service_ids if self.service_ids is not None else [self.service_id]
 
 
 class LockOut(Model):
     lock_code: str
-    service_id: str
+    service_id: str = Field(description="the first of service_ids")
+    service_ids: list[str]
     calendar_id: str
     start: Instant
     end: Instant
@@ -55,6 +96,7 @@ class AppointmentIn(Strict):
     customer: CustomerFields | None = None
     comments: str = Field("", max_length=5000)
     fields: JsonObject = {}
+    bypass_notice: StrictBool = Field(False, description="agents and admins: no minimum notice")
 
     @model_validator(mode="after")
     def _one_of_each(self) -> AppointmentIn:
@@ -67,9 +109,7 @@ class AppointmentIn(Strict):
     @field_validator("service_ids")
     @classmethod
     def _each_once(cls, service_ids: list[str] | None) -> list[str] | None:
-        if service_ids is not None and len(set(service_ids)) != len(service_ids):
-            raise ValueError("lists a service twice: each service is booked once")
-        return service_ids
+        return _each_once(service_ids)
 
     @property
     def services(self) -> list[str]:

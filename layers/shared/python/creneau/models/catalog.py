@@ -14,6 +14,7 @@ Role = Literal["public", "agent", "admin"]
 # Bounds that keep every catalog record far under DynamoDB's 400 KB item limit (and pages readable).
 MAX_ORIGINS, MAX_FIELDS, MAX_OPTIONS = 50, 50, 20
 MAX_EXCEPTIONS, MAX_SERVICES_PER_CALENDAR, MAX_RANGES_PER_DAY = 500, 200, 48
+MAX_OPENINGS = 500
 Origin = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 Option = Annotated[str, StringConstraints(max_length=100)]
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -180,6 +181,19 @@ class ClosedPeriod(Strict):
         return self
 
 
+class OpeningPeriod(Strict):
+    """A one-off extra opening time (a Saturday morning), added to the weekly hours."""
+
+    start: Instant
+    end: Instant
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OpeningPeriod:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
 DayHours = Annotated[list[HoursRange], Field(max_length=MAX_RANGES_PER_DAY)]
 
 
@@ -194,6 +208,7 @@ class CalendarFields(Strict):
     service_ids: list[Id] = Field([], max_length=MAX_SERVICES_PER_CALENDAR)
     weekly_hours: dict[str, DayHours] = Field(default_factory=_empty_week)
     exceptions: list[ClosedPeriod] = Field([], max_length=MAX_EXCEPTIONS)
+    openings: list[OpeningPeriod] = Field([], max_length=MAX_OPENINGS, description="exceptions win over them")
     slot_step_minutes: int = Field(15, gt=0, le=24 * 60)
     unit_minutes: Literal[5, 10, 15, 30, 60] = 5
     min_notice_minutes: int = Field(60, ge=0, le=365 * 24 * 60)
@@ -223,6 +238,7 @@ class CalendarPatch(Strict):
     service_ids: list[Id] | None = Field(None, max_length=MAX_SERVICES_PER_CALENDAR)
     weekly_hours: dict[str, DayHours] | None = None
     exceptions: list[ClosedPeriod] | None = Field(None, max_length=MAX_EXCEPTIONS)
+    openings: list[OpeningPeriod] | None = Field(None, max_length=MAX_OPENINGS)
     slot_step_minutes: int | None = Field(None, gt=0, le=24 * 60)
     unit_minutes: Literal[5, 10, 15, 30, 60] | None = None
     min_notice_minutes: int | None = Field(None, ge=0, le=365 * 24 * 60)

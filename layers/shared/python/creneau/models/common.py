@@ -87,6 +87,10 @@ ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
 # A path or query parameter naming an id or a lock code (16 to 128 characters).
 Key = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ID_PATTERN)]
+# `service_ids=A,B` in a query: ids separated by commas (split and checked by the use case).
+ServiceIdList = Annotated[
+    str, StringConstraints(min_length=1, max_length=10 * 65, pattern=r"^[A-Za-z0-9_,-]+$")
+]
 CursorText = Annotated[str, StringConstraints(max_length=1024)]
 SearchText = Annotated[str, StringConstraints(max_length=254)]
 # One @, a dotted domain, no spaces: enough to catch typing mistakes. Deliverability is the mail
