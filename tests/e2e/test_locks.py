@@ -20,7 +20,7 @@ pytestmark = pytest.mark.xdist_group("e2e")
 
 ZONE = "Europe/Paris"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-LOCK_FIELDS = {"lock_code", "service_id", "calendar_id", "start", "end", "expires_at"}
+LOCK_FIELDS = {"lock_code", "service_id", "service_ids", "calendar_id", "start", "end", "expires_at"}
 URLSAFE = re.compile(r"^[A-Za-z0-9_-]+$")
 CUSTOMER = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org", "phone": "+33600000000"}
 

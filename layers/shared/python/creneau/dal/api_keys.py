@@ -61,7 +61,7 @@ def delete(tenant_id: str, key_id: str) -> None:
     listing = config.catalog_table().get_item(Key=_listing_key(tenant_id, key_id), ConsistentRead=True)
     item = listing.get("Item")
     if item is None:
-        raise ApiKeyNotFound(f"no API key {key_id!r}")
+        raise ApiKeyNotFound(f"no API key {key_id}")
     table = config.table_name("CATALOG_TABLE")
     config.client().transact_write_items(
         TransactItems=[

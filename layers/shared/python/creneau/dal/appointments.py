@@ -64,7 +64,7 @@ def get(tenant_id: str, appointment_id: str) -> tuple[dict[str, Any], int]:
         config.bookings_table().get_item(Key=_key(tenant_id, appointment_id), ConsistentRead=True).get("Item")
     )
     if item is None:
-        raise AppointmentNotFound(f"no appointment {appointment_id!r}")
+        raise AppointmentNotFound(f"no appointment {appointment_id}")
     return from_doc(item), int(item["version"])
 
 

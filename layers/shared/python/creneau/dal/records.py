@@ -45,7 +45,7 @@ class TenantRecords:
     def get(self, tenant_id: str, record_id: str) -> dict[str, Any]:
         doc = self.find(tenant_id, record_id)
         if doc is None:
-            raise self.missing(f"no {self.kind.lower()} {record_id!r}")
+            raise self.missing(f"no {self.kind.lower()} {record_id}")
         return doc
 
     def list_all(self, tenant_id: str) -> list[dict[str, Any]]:
@@ -123,7 +123,7 @@ class TenantRecords:
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise self.missing(f"no {self.kind.lower()} {record_id!r}") from error
+                raise self.missing(f"no {self.kind.lower()} {record_id}") from error
             raise
 
     def _list_params(self, tenant_id: str) -> dict[str, Any]:

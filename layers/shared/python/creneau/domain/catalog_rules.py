@@ -28,7 +28,7 @@ def service_problems(
         _problem(
             field or name,
             f"{name} {service[name]} min is not a multiple of the unit ({unit} min) "
-            f"of calendar {calendar['name']!r}",
+            f"of calendar {calendar['name']}",
         )
         for name in TIMING_FIELDS
         if service[name] % unit
@@ -39,7 +39,7 @@ def service_problems(
             _problem(
                 field or "duration_minutes",
                 f"{occupied} min with buffers exceeds {MAX_UNITS_PER_BOOKING} units of {unit} min on "
-                f"calendar {calendar['name']!r}; give that calendar a larger unit_minutes",
+                f"calendar {calendar['name']}; give that calendar a larger unit_minutes",
             )
         )
     return problems

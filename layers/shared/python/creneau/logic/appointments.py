@@ -217,7 +217,7 @@ def _customer_for(
     if request.customer_id is not None:
         record = customers.records.find(tenant_id, request.customer_id)
         if record is None:
-            raise CustomerNotFound(f"no customer {request.customer_id!r}")
+            raise CustomerNotFound(f"no customer {request.customer_id}")
         counter = customers.person_counter(record)
         items = [customers.open_count_item(tenant_id, record["id"], +1, limit, counter)]
         return _snapshot(record), items, counter
@@ -242,7 +242,7 @@ def _total_price(chosen: list[dict]) -> dict | None:
     currencies = {p["currency"] for p in prices}
     if len(currencies) > 1:
         raise ValidationFailed.field(
-            "service_ids", f"services priced in several currencies: {sorted(currencies)}"
+            "service_ids", f"services priced in several currencies: {', '.join(sorted(currencies))}"
         )
     return {"amount": sum(p["amount"] for p in prices), "currency": prices[0]["currency"]}
 
@@ -292,7 +292,7 @@ def with_manage_token(tenant_id: str, answer: dict) -> dict:
 def check_manage_token(tenant_id: str, doc: dict, token: str) -> None:
     if not security.is_manage_token(token, tenant_id, doc["id"]):
         # Same answer as a missing appointment: a wrong token must not confirm that the id exists.
-        raise AppointmentNotFound(f"no appointment {doc['id']!r} for this manage token")
+        raise AppointmentNotFound(f"no appointment {doc['id']} for this manage token")
 
 
 def list_page(

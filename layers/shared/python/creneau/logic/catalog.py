@@ -93,7 +93,7 @@ def list_services(tenant_id: str, category_id: str | None, only_active: bool, li
 def get_service(tenant_id: str, service_id: str, only_active: bool = False) -> dict:
     doc = services.get(tenant_id, service_id)
     if only_active and not doc["active"]:
-        raise ServiceNotFound(f"no service {service_id!r}")
+        raise ServiceNotFound(f"no service {service_id}")
     return public_view(doc)
 
 
@@ -126,7 +126,7 @@ def delete_service(tenant_id: str, service_id: str, force: bool, now: datetime) 
     service = services.get(tenant_id, service_id)
     if not force:
         _refuse_if_booked(
-            tenant_id, now, lambda doc: service_id in doc["service_ids"], f"service {service['name']!r}"
+            tenant_id, now, lambda doc: service_id in doc["service_ids"], f"service {service['name']}"
         )
     services.delete(tenant_id, service_id)
     for calendar in calendars.list_all(tenant_id):
@@ -137,7 +137,7 @@ def delete_service(tenant_id: str, service_id: str, force: bool, now: datetime) 
 
 def _check_category(tenant_id: str, category_id: str | None) -> None:
     if category_id and categories.find(tenant_id, category_id) is None:
-        raise ValidationFailed.field("category_id", f"no service category {category_id!r}")
+        raise ValidationFailed.field("category_id", f"no service category {category_id}")
 
 
 # ---- calendars --------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def list_calendars(tenant_id: str, service_ids: list[str], only_active: bool, li
 def get_calendar(tenant_id: str, calendar_id: str, only_active: bool = False) -> dict:
     doc = calendars.get(tenant_id, calendar_id)
     if only_active and not doc["active"]:
-        raise CalendarNotFound(f"no calendar {calendar_id!r}")
+        raise CalendarNotFound(f"no calendar {calendar_id}")
     return public_view(doc)
 
 
@@ -199,7 +199,7 @@ def delete_calendar(tenant_id: str, calendar_id: str, force: bool, now: datetime
     calendar = calendars.get(tenant_id, calendar_id)
     if not force:
         _refuse_if_booked(
-            tenant_id, now, lambda doc: doc["calendar_id"] == calendar_id, f"calendar {calendar['name']!r}"
+            tenant_id, now, lambda doc: doc["calendar_id"] == calendar_id, f"calendar {calendar['name']}"
         )
     calendars.delete(tenant_id, calendar_id)
 
@@ -234,7 +234,7 @@ def _check_calendar(tenant_id: str, calendar: dict) -> None:
     for index, service_id in enumerate(calendar["service_ids"]):
         service = services.find(tenant_id, service_id)
         if service is None:
-            problems.append({"field": f"service_ids.{index}", "message": f"no service {service_id!r}"})
+            problems.append({"field": f"service_ids.{index}", "message": f"no service {service_id}"})
         else:
             problems += service_problems(service, calendar, field=f"service_ids.{index}")
     if len(set(calendar["service_ids"])) != len(calendar["service_ids"]):

@@ -163,7 +163,7 @@ class HoursRange(Strict):
     def _well_formed(self) -> HoursRange:
         for value in (self.start, self.end):
             if not _HHMM.match(value):
-                raise ValueError(f"{value!r} is not a HH:MM time")
+                raise ValueError(f"{value} is not a HH:MM time")
         if minutes_of(self.start) >= minutes_of(self.end):
             raise ValueError(f"start {self.start} must be before end {self.end}")
         return self
@@ -221,7 +221,7 @@ class CalendarFields(Strict):
     def _week(cls, week: dict[str, list[HoursRange]]) -> dict[str, list[HoursRange]]:
         unknown = sorted(set(week) - set(DAYS))
         if unknown:
-            raise ValueError(f"unknown day(s) {unknown}; days are {', '.join(DAYS)}")
+            raise ValueError(f"unknown day(s) {', '.join(unknown)}; days are {', '.join(DAYS)}")
         for day, ranges in week.items():
             ordered = sorted(ranges, key=lambda r: minutes_of(r.start))
             for before, after in zip(ordered, ordered[1:], strict=False):

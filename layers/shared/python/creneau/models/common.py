@@ -25,7 +25,7 @@ def _check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA time zone {name!r}") from exc
+        raise ValueError(f"unknown IANA time zone {name}") from exc
     return name
 
 
