@@ -33,7 +33,7 @@ REASON_TEXT = {
     "taken": "another appointment takes that time",
     "locked": "someone is holding that time while they book",
     "closed": "the calendar is closed then",
-    "off_grid": "it is not on the calendar's grid of start times",
+    "off_grid": "it is not one of the start times this calendar offers",
     "notice": "that is sooner than the minimum notice",
     "horizon": "that is beyond how far ahead the calendar books",
     "busy_external": "the calendar is busy in a connected outside calendar",
