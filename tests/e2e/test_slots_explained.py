@@ -174,7 +174,7 @@ def test_refusals_say_why_and_when_is_free_and_explain_names_the_holder(api, new
     assert verdicts[alice] == {
         "calendar_id": alice,
         "bookable": False,
-        "reasons": [{"reason": "taken", "appointment_id": booked["id"]}],
+        "reasons": [{"reason": "taken", "appointment_id": booked["id"], "until": None}],
     }
     assert verdicts[bob] == {"calendar_id": bob, "bookable": True, "reasons": []}
     assert [r["reason"] for r in verdicts[slow]["reasons"]] == ["notice"]
@@ -182,7 +182,7 @@ def test_refusals_say_why_and_when_is_free_and_explain_names_the_holder(api, new
         "/v1/slots/explain", params={**params, "start": at(day, "11:15"), "calendar_id": bob}
     )
     (verdict,) = on_bob.json()["calendars"]
-    assert verdict["reasons"] == [{"reason": "locked", "until": lock["expires_at"]}], verdict
+    assert verdict["reasons"] == [{"reason": "locked", "appointment_id": None, "until": lock["expires_at"]}]
 
 
 def test_back_office_bypasses_notice_but_not_hours_and_a_saturday_opening(api, new_tenant):
