@@ -47,7 +47,7 @@ def get(tenant_id: str, user_id: str) -> tuple[dict[str, Any], int]:
     """A user of this tenant; another tenant's user is simply not found."""
     found = find(user_id)
     if found is None or found[0]["tenant_id"] != tenant_id:
-        raise UserNotFound(f"no user {user_id!r}")
+        raise UserNotFound(f"no user {user_id}")
     return found
 
 

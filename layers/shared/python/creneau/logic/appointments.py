@@ -66,7 +66,7 @@ class Actor:
     def sees(self, doc: dict[str, Any]) -> None:
         """Another calendar's appointment does not exist for a limited agent."""
         if self.calendar_ids is not None and doc["calendar_id"] not in self.calendar_ids:
-            raise AppointmentNotFound(f"no appointment {doc['id']!r}")
+            raise AppointmentNotFound(f"no appointment {doc['id']}")
 
 
 def view(doc: dict[str, Any]) -> dict[str, Any]:
