@@ -27,6 +27,7 @@ def test_every_route_of_the_contract_is_documented():
         "/v1/api-keys/{id}": {"delete"},
         "/v1/slots": {"get"},
         "/v1/slots/first": {"get"},
+        "/v1/slots/explain": {"get"},
         "/v1/locks": {"post"},
         "/v1/locks/{lock_code}": {"get", "delete"},
         "/v1/appointments": {"get", "post"},

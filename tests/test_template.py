@@ -43,7 +43,7 @@ ROUTES = {
         "DELETE /v1/api-keys/{id}",
         "ANY /{proxy+}",
     ],
-    "SlotsFunction": ["GET /v1/slots", "GET /v1/slots/first"],
+    "SlotsFunction": ["GET /v1/slots", "GET /v1/slots/first", "GET /v1/slots/explain"],
     "LocksFunction": ["POST /v1/locks", "GET /v1/locks/{lock_code}", "DELETE /v1/locks/{lock_code}"],
     "AppointmentsFunction": [
         "GET /v1/appointments",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.helpers import (
+from helpers import (
     HOURS,
     WEEKDAYS,
     ZONE,
