@@ -44,7 +44,7 @@ def resolve_checked(url: str, allow_private: bool | None = None) -> list[str]:
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise AddressRefused(f"the host name {parts.hostname!r} does not resolve") from exc
+        raise AddressRefused(f"the host name {parts.hostname} does not resolve") from exc
     addresses = sorted({info[4][0] for info in infos})
     if not allow:
         for address in addresses:

@@ -58,7 +58,7 @@ def appointment_ics(tenant_id: str, appointment_id: str, default_sender: str, no
     directory = TableDirectory()
     found = directory.appointment(tenant_id, appointment_id)
     if found is None:
-        raise AppointmentNotFound(f"no appointment {appointment_id!r}")
+        raise AppointmentNotFound(f"no appointment {appointment_id}")
     appointment, version = found
     tenant = directory.settings(tenant_id)
     calendar = directory.calendar(tenant_id, appointment["calendar_id"]) or {}
