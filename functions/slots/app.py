@@ -74,7 +74,7 @@ def explain_slot(
     calendar_id: KeyQuery = None,
 ) -> ExplainOut:
     chosen = service_list(service_id, service_ids)
-    return slots.explain(api.tenant_id, chosen, calendar_id, start, clock.now())
+    return slots.explain(api.tenant_id, chosen, calendar_id, start, clock.now(), api.principal().calendar_ids)
 
 
 @logger.inject_lambda_context

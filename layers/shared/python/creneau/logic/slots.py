@@ -62,13 +62,19 @@ def first_slot(
 
 
 def explain(
-    tenant_id: str, service_ids: list[str], calendar_id: str | None, start: datetime, now: datetime
+    tenant_id: str,
+    service_ids: list[str],
+    calendar_id: str | None,
+    start: datetime,
+    now: datetime,
+    allowed: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """For each candidate calendar, whether `start` is bookable and every reason it is not."""
+    """For each candidate calendar (among `allowed`, for an agent limited to some), whether `start` is
+    bookable and every reason it is not."""
     chosen = load_services(tenant_id, service_ids)
     shape = shape_of(chosen)
     verdicts = []
-    for calendar in candidate_calendars(tenant_id, chosen, calendar_id):
+    for calendar in candidate_calendars(tenant_id, chosen, calendar_id, allowed):
         found = why_not(tenant_id, calendar, shape, start, now)
         verdicts.append(
             {
