@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from creneau import json_body
 from creneau.errors import CreneauError, NotAuthenticated, RouteNotFound
-from creneau.logic.auth import Principal, authenticate, authorize
+from creneau.logic.auth import Principal, authenticate, authorize, check_origin
 
 logger = Logger()
 
@@ -68,6 +68,13 @@ def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
         message = error.get("msg", "invalid").removeprefix("Value error, ")
         details.append({"field": ".".join(location) or "body", "message": message})
     return details
+
+
+def origin_headers(principal: Principal, origin: str | None) -> dict[str, str]:
+    """CORS headers of a tenant that lists its origins: exactly the caller's origin, varying on it
+    (a refused origin raises Forbidden). Empty when CORS is the API level's (README, "Deploy")."""
+    allowed = check_origin(principal, origin)
+    return {"Access-Control-Allow-Origin": allowed, "Vary": "Origin"} if allowed else {}
 
 
 class Api:
@@ -128,26 +135,34 @@ class Api:
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         route_key = event.get("routeKey", "")
         role = self.roles.get(route_key)
+        cors: dict[str, str] = {}
         if role:
             principal = None
+            headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
             try:
                 if role != NO_KEY:
-                    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
                     method = route_key.split(" ", 1)[0]
                     principal = authenticate(headers, writes=method not in _READS)
                     if not self._comes_with_manage_token(route_key, event):
                         authorize(principal, role)
+                    cors = origin_headers(principal, headers.get("origin"))
                 json_body.check(event)  # after auth: a caller without the right key learns nothing
             except CreneauError as error:
+                refused = {"Content-Type": content_types.APPLICATION_JSON}
+                if error.status == 403 and headers.get("origin"):
+                    refused["Vary"] = "Origin"  # the answer depends on Origin; it allows no origin
                 return {
                     "statusCode": error.status,
-                    "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                    "headers": refused | cors,
                     "body": error_body(error.code, error.message, error.details),
                     "isBase64Encoded": False,
                 }
             if principal is not None:
                 self.app.append_context(principal=principal)
-        return self.app.resolve(event, context)
+        result = self.app.resolve(event, context)
+        if cors:
+            result["headers"] = {**(result.get("headers") or {}), **cors}
+        return result
 
     def _comes_with_manage_token(self, route_key: str, event: dict[str, Any]) -> bool:
         query = event.get("queryStringParameters") or {}
