@@ -7,6 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from creneau.clock import SystemClock
+from creneau.errors import CalendarNotFound, ServiceNotFound
 from creneau.http import PUBLIC, Api, logger
 from creneau.logic import slots
 from creneau.models.booking import FirstSlotOut, SlotsOut
@@ -17,7 +18,15 @@ clock = SystemClock()
 KeyQuery = Annotated[Key | None, Query()]
 
 
-@api.get("/v1/slots", role=PUBLIC)
+@api.get(
+    "/v1/slots",
+    role=PUBLIC,
+    summary="Bookable slots of a service between two dates",
+    errors=(
+        ServiceNotFound,
+        CalendarNotFound,
+    ),
+)
 def list_slots(
     service_id: Annotated[Key, Query()],
     first_day: Annotated[Day, Query(alias="from")],
@@ -31,7 +40,15 @@ def list_slots(
     )
 
 
-@api.get("/v1/slots/first", role=PUBLIC)
+@api.get(
+    "/v1/slots/first",
+    role=PUBLIC,
+    summary="The earliest bookable slot of a service",
+    errors=(
+        ServiceNotFound,
+        CalendarNotFound,
+    ),
+)
 def first_slot(
     service_id: Annotated[Key, Query()], calendar_id: KeyQuery = None, lock_code: KeyQuery = None
 ) -> FirstSlotOut:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -77,24 +78,48 @@ def origin_headers(principal: Principal, origin: str | None) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": allowed, "Vary": "Origin"} if allowed else {}
 
 
+@dataclass(frozen=True)
+class Operation:
+    """What the OpenAPI document says of a route beyond Powertools' view (scripts/openapi.py)."""
+
+    role: str
+    summary: str | None
+    errors: tuple[type[CreneauError], ...]  # those the route itself raises; auth and input ones are implied
+
+
 class Api:
     def __init__(self) -> None:
         self.app = APIGatewayHttpResolver(enable_validation=True)
         self.roles: dict[str, str] = {}
         self.manage_token_routes: set[str] = set()
+        self.operations: dict[str, Operation] = {}
         self._install_error_handlers()
 
     # ---- routes -----------------------------------------------------------------------------
 
-    def route(self, method: str, path: str, role: str, manage_token: bool = False, **options: Any):
-        """`manage_token`: a caller below `role` may still come with `?manage_token=` (the handler
-        checks the token itself)."""
+    def route(
+        self,
+        method: str,
+        path: str,
+        role: str,
+        summary: str | None = None,
+        errors: tuple[type[CreneauError], ...] = (),
+        manage_token: bool = False,
+        **options: Any,
+    ):
+        """`summary`: one line for people reading the API; `errors`: what the route answers beyond
+        401/403 (a credential), 415 (a body) and 422 (parameters or a body), which are implied (see
+        scripts/openapi.py). `manage_token`: a caller below `role` may still come with
+        `?manage_token=` (the handler checks the token itself)."""
         self.roles[f"{method} {path}"] = role
+        self.operations[f"{method} {path}"] = Operation(role, summary, tuple(errors))
         if manage_token:
             self.manage_token_routes.add(f"{method} {path}")
         extensions = {"x-creneau-role": role, **({"x-creneau-manage-token": True} if manage_token else {})}
         if role != NO_KEY:
             options.setdefault("security", SECURITY)
+        if summary:
+            options["summary"] = summary
         return self.app.route(
             _PARAM.sub(r"<\1>", path), method=method, openapi_extensions=extensions, **options
         )
