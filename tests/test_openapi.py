@@ -53,12 +53,8 @@ def operations():
 
 def test_every_operation_has_a_summary_written_by_a_person_and_its_security():
     schemes = document()["components"]["securitySchemes"]
-    assert schemes["ApiKeyHeader"] == {
-        "type": "apiKey",
-        "in": "header",
-        "name": "X-Api-Key",
-        "description": "the tenant's API key (role public, agent or admin)",
-    }
+    assert schemes["ApiKey"] == {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
+    assert schemes["CognitoToken"]["type"] == "http" and schemes["CognitoToken"]["scheme"] == "bearer"
     for name, operation in operations():
         summary = operation.get("summary", "")
         assert summary and summary != name, f"{name}: add summary=... to its route in functions/*/app.py"
