@@ -49,6 +49,9 @@ def test_a_tenant_without_origins_keeps_the_api_level_cors(api, new_tenant):
     reply = other.public.get("/v1/services", headers={"Origin": "https://anywhere.example"})
     assert reply.status_code == 200
     assert reply.headers["access-control-allow-origin"] == "*"  # the template's AllowedOrigins default
+    wrong_role = other.public.patch("/v1/settings", json={}, headers={"Origin": "https://anywhere.example"})
+    assert_error(wrong_role, 403, "not-authorized")
+    assert wrong_role.headers["access-control-allow-origin"] == "*"  # a role refusal is not about origins
 
 
 def test_preflights_are_answered_at_the_api_level(api):

@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import ValidationError
 
 from creneau import json_body
-from creneau.errors import CreneauError, NotAuthenticated, RouteNotFound
+from creneau.errors import CreneauError, NotAuthenticated, OriginRefused, RouteNotFound
 from creneau.logic.auth import Principal, authenticate, authorize, check_origin
 
 logger = Logger()
@@ -174,7 +174,7 @@ class Api:
                 json_body.check(event)  # after auth: a caller without the right key learns nothing
             except CreneauError as error:
                 refused = {"Content-Type": content_types.APPLICATION_JSON}
-                if error.status == 403 and headers.get("origin"):
+                if isinstance(error, OriginRefused):
                     refused["Vary"] = "Origin"  # the answer depends on Origin; it allows no origin
                 return {
                     "statusCode": error.status,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from creneau.dal import api_keys, users
-from creneau.errors import Forbidden, NotAuthenticated
+from creneau.errors import Forbidden, NotAuthenticated, OriginRefused
 from creneau.security import hash_secret
 
 RANKS = {"public": 0, "agent": 1, "admin": 2}
@@ -150,5 +150,5 @@ def check_origin(principal: Principal, origin: str | None) -> str | None:
     if not allowed:
         return None
     if origin.lower() not in allowed:  # "null" (a sandboxed page, a file) is never listed
-        raise Forbidden(f"this public key may not be used from the origin {origin}", [{"origin": origin}])
+        raise OriginRefused(f"this public key may not be used from the origin {origin}", [{"origin": origin}])
     return origin
