@@ -8,7 +8,7 @@ SAM    := $(SAMENV)/bin/sam
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test bench openapi lint format
+.PHONY: run test bench openapi lint format deploy
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,6 +34,11 @@ test: $(STAMP) $(SAM) $(CHROMIUM)
 
 bench: $(STAMP)
 	$(PY) -m bench $(ARGS)
+
+# sam build needs the runtime's python3.12 on PATH: found on PATH, in pyenv or by uv, else one line says how.
+deploy: $(SAM)
+	@dir=$$(python3 -m scripts.find_python 3.12) || exit 1; \
+	PATH="$$dir:$$PATH" $(SAM) build && PATH="$$dir:$$PATH" $(SAM) deploy $(ARGS)
 
 openapi: $(STAMP)
 	$(PY) -m scripts.openapi > openapi.json

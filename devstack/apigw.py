@@ -152,3 +152,8 @@ def response_cors_headers(cors: dict, headers: dict[str, str]) -> Headers:
 
 def _credentials(cors: dict) -> Headers:
     return [("Access-Control-Allow-Credentials", "true")] if cors.get("AllowCredentials") else []
+
+
+def decided_by_origin(headers: Headers) -> bool:
+    """The integration chose its CORS answer from the request's Origin (the tenant's allowed_origins)."""
+    return any(k.lower() == "vary" and "origin" in v.lower() for k, v in headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import errno
 import json
 import os
 import signal
@@ -126,7 +127,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     from devstack.moto_server import MotoServer
     from devstack.pool import LambdaPool
     from devstack.scheduler import Scheduler
-    from devstack.seed import SeedError, seed_demo, seed_users
+    from devstack.seed import SeedError, seed_demo, seed_users, wait_until_answered
     from devstack.tables import create_tables
     from devstack.template import Template
 
@@ -157,7 +158,16 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     stack.callback(pool.shutdown)
     pool.warm()
 
-    gateway = Gateway((args.host, args.port), template.routes(), functions, pool, template.cors())
+    try:
+        gateway = Gateway((args.host, args.port), template.routes(), functions, pool, template.cors())
+    except OSError as exc:  # most often a port in use: one line a person can act on, not a traceback
+        reason = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be opened ({exc.strerror})"
+        print(
+            f"[devstack] port {args.port} on {args.host} {reason}: stop what holds it, or choose "
+            'another with make run ARGS="--port N"',
+            flush=True,
+        )
+        return 1
     threading.Thread(target=gateway.serve_forever, name="gateway", daemon=True).start()
     stack.callback(gateway.server_close)
     stack.callback(gateway.shutdown)
@@ -172,14 +182,15 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     stack.callback(scheduler.stop)
 
     tenant_id, keys, demo_users = None, {}, {}
-    if not args.no_seed:
-        try:
+    try:
+        if not args.no_seed:
             tenant_id, keys = seed_demo(gateway.url)
             if cognito is not None:
                 demo_users = seed_users(gateway.url, keys["admin"], boto3.client("cognito-idp"), cognito)
-        except SeedError as exc:
-            print(f"[devstack] seeding the demo tenant failed:\n{exc}")
-            return 1
+        wait_until_answered(gateway.url, keys)  # the info file promises a stack that answers
+    except SeedError as exc:
+        print(f"[devstack] seeding the demo tenant failed:\n{exc}")
+        return 1
 
     info = {
         "api_url": gateway.url,

@@ -182,3 +182,28 @@ def seed_demo(api_url: str) -> tuple[str, dict[str, str]]:
     settings = DEMO["settings"]
     tenant_id, admin_key = create_tenant(settings["name"], settings["timezone"], settings["locale"])
     return tenant_id, {"admin": admin_key, **configure(api_url, admin_key)}
+
+
+def wait_until_answered(api_url: str, keys: dict[str, str], timeout_s: float = 60) -> None:
+    """Until every key reads the tenant's settings through the gateway (without keys, --no-seed:
+    until the gateway answers at all), so that a client reading the info file finds a stack that answers."""
+    import time
+
+    deadline, last = time.monotonic() + timeout_s, "no answer"
+    with httpx.Client(base_url=api_url, timeout=10) as client:
+        while time.monotonic() < deadline:
+            try:
+                answers = {
+                    role: client.get("/v1/settings", headers={"X-Api-Key": key}) for role, key in keys.items()
+                }
+                if not keys:
+                    client.get("/v1/settings")  # any answer: the handlers may be anything
+            except httpx.HTTPError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            else:
+                wrong = {role: answer for role, answer in answers.items() if answer.status_code != 200}
+                if not wrong:
+                    return
+                last = "; ".join(f"{r} key: {a.status_code} {a.text[:200]}" for r, a in wrong.items())
+            time.sleep(0.2)
+    raise SeedError(f"the API did not answer GET /v1/settings as expected within {timeout_s:.0f} s: {last}")

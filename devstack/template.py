@@ -81,10 +81,12 @@ class Template:
         the resources they refer to are bound)."""
         return self._of_type(kind)
 
-    def parameter(self, name: str) -> str:
-        if name in self.parameters:
-            return str(self.parameters[name])
-        return str(self.doc.get("Parameters", {})[name]["Default"])
+    def parameter(self, name: str) -> str | list[str]:
+        declared = self.doc.get("Parameters", {}).get(name, {})
+        value = str(self.parameters[name] if name in self.parameters else declared["Default"])
+        if declared.get("Type") == "CommaDelimitedList":  # a list, as CloudFormation hands it over
+            return [part.strip() for part in value.split(",")]
+        return value
 
     def condition(self, name: str) -> bool:
         return bool(self.resolve(self.doc.get("Conditions", {})[name]))

@@ -44,3 +44,38 @@ def test_every_route_of_the_contract_is_documented():
         "/v1/users/{id}": {"get", "patch", "delete"},
     }
     assert {path: set(methods) for path, methods in paths.items()} == expected
+
+
+def operations():
+    for path, methods in document()["paths"].items():
+        for method, operation in methods.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_every_operation_has_a_summary_written_by_a_person_and_its_security():
+    schemes = document()["components"]["securitySchemes"]
+    assert schemes["ApiKey"] == {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
+    assert schemes["CognitoToken"]["type"] == "http" and schemes["CognitoToken"]["scheme"] == "bearer"
+    for name, operation in operations():
+        summary = operation.get("summary", "")
+        assert summary and summary != name, f"{name}: add summary=... to its route in functions/*/app.py"
+        assert "security" in operation, name
+        for requirement in operation["security"]:
+            assert set(requirement) <= set(schemes), name
+
+
+def test_errors_are_documented_in_the_shape_the_api_answers():
+    doc = document()
+    assert not {"HTTPValidationError", "ValidationError"} & set(doc["components"]["schemas"])
+    for name, operation in operations():
+        errors = {status: r for status, r in operation["responses"].items() if int(status) >= 400}
+        if operation["security"]:
+            assert {"401", "403"} <= set(errors), name
+        if "requestBody" in operation:
+            assert {"415", "422"} <= set(errors), name
+        for status, response in errors.items():
+            schema = response["content"]["application/json"]["schema"]
+            assert schema["required"] == ["error"], name
+            error = schema["properties"]["error"]
+            assert error["required"] == ["code", "message", "details"], (name, status)
+            assert error["properties"]["code"]["enum"], (name, status)

@@ -9,7 +9,20 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
 from creneau.clock import SystemClock
-from creneau.errors import Forbidden, ValidationFailed
+from creneau.errors import (
+    AppointmentNotFound,
+    CalendarNotFound,
+    Conflict,
+    CustomerNotFound,
+    Forbidden,
+    IdempotencyConflict,
+    InvalidStatusTransition,
+    LockNotFound,
+    ServiceNotFound,
+    SlotUnavailable,
+    TooManyAppointments,
+    ValidationFailed,
+)
 from creneau.http import AGENT, PUBLIC, Api, logger
 from creneau.logic import appointments, customers, idempotency
 from creneau.logic.appointments import Actor
@@ -52,7 +65,22 @@ def _actor(appointment_id: str | None = None, manage_token: str | None = None) -
 # ---- appointments -----------------------------------------------------------------------------
 
 
-@api.post("/v1/appointments", role=PUBLIC, status_code=201)
+@api.post(
+    "/v1/appointments",
+    role=PUBLIC,
+    status_code=201,
+    summary="Book an appointment",
+    errors=(
+        ServiceNotFound,
+        CalendarNotFound,
+        CustomerNotFound,
+        LockNotFound,
+        SlotUnavailable,
+        TooManyAppointments,
+        IdempotencyConflict,
+        Conflict,
+    ),
+)
 def create_appointment(
     body: AppointmentIn, idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None
 ) -> Appointment:
@@ -76,7 +104,7 @@ def create_appointment(
     return appointments.with_manage_token(principal.tenant_id, answer)
 
 
-@api.get("/v1/appointments", role=AGENT)
+@api.get("/v1/appointments", role=AGENT, summary="List appointments by start, with filters")
 def list_appointments(
     status: Annotated[StatusName | None, Query()] = None,
     service_id: KeyQuery = None,
@@ -98,7 +126,13 @@ def list_appointments(
     return appointments.list_page(api.tenant_id, filters, limit, cursor, api.principal().calendar_ids)
 
 
-@api.get("/v1/appointments/{id}", role=AGENT, manage_token=True)
+@api.get(
+    "/v1/appointments/{id}",
+    role=AGENT,
+    manage_token=True,
+    summary="Read an appointment (agent key, or the manage_token)",
+    errors=(AppointmentNotFound,),
+)
 def get_appointment(id: Id, manage_token: ManageToken = None) -> Appointment:
     return appointments.get(api.tenant_id, id, actor=_actor(id, manage_token))
 
@@ -107,6 +141,8 @@ def get_appointment(id: Id, manage_token: ManageToken = None) -> Appointment:
     "/v1/appointments/{id}/ics",
     role=AGENT,
     manage_token=True,
+    summary="The appointment as an iCalendar file (.ics)",
+    errors=(AppointmentNotFound,),
     responses={
         200: {
             "description": "the appointment's invitation (iCalendar)",
@@ -128,12 +164,36 @@ def get_appointment_ics(id: Id, manage_token: ManageToken = None):
     )
 
 
-@api.post("/v1/appointments/{id}/status", role=AGENT, manage_token=True)
+@api.post(
+    "/v1/appointments/{id}/status",
+    role=AGENT,
+    manage_token=True,
+    summary="Confirm, cancel or close an appointment",
+    errors=(
+        AppointmentNotFound,
+        InvalidStatusTransition,
+        Conflict,
+    ),
+)
 def change_status(id: Id, body: StatusIn, manage_token: ManageToken = None) -> Appointment:
     return appointments.change_status(api.tenant_id, id, body, _actor(id, manage_token), clock.now())
 
 
-@api.post("/v1/appointments/{id}/reschedule", role=AGENT, manage_token=True)
+@api.post(
+    "/v1/appointments/{id}/reschedule",
+    role=AGENT,
+    manage_token=True,
+    summary="Move an appointment to another time",
+    errors=(
+        AppointmentNotFound,
+        ServiceNotFound,
+        CalendarNotFound,
+        LockNotFound,
+        SlotUnavailable,
+        InvalidStatusTransition,
+        Conflict,
+    ),
+)
 def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> Appointment:
     return appointments.reschedule(api.tenant_id, id, body, _actor(id, manage_token), clock.now())
 
@@ -141,7 +201,7 @@ def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> 
 # ---- customers --------------------------------------------------------------------------------
 
 
-@api.get("/v1/customers", role=AGENT)
+@api.get("/v1/customers", role=AGENT, summary="Search customers by email or text")
 def search_customers(
     email: Search = None,
     q: Search = None,
@@ -151,17 +211,25 @@ def search_customers(
     return customers.search(api.tenant_id, email, q, limit, cursor)
 
 
-@api.post("/v1/customers", role=AGENT, status_code=201)
+@api.post("/v1/customers", role=AGENT, status_code=201, summary="Create a customer")
 def create_customer(body: CustomerFields) -> Customer:
     return customers.create(api.tenant_id, body)
 
 
-@api.get("/v1/customers/{id}", role=AGENT)
+@api.get("/v1/customers/{id}", role=AGENT, summary="Read a customer", errors=(CustomerNotFound,))
 def get_customer(id: Id) -> Customer:
     return customers.get(api.tenant_id, id)
 
 
-@api.patch("/v1/customers/{id}", role=AGENT)
+@api.patch(
+    "/v1/customers/{id}",
+    role=AGENT,
+    summary="Change a customer",
+    errors=(
+        CustomerNotFound,
+        Conflict,
+    ),
+)
 def patch_customer(id: Id, body: CustomerPatch) -> Customer:
     return customers.update(api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
 

@@ -7,6 +7,14 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from creneau.clock import SystemClock
+from creneau.errors import (
+    ApiKeyNotFound,
+    CalendarNotFound,
+    CategoryNotFound,
+    Conflict,
+    HasAppointments,
+    ServiceNotFound,
+)
 from creneau.http import ADMIN, PUBLIC, Api, logger
 from creneau.logic import catalog, tenants
 from creneau.logic.choice import service_list
@@ -51,12 +59,12 @@ def _only_active() -> bool:
 # ---- settings ---------------------------------------------------------------------------------
 
 
-@api.get("/v1/settings", role=PUBLIC)
+@api.get("/v1/settings", role=PUBLIC, summary="Read the tenant's settings")
 def get_settings() -> Settings:
     return tenants.get_settings(api.tenant_id)
 
 
-@api.patch("/v1/settings", role=ADMIN)
+@api.patch("/v1/settings", role=ADMIN, summary="Change the tenant's settings", errors=(Conflict,))
 def patch_settings(body: SettingsPatch) -> Settings:
     return tenants.update_settings(api.tenant_id, body.model_dump(exclude_unset=True))
 
@@ -64,27 +72,45 @@ def patch_settings(body: SettingsPatch) -> Settings:
 # ---- service categories -----------------------------------------------------------------------
 
 
-@api.get("/v1/service-categories", role=PUBLIC)
+@api.get("/v1/service-categories", role=PUBLIC, summary="List service categories")
 def list_categories(limit: Limit = 50, cursor: Cursor = None) -> CategoryPage:
     return catalog.list_categories(api.tenant_id, limit, cursor)
 
 
-@api.post("/v1/service-categories", role=ADMIN, status_code=201)
+@api.post("/v1/service-categories", role=ADMIN, status_code=201, summary="Create a service category")
 def create_category(body: CategoryIn) -> Category:
     return catalog.create_category(api.tenant_id, body)
 
 
-@api.get("/v1/service-categories/{id}", role=PUBLIC)
+@api.get(
+    "/v1/service-categories/{id}", role=PUBLIC, summary="Read a service category", errors=(CategoryNotFound,)
+)
 def get_category(id: Id) -> Category:
     return catalog.get_category(api.tenant_id, id)
 
 
-@api.patch("/v1/service-categories/{id}", role=ADMIN)
+@api.patch(
+    "/v1/service-categories/{id}",
+    role=ADMIN,
+    summary="Change a service category",
+    errors=(
+        CategoryNotFound,
+        Conflict,
+    ),
+)
 def patch_category(id: Id, body: CategoryPatch) -> Category:
     return catalog.update_category(api.tenant_id, id, body.model_dump(exclude_unset=True))
 
 
-@api.delete("/v1/service-categories/{id}", role=ADMIN)
+@api.delete(
+    "/v1/service-categories/{id}",
+    role=ADMIN,
+    summary="Delete a service category",
+    errors=(
+        CategoryNotFound,
+        Conflict,
+    ),
+)
 def delete_category(id: Id):
     catalog.delete_category(api.tenant_id, id)
     return api.no_content()
@@ -93,27 +119,46 @@ def delete_category(id: Id):
 # ---- services ---------------------------------------------------------------------------------
 
 
-@api.get("/v1/services", role=PUBLIC)
+@api.get("/v1/services", role=PUBLIC, summary="List services (a public key sees the active ones)")
 def list_services(category_id: KeyQuery = None, limit: Limit = 50, cursor: Cursor = None) -> ServicePage:
     return catalog.list_services(api.tenant_id, category_id, _only_active(), limit, cursor)
 
 
-@api.post("/v1/services", role=ADMIN, status_code=201)
+@api.post("/v1/services", role=ADMIN, status_code=201, summary="Create a service", errors=(CategoryNotFound,))
 def create_service(body: ServiceFields) -> Service:
     return catalog.create_service(api.tenant_id, body)
 
 
-@api.get("/v1/services/{id}", role=PUBLIC)
+@api.get("/v1/services/{id}", role=PUBLIC, summary="Read a service", errors=(ServiceNotFound,))
 def get_service(id: Id) -> Service:
     return catalog.get_service(api.tenant_id, id, _only_active())
 
 
-@api.patch("/v1/services/{id}", role=ADMIN)
+@api.patch(
+    "/v1/services/{id}",
+    role=ADMIN,
+    summary="Change a service",
+    errors=(
+        ServiceNotFound,
+        CategoryNotFound,
+        HasAppointments,
+        Conflict,
+    ),
+)
 def patch_service(id: Id, body: ServicePatch) -> Service:
     return catalog.update_service(api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
 
 
-@api.delete("/v1/services/{id}", role=ADMIN)
+@api.delete(
+    "/v1/services/{id}",
+    role=ADMIN,
+    summary="Delete a service (409 while upcoming appointments use it)",
+    errors=(
+        ServiceNotFound,
+        HasAppointments,
+        Conflict,
+    ),
+)
 def delete_service(id: Id, force: Force = False):
     catalog.delete_service(api.tenant_id, id, force, clock.now())
     return api.no_content()
@@ -122,7 +167,12 @@ def delete_service(id: Id, force: Force = False):
 # ---- calendars --------------------------------------------------------------------------------
 
 
-@api.get("/v1/calendars", role=PUBLIC)
+@api.get(
+    "/v1/calendars",
+    role=PUBLIC,
+    summary="List calendars (a public key sees the active ones)",
+    errors=(ServiceNotFound,),
+)
 def list_calendars(
     service_id: KeyQuery = None,
     service_ids: Annotated[ServiceIdList | None, Query(description="calendars offering all of A,B")] = None,
@@ -133,23 +183,43 @@ def list_calendars(
     return catalog.list_calendars(api.tenant_id, wanted, _only_active(), limit, cursor)
 
 
-@api.post("/v1/calendars", role=ADMIN, status_code=201)
+@api.post(
+    "/v1/calendars", role=ADMIN, status_code=201, summary="Create a calendar", errors=(ServiceNotFound,)
+)
 def create_calendar(body: CalendarFields) -> Calendar:
     return catalog.create_calendar(api.tenant_id, body)
 
 
-@api.get("/v1/calendars/{id}", role=PUBLIC)
+@api.get("/v1/calendars/{id}", role=PUBLIC, summary="Read a calendar", errors=(CalendarNotFound,))
 def get_calendar(id: Id) -> Calendar:
     return catalog.get_calendar(api.tenant_id, id, _only_active())
 
 
-@api.patch("/v1/calendars/{id}", role=ADMIN)
+@api.patch(
+    "/v1/calendars/{id}",
+    role=ADMIN,
+    summary="Change a calendar (answers the appointments a new exception covers)",
+    errors=(
+        CalendarNotFound,
+        ServiceNotFound,
+        Conflict,
+    ),
+)
 def patch_calendar(id: Id, body: CalendarPatch) -> UpdatedCalendar:
     changes = body.model_dump(mode="json", exclude_unset=True)
     return catalog.update_calendar(api.tenant_id, id, changes, clock.now())
 
 
-@api.delete("/v1/calendars/{id}", role=ADMIN)
+@api.delete(
+    "/v1/calendars/{id}",
+    role=ADMIN,
+    summary="Delete a calendar (409 while upcoming appointments use it)",
+    errors=(
+        CalendarNotFound,
+        HasAppointments,
+        Conflict,
+    ),
+)
 def delete_calendar(id: Id, force: Force = False):
     catalog.delete_calendar(api.tenant_id, id, force, clock.now())
     return api.no_content()
@@ -158,17 +228,17 @@ def delete_calendar(id: Id, force: Force = False):
 # ---- API keys ---------------------------------------------------------------------------------
 
 
-@api.get("/v1/api-keys", role=ADMIN)
+@api.get("/v1/api-keys", role=ADMIN, summary="List the tenant's API keys (never the keys themselves)")
 def list_api_keys() -> ApiKeyPage:
     return {"items": tenants.list_api_keys(api.tenant_id), "next_cursor": None}
 
 
-@api.post("/v1/api-keys", role=ADMIN, status_code=201)
+@api.post("/v1/api-keys", role=ADMIN, status_code=201, summary="Create an API key (shown once)")
 def create_api_key(body: ApiKeyIn) -> NewApiKey:
     return tenants.create_api_key(api.tenant_id, body.role, body.name)
 
 
-@api.delete("/v1/api-keys/{id}", role=ADMIN)
+@api.delete("/v1/api-keys/{id}", role=ADMIN, summary="Revoke an API key", errors=(ApiKeyNotFound,))
 def delete_api_key(id: Id):
     tenants.delete_api_key(api.tenant_id, id)
     return api.no_content()

@@ -7,7 +7,14 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from creneau.clock import SystemClock
-from creneau.errors import Forbidden
+from creneau.errors import (
+    CalendarNotFound,
+    Conflict,
+    Forbidden,
+    LockNotFound,
+    ServiceNotFound,
+    SlotUnavailable,
+)
 from creneau.http import AGENT, PUBLIC, Api, logger
 from creneau.logic import locks
 from creneau.models.booking import LockIn, LockOut
@@ -18,19 +25,30 @@ clock = SystemClock()
 Code = Annotated[Key, Path()]
 
 
-@api.post("/v1/locks", role=PUBLIC, status_code=201)
+@api.post(
+    "/v1/locks",
+    role=PUBLIC,
+    status_code=201,
+    summary="Hold a slot while a form is filled (or move a hold)",
+    errors=(
+        ServiceNotFound,
+        CalendarNotFound,
+        SlotUnavailable,
+        Conflict,
+    ),
+)
 def create_lock(body: LockIn) -> LockOut:
     if body.bypass_notice and not api.principal().at_least(AGENT):
         raise Forbidden("bypass_notice needs an agent or admin key")
     return locks.hold(api.tenant_id, body, clock.now(), api.principal().calendar_ids)
 
 
-@api.get("/v1/locks/{lock_code}", role=PUBLIC)
+@api.get("/v1/locks/{lock_code}", role=PUBLIC, summary="Read a hold", errors=(LockNotFound,))
 def get_lock(lock_code: Code) -> LockOut:
     return locks.get(api.tenant_id, lock_code, clock.now(), api.principal().calendar_ids)
 
 
-@api.delete("/v1/locks/{lock_code}", role=PUBLIC)
+@api.delete("/v1/locks/{lock_code}", role=PUBLIC, summary="Release a hold", errors=(LockNotFound,))
 def delete_lock(lock_code: Code):
     locks.release(api.tenant_id, lock_code, clock.now(), api.principal().calendar_ids)
     return api.no_content()

@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from creneau.clock import SystemClock
-from creneau.errors import Forbidden
+from creneau.errors import CalendarNotFound, Forbidden, ServiceNotFound
 from creneau.http import AGENT, PUBLIC, Api, logger
 from creneau.logic import slots
 from creneau.logic.choice import service_list
@@ -27,7 +27,15 @@ def _bypass(bypass_notice: bool) -> bool:
     return bypass_notice
 
 
-@api.get("/v1/slots", role=PUBLIC)
+@api.get(
+    "/v1/slots",
+    role=PUBLIC,
+    summary="Bookable slots of a service between two dates",
+    errors=(
+        ServiceNotFound,
+        CalendarNotFound,
+    ),
+)
 def list_slots(
     first_day: Annotated[Day, Query(alias="from")],
     last_day: Annotated[Day, Query(alias="to")],
@@ -52,7 +60,15 @@ def list_slots(
     )
 
 
-@api.get("/v1/slots/first", role=PUBLIC)
+@api.get(
+    "/v1/slots/first",
+    role=PUBLIC,
+    summary="The earliest bookable slot of a service",
+    errors=(
+        ServiceNotFound,
+        CalendarNotFound,
+    ),
+)
 def first_slot(
     service_id: KeyQuery = None,
     service_ids: ServiceIds = None,
@@ -66,7 +82,12 @@ def first_slot(
     )
 
 
-@api.get("/v1/slots/explain", role=AGENT)
+@api.get(
+    "/v1/slots/explain",
+    role=AGENT,
+    summary="Why a time is or is not bookable, calendar by calendar",
+    errors=(ServiceNotFound, CalendarNotFound),
+)
 def explain_slot(
     start: Annotated[Instant, Query()],
     service_id: KeyQuery = None,

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from creneau.clock import SystemClock
 from creneau.cognito import CognitoDirectory, Outbox
+from creneau.errors import Conflict, UserExists, UserNotFound
 from creneau.http import ADMIN, Api, logger
 from creneau.logic import users
 from creneau.models.users import User, UserIn, UserPage, UserPatch
@@ -31,29 +32,45 @@ def _directory(pool_id: str, outbox: str | None) -> CognitoDirectory:
     return CognitoDirectory(pool_id, boto3.client("cognito-idp"), Outbox(outbox) if outbox else None)
 
 
-@api.post("/v1/users", role=ADMIN, status_code=201)
+@api.post(
+    "/v1/users",
+    role=ADMIN,
+    status_code=201,
+    summary="Invite a person to sign in (agent or admin)",
+    errors=(UserExists,),
+)
 def create_user(body: UserIn) -> User:
     return users.create(api.tenant_id, body, directory(), clock.now())
 
 
-@api.get("/v1/users", role=ADMIN)
+@api.get("/v1/users", role=ADMIN, summary="List the people who sign in")
 def list_users(
     limit: Annotated[int, Query(ge=1, le=100)] = 50, cursor: Annotated[str | None, Query()] = None
 ) -> UserPage:
     return users.list_page(api.tenant_id, limit, cursor, directory())
 
 
-@api.get("/v1/users/{id}", role=ADMIN)
+@api.get("/v1/users/{id}", role=ADMIN, summary="Read a user", errors=(UserNotFound,))
 def get_user(id: Id) -> User:
     return users.get(api.tenant_id, id, directory())
 
 
-@api.patch("/v1/users/{id}", role=ADMIN)
+@api.patch(
+    "/v1/users/{id}",
+    role=ADMIN,
+    summary="Change a user's role, name, calendars or access",
+    errors=(
+        UserNotFound,
+        Conflict,
+    ),
+)
 def patch_user(id: Id, body: UserPatch) -> User:
     return users.update(api.tenant_id, id, body.model_dump(exclude_unset=True), directory(), clock.now())
 
 
-@api.delete("/v1/users/{id}", role=ADMIN)
+@api.delete(
+    "/v1/users/{id}", role=ADMIN, summary="Delete a user (their sign-in goes too)", errors=(UserNotFound,)
+)
 def delete_user(id: Id):
     users.delete(api.tenant_id, id, directory())
     return api.no_content()

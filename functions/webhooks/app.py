@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from creneau.errors import WebhookNotFound
 from creneau.http import ADMIN, Api, logger
 from creneau.logic import webhooks
 from creneau.logic.once import Once
@@ -30,23 +31,33 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@api.post("/v1/webhooks", role=ADMIN, status_code=201)
+@api.post(
+    "/v1/webhooks",
+    role=ADMIN,
+    status_code=201,
+    summary="Register a webhook (its signing secret is shown once)",
+)
 def create_webhook(body: WebhookIn) -> NewWebhook:
     return webhooks.register(api.tenant_id, body.url, body.events, body.description, _now())
 
 
-@api.get("/v1/webhooks", role=ADMIN)
+@api.get("/v1/webhooks", role=ADMIN, summary="List the tenant's webhooks")
 def list_webhooks() -> WebhookPage:
     return {"items": webhooks.list_all(api.tenant_id), "next_cursor": None}
 
 
-@api.delete("/v1/webhooks/{id}", role=ADMIN)
+@api.delete("/v1/webhooks/{id}", role=ADMIN, summary="Delete a webhook", errors=(WebhookNotFound,))
 def delete_webhook(id: Id):
     webhooks.delete(api.tenant_id, id)
     return api.no_content()
 
 
-@api.get("/v1/webhooks/{id}/deliveries", role=ADMIN)
+@api.get(
+    "/v1/webhooks/{id}/deliveries",
+    role=ADMIN,
+    summary="Recent delivery attempts of a webhook",
+    errors=(WebhookNotFound,),
+)
 def list_deliveries(
     id: Id, limit: Annotated[int, Query(ge=1, le=100)] = 50, cursor: Annotated[str | None, Query()] = None
 ) -> DeliveryPage:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -85,19 +87,73 @@ def stack(start_stack) -> dict:
     return start_stack().info
 
 
+# Answered by API Gateway (or the local gateway) before any route: not a route's to document.
+GATEWAY_STATUSES = {400, 413, 429, 502, 504}
+
+
+@functools.cache
+def documented_operations() -> list[tuple[re.Pattern, str, dict]]:
+    """(path regex, path template, {method: documented statuses}) of openapi.json, literal paths first."""
+    doc = json.loads((ROOT / "openapi.json").read_text())
+    found = []
+    for template, methods in doc["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
+        statuses = {method.upper(): set(spec["responses"]) for method, spec in methods.items()}
+        found.append((pattern, template, statuses))
+    return sorted(found, key=lambda entry: entry[1].count("{"))
+
+
+def error_classes(status: int) -> list[str]:
+    from creneau import errors
+
+    classes = vars(errors).values()
+    found = [c.__name__ for c in classes if isinstance(c, type) and getattr(c, "status", None) == status]
+    return found or ["a CreneauError subclass with that status"]
+
+
+def undocumented(responses: list[tuple[str, str, int]]) -> list[str]:
+    """Each (method, path, status) a route answered that openapi.json does not list for it, saying
+    exactly what to declare (gateway answers and paths without a route are not a route's)."""
+    missing = set()
+    for method, path, status in responses:
+        for pattern, template, statuses in documented_operations():
+            if pattern.match(path) and method in statuses:
+                if str(status) not in statuses[method] and status not in GATEWAY_STATUSES:
+                    missing.add(
+                        f"{method} {template} answered {status}, which openapi.json does not list: add the "
+                        f"error it raises ({' or '.join(error_classes(status))}) to errors=(...) of its "
+                        f"route in functions/*/app.py, then `make openapi`"
+                    )
+                break
+    return sorted(missing)
+
+
 @pytest.fixture
 def api(stack):
-    """Factory: api(key=None, **httpx options) -> an httpx.Client on the stack's API URL."""
+    """Factory: api(key=None, **httpx options) -> an httpx.Client on the stack's API URL.
+
+    Every answer its clients receive is checked, after the test, against openapi.json: a status a
+    route answers must be documented for that route."""
     clients: list[httpx.Client] = []
+    responses: list[tuple[str, str, int]] = []
+
+    def record(response: httpx.Response) -> None:
+        responses.append((response.request.method, response.request.url.path, response.status_code))
 
     def client(key: str | None = None, **options) -> httpx.Client:
         headers = {"X-Api-Key": key} if key else {}
-        clients.append(httpx.Client(base_url=stack["api_url"], headers=headers, timeout=30, **options))
+        hooks = options.pop("event_hooks", {})
+        hooks = {**hooks, "response": [*hooks.get("response", []), record]}
+        clients.append(
+            httpx.Client(base_url=stack["api_url"], headers=headers, timeout=30, event_hooks=hooks, **options)
+        )
         return clients[-1]
 
     yield client
     for c in clients:
         c.close()
+    missing = undocumented(responses)
+    assert not missing, "\n".join(missing)
 
 
 @pytest.fixture

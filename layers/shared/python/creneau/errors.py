@@ -23,6 +23,10 @@ class Forbidden(CreneauError):
     code, status = "not-authorized", 403
 
 
+class OriginRefused(Forbidden):
+    """A public key used from a page its tenant does not list (allowed_origins)."""
+
+
 class RouteNotFound(CreneauError):
     code, status = "not-found", 404
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -19,8 +20,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import ValidationError
 
 from creneau import json_body
-from creneau.errors import CreneauError, NotAuthenticated, RouteNotFound
-from creneau.logic.auth import Principal, authenticate, authorize
+from creneau.errors import CreneauError, NotAuthenticated, OriginRefused, RouteNotFound
+from creneau.logic.auth import Principal, authenticate, authorize, check_origin
 
 logger = Logger()
 
@@ -70,24 +71,55 @@ def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     return details
 
 
+def origin_headers(principal: Principal, origin: str | None) -> dict[str, str]:
+    """CORS headers of a tenant that lists its origins: exactly the caller's origin, varying on it
+    (a refused origin raises Forbidden). Empty when CORS is the API level's (README, "Deploy")."""
+    allowed = check_origin(principal, origin)
+    return {"Access-Control-Allow-Origin": allowed, "Vary": "Origin"} if allowed else {}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the OpenAPI document says of a route beyond Powertools' view (scripts/openapi.py)."""
+
+    role: str
+    summary: str | None
+    errors: tuple[type[CreneauError], ...]  # those the route itself raises; auth and input ones are implied
+
+
 class Api:
     def __init__(self) -> None:
         self.app = APIGatewayHttpResolver(enable_validation=True)
         self.roles: dict[str, str] = {}
         self.manage_token_routes: set[str] = set()
+        self.operations: dict[str, Operation] = {}
         self._install_error_handlers()
 
     # ---- routes -----------------------------------------------------------------------------
 
-    def route(self, method: str, path: str, role: str, manage_token: bool = False, **options: Any):
-        """`manage_token`: a caller below `role` may still come with `?manage_token=` (the handler
-        checks the token itself)."""
+    def route(
+        self,
+        method: str,
+        path: str,
+        role: str,
+        summary: str | None = None,
+        errors: tuple[type[CreneauError], ...] = (),
+        manage_token: bool = False,
+        **options: Any,
+    ):
+        """`summary`: one line for people reading the API; `errors`: what the route answers beyond
+        401/403 (a credential), 415 (a body) and 422 (parameters or a body), which are implied (see
+        scripts/openapi.py). `manage_token`: a caller below `role` may still come with
+        `?manage_token=` (the handler checks the token itself)."""
         self.roles[f"{method} {path}"] = role
+        self.operations[f"{method} {path}"] = Operation(role, summary, tuple(errors))
         if manage_token:
             self.manage_token_routes.add(f"{method} {path}")
         extensions = {"x-creneau-role": role, **({"x-creneau-manage-token": True} if manage_token else {})}
         if role != NO_KEY:
             options.setdefault("security", SECURITY)
+        if summary:
+            options["summary"] = summary
         return self.app.route(
             _PARAM.sub(r"<\1>", path), method=method, openapi_extensions=extensions, **options
         )
@@ -128,26 +160,34 @@ class Api:
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         route_key = event.get("routeKey", "")
         role = self.roles.get(route_key)
+        cors: dict[str, str] = {}
         if role:
             principal = None
+            headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
             try:
                 if role != NO_KEY:
-                    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
                     method = route_key.split(" ", 1)[0]
                     principal = authenticate(headers, writes=method not in _READS)
                     if not self._comes_with_manage_token(route_key, event):
                         authorize(principal, role)
+                    cors = origin_headers(principal, headers.get("origin"))
                 json_body.check(event)  # after auth: a caller without the right key learns nothing
             except CreneauError as error:
+                refused = {"Content-Type": content_types.APPLICATION_JSON}
+                if isinstance(error, OriginRefused):
+                    refused["Vary"] = "Origin"  # the answer depends on Origin; it allows no origin
                 return {
                     "statusCode": error.status,
-                    "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                    "headers": refused | cors,
                     "body": error_body(error.code, error.message, error.details),
                     "isBase64Encoded": False,
                 }
             if principal is not None:
                 self.app.append_context(principal=principal)
-        return self.app.resolve(event, context)
+        result = self.app.resolve(event, context)
+        if cors:
+            result["headers"] = {**(result.get("headers") or {}), **cors}
+        return result
 
     def _comes_with_manage_token(self, route_key: str, event: dict[str, Any]) -> bool:
         query = event.get("queryStringParameters") or {}

@@ -47,3 +47,54 @@ def manage_token(tenant_id: str, appointment_id: str) -> str:
 
 def is_manage_token(token: str, tenant_id: str, appointment_id: str) -> bool:
     return hmac.compare_digest(token.encode(), manage_token(tenant_id, appointment_id).encode())
+
+
+# ---- sealed tokens (cursors): encrypt-then-MAC under keys derived from the deployment secret -------
+
+_NONCE, _TAG = 16, 16
+
+
+class Unsealed(ValueError):
+    """A sealed token that this deployment did not make for this context."""
+
+
+def derived_key(purpose: str) -> bytes:
+    """One key per purpose from the deployment secret (HMAC as the KDF), so no two uses share a key."""
+    secret = os.environ.get(MANAGE_TOKEN_SECRET)
+    if not secret:
+        raise RuntimeError(f"{MANAGE_TOKEN_SECRET} is not set")
+    return hmac.new(secret.encode(), f"creneau/{purpose}".encode(), hashlib.sha256).digest()
+
+
+def _xor_stream(key: bytes, nonce: bytes, data: bytes) -> bytes:
+    # HMAC-SHA256 in counter mode as the keystream: a PRF from the standard library, no extra dependency.
+    blocks = range(len(data) // 32 + 1)
+    stream = b"".join(hmac.new(key, nonce + i.to_bytes(4, "big"), hashlib.sha256).digest() for i in blocks)
+    return bytes(a ^ b for a, b in zip(data, stream, strict=False))
+
+
+def _tag(purpose: str, context: str, nonce: bytes, cipher: bytes) -> bytes:
+    message = context.encode() + b"\0" + nonce + cipher
+    return hmac.new(derived_key(f"{purpose}/mac"), message, hashlib.sha256).digest()[:_TAG]
+
+
+def seal(plain: bytes, purpose: str, context: str) -> str:
+    """`plain` encrypted (unreadable) and MACed together with `context` (not sent: a token made for one
+    context fails in every other), base64url."""
+    nonce = secrets.token_bytes(_NONCE)
+    cipher = _xor_stream(derived_key(f"{purpose}/enc"), nonce, plain)
+    sealed = nonce + cipher + _tag(purpose, context, nonce, cipher)
+    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+
+
+def unseal(token: str, purpose: str, context: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (ValueError, TypeError) as exc:
+        raise Unsealed("not base64url") from exc
+    if len(raw) < _NONCE + _TAG:
+        raise Unsealed("too short")
+    nonce, cipher, tag = raw[:_NONCE], raw[_NONCE:-_TAG], raw[-_TAG:]
+    if not hmac.compare_digest(tag, _tag(purpose, context, nonce, cipher)):  # before decrypting anything
+        raise Unsealed("not made for this context")
+    return _xor_stream(derived_key(f"{purpose}/enc"), nonce, cipher)

@@ -19,6 +19,7 @@ from creneau.dal.base import (
 )
 from creneau.errors import AppointmentNotFound
 
+LISTING = "appointments"  # a cursor of this listing works only here
 LIST_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
 
 
@@ -94,6 +95,8 @@ def list_page(
         limit,
         decode_cursor(
             cursor,
+            tenant_id,
+            LISTING,
             {
                 "pk": tenant_pk(tenant_id),
                 "sk": "APPT#",
@@ -103,4 +106,4 @@ def list_page(
         ),
         keep=lambda item: keep(from_doc(item)),
     )
-    return [from_doc(item) for item in items], encode_cursor(last)
+    return [from_doc(item) for item in items], encode_cursor(last, tenant_id, LISTING)

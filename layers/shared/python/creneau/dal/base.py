@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from creneau.errors import ValidationFailed
+from creneau.security import Unsealed, seal, unseal
 
 # Items keep the resource as a JSON document in `doc` (no float/Decimal surprises) and copy
 # the few attributes that conditions and filters need next to it.
 DOC = "doc"
+CURSOR_PURPOSE = "cursor"
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -33,24 +34,26 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
-def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+def encode_cursor(last_key: dict[str, Any] | None, tenant_id: str, listing: str) -> str | None:
+    """An opaque cursor: the start key sealed (encrypted, then MACed with the tenant and the listing),
+    so a client reads no table key and a cursor only works where it was given."""
     if not last_key:
         return None
     raw = json.dumps(last_key, separators=(",", ":"), default=_jsonable).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return seal(raw, CURSOR_PURPOSE, f"{tenant_id}\n{listing}")
 
 
-def decode_cursor(cursor: str | None, expected: dict[str, str]) -> dict[str, Any] | None:
-    """The start key a cursor encodes, checked to be one this API gave for this very listing:
-    the same key names, all strings, each starting with the prefix `expected` gives for it
-    (so a cursor cannot point into another tenant's partition)."""
+def decode_cursor(
+    cursor: str | None, tenant_id: str, listing: str, expected: dict[str, str]
+) -> dict[str, Any] | None:
+    """The start key of a cursor this API gave for this tenant's `listing`; anything else is 422 naming
+    `cursor`. The key is checked again against `expected` (names, prefixes), in case of a key leak."""
     if not cursor:
         return None
     refused = ValidationFailed.field("cursor", "cursor is not one this API gave for this listing")
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, TypeError) as exc:
+        key = json.loads(unseal(cursor, CURSOR_PURPOSE, f"{tenant_id}\n{listing}"))
+    except (Unsealed, ValueError) as exc:
         raise refused from exc
     if not isinstance(key, dict) or set(key) != set(expected):
         raise refused

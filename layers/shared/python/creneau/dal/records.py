@@ -59,7 +59,8 @@ class TenantRecords:
         cursor: str | None,
         keep: Callable[[dict[str, Any]], bool] | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        start = decode_cursor(cursor, {"pk": tenant_pk(tenant_id), "sk": f"{self.kind}#"})
+        expected = {"pk": tenant_pk(tenant_id), "sk": f"{self.kind}#"}
+        start = decode_cursor(cursor, tenant_id, self.kind, expected)
         items, last = paginate(
             self.table().query,
             self._list_params(tenant_id),
@@ -68,7 +69,7 @@ class TenantRecords:
             start,
             keep=(lambda item: keep(self._doc(item))) if keep else None,
         )
-        return [self._doc(item) for item in items], encode_cursor(last)
+        return [self._doc(item) for item in items], encode_cursor(last, tenant_id, self.kind)
 
     def create(self, tenant_id: str, doc: dict[str, Any], attributes: dict[str, Any] | None = None) -> None:
         self.table().put_item(

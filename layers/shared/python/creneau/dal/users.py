@@ -17,6 +17,8 @@ from creneau.errors import Conflict, UserNotFound
 
 LIST_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
 
+LISTING = "users"  # a cursor of this listing works only here
+
 
 def _key(user_id: str) -> dict[str, str]:
     return {"pk": f"USER#{user_id}", "sk": "USER"}
@@ -82,6 +84,11 @@ def list_page(
         {"IndexName": "gsi1", "KeyConditionExpression": Key("gsi1pk").eq(_listing(tenant_id))},
         LIST_KEYS,
         limit,
-        decode_cursor(cursor, {"pk": "USER#", "sk": "USER", "gsi1pk": _listing(tenant_id), "gsi1sk": ""}),
+        decode_cursor(
+            cursor,
+            tenant_id,
+            LISTING,
+            {"pk": "USER#", "sk": "USER", "gsi1pk": _listing(tenant_id), "gsi1sk": ""},
+        ),
     )
-    return [(from_doc(item), int(item["version"])) for item in items], encode_cursor(last)
+    return [(from_doc(item), int(item["version"])) for item in items], encode_cursor(last, tenant_id, LISTING)

@@ -39,7 +39,8 @@ def deliveries_page(
         "ScanIndexForward": False,
         "ConsistentRead": True,
     }
-    start = decode_cursor(cursor, {"pk": tenant_pk(tenant_id), "sk": prefix})
+    listing = f"deliveries:{webhook_id}"  # a cursor works on this webhook's deliveries only
+    start = decode_cursor(cursor, tenant_id, listing, {"pk": tenant_pk(tenant_id), "sk": prefix})
     items, last = paginate(
         config.catalog_table().query,
         params,
@@ -48,4 +49,4 @@ def deliveries_page(
         start,
         keep=lambda item: int(item.get("expires_at", now_epoch + 1)) > now_epoch,
     )
-    return [from_doc(item) for item in items], encode_cursor(last)
+    return [from_doc(item) for item in items], encode_cursor(last, tenant_id, listing)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from creneau.dal import api_keys, users
-from creneau.errors import Forbidden, NotAuthenticated
+from creneau.errors import Forbidden, NotAuthenticated, OriginRefused
 from creneau.security import hash_secret
 
 RANKS = {"public": 0, "agent": 1, "admin": 2}
@@ -136,3 +136,19 @@ class UserRecords:
 
 
 user_records = UserRecords()
+
+
+def check_origin(principal: Principal, origin: str | None) -> str | None:
+    """A public key used from a browser: its tenant's `allowed_origins`, when set, name the pages that
+    may use it (a widget's key is public, so the key alone proves nothing). Returns the origin to allow
+    in CORS, or None when the tenant leaves CORS to the API level."""
+    if origin is None or principal.role != "public":
+        return None
+    from creneau.logic.tenants import get_settings
+
+    allowed = get_settings(principal.tenant_id).get("allowed_origins") or []
+    if not allowed:
+        return None
+    if origin.lower() not in allowed:  # "null" (a sandboxed page, a file) is never listed
+        raise OriginRefused(f"this public key may not be used from the origin {origin}", [{"origin": origin}])
+    return origin

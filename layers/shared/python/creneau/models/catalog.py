@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, Field, StrictBool, StringConstraints, field_validator, model_validator
 
 from creneau.domain.week import DAYS
 from creneau.models.common import Email, Id, Instant, Model, Money, Page, Strict, TimeZoneName
@@ -15,7 +15,23 @@ Role = Literal["public", "agent", "admin"]
 MAX_ORIGINS, MAX_FIELDS, MAX_OPTIONS = 50, 50, 20
 MAX_EXCEPTIONS, MAX_SERVICES_PER_CALENDAR, MAX_RANGES_PER_DAY = 500, 200, 48
 MAX_OPENINGS = 500
-Origin = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+# What a browser sends as Origin: scheme, host, optional port; no path. http only for local development.
+_ORIGIN = re.compile(
+    r"^https://[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::\d{1,5})?$|^http://(?:localhost|127\.0\.0\.1)(?::\d{1,5})?$"
+)
+
+
+def _origin(value: str) -> str:
+    value = value.strip().lower()
+    if not _ORIGIN.match(value):
+        raise ValueError(
+            "must be an origin such as https://shop.example.com or https://shop.example.com:8443 "
+            "(no path or trailing slash; http only for localhost or 127.0.0.1)"
+        )
+    return value
+
+
+Origin = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(_origin)]
 Option = Annotated[str, StringConstraints(max_length=100)]
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
