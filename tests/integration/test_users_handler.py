@@ -108,3 +108,10 @@ def test_disabling_and_changing_the_role_at_once_changes_both(call, idp):
     assert (patched.json()["status"], patched.json()["role"]) == ("disabled", "admin")
     in_pool = pool_user(idp, user["id"])
     assert (in_pool["enabled"], in_pool["groups"], in_pool["attributes"]["name"]) == (False, ["admin"], "Eve")
+
+
+def test_an_address_the_sign_in_service_refuses_is_a_422_naming_the_email(call):
+    refused = call("POST", "/v1/users", {"email": "é@mairie.example", "name": "E", "role": "agent"})
+    assert (refused.status, refused.error["code"]) == (422, "validation-error")
+    assert [d["field"] for d in refused.error["details"]] == ["email"]
+    assert call("GET", "/v1/users").json()["items"] == []

@@ -15,7 +15,7 @@ import uuid
 from email.message import EmailMessage
 from pathlib import Path
 
-from creneau.errors import UserExists
+from creneau.errors import UserExists, ValidationFailed
 
 INVITATION_SUBJECT = "Your Creneau back-office account"
 INVITATION_TEXT = (
@@ -80,6 +80,13 @@ class CognitoDirectory:
             created = self.client.admin_create_user(**request)["User"]
         except self.client.exceptions.UsernameExistsException as error:
             raise UserExists(f"{email} already has an account") from error
+        except self.client.exceptions.InvalidParameterException as error:
+            # Cognito is stricter than a plain email check (e.g. some characters in the address).
+            message = error.response["Error"].get("Message", "")
+            field = "email" if "sername" in message or "email" in message else "name"
+            raise ValidationFailed.field(
+                field, f"the sign-in service refused this {field}: {message}"
+            ) from error
         user_id = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
         try:
             self.client.admin_add_user_to_group(UserPoolId=self.pool_id, Username=user_id, GroupName=role)
