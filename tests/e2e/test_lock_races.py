@@ -28,7 +28,9 @@ from tests.e2e.helpers import instant
 
 pytestmark = pytest.mark.xdist_group("e2e")
 
-ROUNDS = 100
+# Before the fix 26 of 30 rounds broke the promise; 40 rounds keep the race certain to show and the
+# suite within its time on a 2-core machine.
+ROUNDS = 40
 CONCURRENT_ROUNDS = 4  # rounds in flight at once, each on its own time
 DURATION = 30
 RELEASE_DEADLINE_S = 60.0  # generous (a loaded machine); the bug answered 409, after 13-32 s of retries
