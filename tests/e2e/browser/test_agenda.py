@@ -232,6 +232,7 @@ def test_status_change_and_reschedule_from_the_agenda_in_english(new_page, web_s
     # A drag onto a free time moves it through the API.
     later = next(s for s in free_slots(web_stack, service, calendar) if s[:10] == target[:10] and s > target)
     point = point_of(page, wall(later))
+    before = event.bounding_box()  # where the event is now drawn (the alert moved the page)
     page.mouse.move(before["x"] + before["width"] / 2, before["y"] + 3)
     page.mouse.down()
     page.mouse.move(point["x"], point["y"], steps=10)
