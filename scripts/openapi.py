@@ -16,11 +16,12 @@ from pathlib import Path
 from creneau.http import NO_KEY  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-FUNCTIONS = ("catalog", "slots", "locks", "appointments", "users", "webhooks")
+FUNCTIONS = ("catalog", "slots", "locks", "appointments", "users", "webhooks", "sync")
 
 
 def load_api(name: str):
     path = ROOT / "functions" / name / "app.py"
+    sys.path.insert(0, str(path.parent))  # a handler may import its siblings, as Lambda lets it
     module_name = f"creneau_function_{name}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)

@@ -42,6 +42,11 @@ def test_every_route_of_the_contract_is_documented():
         "/v1/webhooks/{id}/deliveries": {"get"},
         "/v1/users": {"get", "post"},
         "/v1/users/{id}": {"get", "patch", "delete"},
+        "/v1/calendars/{id}/connections": {"get", "post"},
+        "/v1/calendars/{id}/connections/{cid}": {"get", "patch", "delete"},
+        "/v1/calendars/{id}/connections/{cid}/reconnect": {"post"},
+        "/v1/calendars/{id}/sync": {"post"},
+        "/v1/oauth/{provider}/callback": {"get"},
     }
     assert {path: set(methods) for path, methods in paths.items()} == expected
 

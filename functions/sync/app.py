@@ -22,7 +22,15 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from creneau.clock import SystemClock
-from creneau.errors import OAuthRefused
+from creneau.errors import (
+    CalendarNotFound,
+    Conflict,
+    ConnectionExists,
+    ConnectionNotFound,
+    ConnectionNotReady,
+    OAuthRefused,
+    ProviderNotConfigured,
+)
 from creneau.http import ADMIN, NO_KEY, Api, logger
 from creneau.models.sync import (
     Connection,
@@ -93,38 +101,74 @@ def _seconds_left(share: float) -> float:
 # ---- connections ------------------------------------------------------------------------------
 
 
-@api.post("/v1/calendars/{id}/connections", role=ADMIN, status_code=201)
+@api.post(
+    "/v1/calendars/{id}/connections",
+    role=ADMIN,
+    status_code=201,
+    summary="Connect a calendar to Google or Outlook (answers the consent link)",
+    errors=(CalendarNotFound, ConnectionExists, ProviderNotConfigured),
+)
 def create_connection(id: Id, body: ConnectionIn) -> NewConnection:
     return service().create(api.tenant_id, id, body, _redirect_base())
 
 
-@api.get("/v1/calendars/{id}/connections", role=ADMIN)
+@api.get(
+    "/v1/calendars/{id}/connections",
+    role=ADMIN,
+    summary="List a calendar's connections",
+    errors=(CalendarNotFound,),
+)
 def list_connections(id: Id) -> ConnectionPage:
     return service().list(api.tenant_id, id)
 
 
-@api.get("/v1/calendars/{id}/connections/{cid}", role=ADMIN)
+@api.get(
+    "/v1/calendars/{id}/connections/{cid}",
+    role=ADMIN,
+    summary="Read a connection: status, options, last sync",
+    errors=(CalendarNotFound, ConnectionNotFound),
+)
 def get_connection(id: Id, cid: Id) -> Connection:
     return service().get(api.tenant_id, id, cid)
 
 
-@api.patch("/v1/calendars/{id}/connections/{cid}", role=ADMIN)
+@api.patch(
+    "/v1/calendars/{id}/connections/{cid}",
+    role=ADMIN,
+    summary="Change a connection's sync options",
+    errors=(CalendarNotFound, ConnectionNotFound, Conflict),
+)
 def patch_connection(id: Id, cid: Id, body: ConnectionPatch) -> Connection:
     return service().patch(api.tenant_id, id, cid, body.options.model_dump(exclude_unset=True))
 
 
-@api.post("/v1/calendars/{id}/connections/{cid}/reconnect", role=ADMIN)
+@api.post(
+    "/v1/calendars/{id}/connections/{cid}/reconnect",
+    role=ADMIN,
+    summary="Start the consent again for a connection that lost its access",
+    errors=(CalendarNotFound, ConnectionNotFound, ProviderNotConfigured, Conflict),
+)
 def reconnect(id: Id, cid: Id) -> NewConnection:
     return service().reconnect(api.tenant_id, id, cid, _redirect_base())
 
 
-@api.delete("/v1/calendars/{id}/connections/{cid}", role=ADMIN)
+@api.delete(
+    "/v1/calendars/{id}/connections/{cid}",
+    role=ADMIN,
+    summary="Disconnect a calendar, optionally removing the events it pushed",
+    errors=(CalendarNotFound, ConnectionNotFound, Conflict),
+)
 def delete_connection(id: Id, cid: Id, remove_events: Annotated[str | None, Query()] = None) -> None:
     service().delete(api.tenant_id, id, cid, check_remove_events(remove_events))
     return api.no_content()
 
 
-@api.post("/v1/calendars/{id}/sync", role=ADMIN)
+@api.post(
+    "/v1/calendars/{id}/sync",
+    role=ADMIN,
+    summary="Sync a calendar now: push pending changes, read busy times",
+    errors=(CalendarNotFound, ConnectionNotReady),
+)
 def sync_now(id: Id) -> SyncReport:
     return service().sync_calendar(api.tenant_id, id, _seconds_left(SYNC_NOW_SECONDS))
 
@@ -140,7 +184,12 @@ def _page(status: int, title: str, text: str) -> Response:
     return Response(status_code=status, content_type="text/html; charset=utf-8", body=body)
 
 
-@api.get("/v1/oauth/{provider}/callback", role=NO_KEY, include_in_schema=True)
+@api.get(
+    "/v1/oauth/{provider}/callback",
+    role=NO_KEY,
+    include_in_schema=True,
+    summary="Where the provider sends the person back after consent (an HTML page)",
+)
 def oauth_callback(
     provider: Annotated[str, Path()],
     code: Annotated[str | None, Query()] = None,

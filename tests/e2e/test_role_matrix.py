@@ -33,7 +33,7 @@ def test_the_document_names_a_role_for_every_route_of_the_template():
     for method, path, operation in OPERATIONS:
         role = operation.get("x-creneau-role")
         assert role in RANKS or role == NO_CREDENTIAL, f"{method} {path}"
-        security = [{"ApiKey": []}, {"CognitoToken": []}] if role in RANKS else None
+        security = [{"ApiKey": []}, {"CognitoToken": []}] if role in RANKS else []  # []: no credential
         assert operation.get("security") == security, f"{method} {path}"
 
 
