@@ -263,6 +263,7 @@ function showCalendar() {
     eventDurationEditable: false,
     views: { dayGridMonth: { eventStartEditable: false } }, // a month view never books nor moves
     eventSources: [{ events: (info) => loadEvents(info) }],
+    loading: (busy) => $("calendar").setAttribute("aria-busy", String(busy)), // readers wait; so do drags
     eventContent: (info) => (info.event.display === "background" ? "" : { html: eventHtml(info) }),
     dateClick: (info) => {
       if (info.view.type === "dayGridMonth") return say(t.monthNoBooking);

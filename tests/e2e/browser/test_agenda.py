@@ -4,7 +4,7 @@ pop-up, the lock and the booking form, status changes and rescheduling, the touc
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -64,33 +64,57 @@ def sign_in(page: Page, web_stack: dict, locale: str, *, api_key: bool = False) 
     expect(page.locator(".ec-bg-event.open-hours").first).to_be_attached()
 
 
+# The whole day's grid fits on screen: dateFromPoint and the mouse only reach what is shown.
+WHOLE_GRID = {"width": 1280, "height": 1600}
+
+
 def show_day_of(page: Page, local_wall: str) -> None:
-    """Move the week view forward until it shows the day of `local_wall`."""
+    """Move the week view forward until it shows the day of `local_wall`, its events loaded."""
     day = local_wall[:10]
     for _ in range(5):
+        settled(page)
         if page.locator(f".ec-col-head time[datetime='{day}']").count():
             return
         page.locator(".ec-toolbar .ec-next").click()
     raise AssertionError(f"the week view never showed {day}")
 
 
+def gap(a: str, b: str) -> timedelta:
+    return abs(datetime.fromisoformat(a) - datetime.fromisoformat(b))
+
+
+def settled(page: Page) -> None:
+    """The calendar has no event fetch under way: what is drawn stays where it is (a drag started
+    while a refetch redraws the event would grab an element that is gone)."""
+    expect(page.locator("#calendar")).to_have_attribute("aria-busy", "false")
+
+
+def drag(page: Page, grab: dict, to_x: float, to_y: float) -> None:
+    settled(page)
+    page.mouse.move(grab["x"], grab["y"])
+    page.mouse.down()
+    page.mouse.move(to_x, to_y, steps=10)
+    page.mouse.up()
+
+
 def point_of(page: Page, local_wall: str) -> dict:
-    """The screen point of a wall time in the time grid, found with the calendar's own dateFromPoint."""
+    """The viewport point of a wall time in the time grid, found with the calendar's own dateFromPoint
+    (it sees only what is on screen: the agenda's pages are tall enough to show the whole grid)."""
     show_day_of(page, local_wall)
     head = page.locator(f".ec-col-head time[datetime='{local_wall[:10]}']").bounding_box()
     x = head["x"] + head["width"] / 2
-    body = page.locator(".ec-body").bounding_box()
     found = page.evaluate(
-        """([x, top, bottom, target]) => {
-            for (let y = top; y < bottom; y += 2) {
+        """([x, target]) => {
+            const box = document.querySelector(".ec-body").getBoundingClientRect();
+            for (let y = Math.max(box.top, 0); y < Math.min(box.bottom, innerHeight); y += 2) {
                 const date = app.ec.dateFromPoint(x, y);
                 if (date && date.date.toISOString().slice(0, 16) === target) return y + 3;
             }
             return null;
         }""",
-        [x, body["y"], body["y"] + body["height"], local_wall],
+        [x, local_wall],
     )
-    assert found is not None, f"no point of the grid shows {local_wall}"
+    assert found is not None, f"no point of the grid on screen shows {local_wall}"
     return {"x": x, "y": found}
 
 
@@ -113,7 +137,7 @@ def widget_offers(browser_page: Page, web_stack: dict, calendar_name: str) -> li
 def test_agent_books_from_a_free_slot_of_the_week_view_in_french(new_page, web_stack, agent_api, shots):
     service, calendar = catalog(web_stack)
     start = free_slots(web_stack, service, calendar)[1]
-    page = new_page()
+    page = new_page(viewport=WHOLE_GRID)
     sign_in(page, web_stack, "fr")
     expect(page.get_by_role("button", name="semaine")).to_be_visible()
     shots(page, "week-view")
@@ -186,7 +210,7 @@ def test_status_change_and_reschedule_from_the_agenda_in_english(new_page, web_s
             "fields": {"ants_number": "A-1", "people": 1},
         },
     ).json()
-    page = new_page()
+    page = new_page(viewport=WHOLE_GRID)
     sign_in(page, web_stack, "en")
     show_day_of(page, wall(first))
     event = page.locator(".ec-event.appointment", has_text="Paul Verlaine")
@@ -214,13 +238,16 @@ def test_status_change_and_reschedule_from_the_agenda_in_english(new_page, web_s
     show_day_of(page, wall(target))
     event = page.locator(".ec-event.appointment", has_text="Paul Verlaine")
     expect(event).to_be_visible()
+    settled(page)
     before = event.bounding_box()
     head = page.locator(".ec-col-head.ec-sun")  # the grid's anchor: the refusal's alert may push it down
     sunday = head.bounding_box()
-    page.mouse.move(before["x"] + before["width"] / 2, before["y"] + 5)
-    page.mouse.down()
-    page.mouse.move(sunday["x"] + sunday["width"] / 2, before["y"] + 5, steps=10)
-    page.mouse.up()
+    drag(
+        page,
+        {"x": before["x"] + before["width"] / 2, "y": before["y"] + 5},
+        sunday["x"] + sunday["width"] / 2,
+        before["y"] + 5,
+    )
     expect(page.get_by_role("alert")).to_contain_text("Refused:")
     expect(event).to_have_count(1)
     after, moved_head = event.bounding_box(), head.bounding_box()
@@ -230,16 +257,19 @@ def test_status_change_and_reschedule_from_the_agenda_in_english(new_page, web_s
     shots(page, "refused-drag-snapped-back")
 
     # A drag onto a free time moves it through the API.
-    later = next(s for s in free_slots(web_stack, service, calendar) if s[:10] == target[:10] and s > target)
-    point = point_of(page, wall(later))
+    # The free start nearest the event (on its day unless the day has no other free time left).
+    later = min(
+        free_slots(web_stack, service, calendar), key=lambda s: (s[:10] != target[:10], gap(s, target))
+    )
+    settled(page)
+    point = point_of(page, wall(later))  # both measured on the same scroll position
     before = event.bounding_box()  # where the event is now drawn (the alert moved the page)
-    page.mouse.move(before["x"] + before["width"] / 2, before["y"] + 3)
-    page.mouse.down()
-    page.mouse.move(point["x"], point["y"], steps=10)
-    page.mouse.up()
+    drag(page, {"x": before["x"] + before["width"] / 2, "y": before["y"] + 3}, point["x"], point["y"])
     expect(page.locator("#status")).to_contain_text("Moved to")
     moved = agent_api.get(f"/v1/appointments/{appointment['id']}").json()
-    assert moved["start"] != target and moved["start"][:10] == target[:10]
+    assert moved["start"] != target and gap(moved["start"], later) <= timedelta(
+        minutes=calendar["slot_step_minutes"]
+    )
     shots(page, "dragged")
 
 
@@ -264,7 +294,7 @@ def test_touch_screen_add_booking_opens_the_first_free_slot(new_page, web_stack,
 
 
 def test_month_view_never_books(new_page, web_stack, shots):
-    page = new_page()
+    page = new_page(viewport=WHOLE_GRID)
     sign_in(page, web_stack, "en", api_key=True)  # the development sign-in
     expect(page.get_by_role("button", name="Add booking")).to_be_hidden()  # not a touch screen
     page.get_by_role("button", name="month").click()
