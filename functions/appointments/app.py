@@ -19,18 +19,22 @@ from creneau.errors import (
     InvalidStatusTransition,
     LockNotFound,
     ServiceNotFound,
+    SessionNotFound,
     SlotUnavailable,
     TooManyAppointments,
     ValidationFailed,
 )
 from creneau.http import AGENT, PUBLIC, Api, logger
-from creneau.logic import appointments, customers, idempotency
+from creneau.logic import appointments, customers, idempotency, sessions
 from creneau.logic.appointments import Actor
 from creneau.models.booking import (
     Appointment,
     AppointmentIn,
     AppointmentPage,
+    GroupSessionOut,
+    GroupSessionPage,
     RescheduleIn,
+    SeatsIn,
     StatusIn,
     StatusName,
 )
@@ -196,6 +200,45 @@ def change_status(id: Id, body: StatusIn, manage_token: ManageToken = None) -> A
 )
 def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> Appointment:
     return appointments.reschedule(api.tenant_id, id, body, _actor(id, manage_token), clock.now())
+
+
+@api.post(
+    "/v1/appointments/{id}/seats",
+    role=AGENT,
+    manage_token=True,
+    summary="Change the party size of a group session appointment",
+    errors=(AppointmentNotFound, SlotUnavailable, InvalidStatusTransition, Conflict),
+)
+def change_seats(id: Id, body: SeatsIn, manage_token: ManageToken = None) -> Appointment:
+    return appointments.change_seats(api.tenant_id, id, body, _actor(id, manage_token), clock.now())
+
+
+# ---- group sessions -------------------------------------------------------------------------------
+
+
+@api.get(
+    "/v1/sessions",
+    role=AGENT,
+    summary="A calendar's group sessions and their attendees",
+    errors=(CalendarNotFound,),
+)
+def list_sessions(
+    calendar_id: Annotated[Key, Query()],
+    first_day: Annotated[Day, Query(alias="from")],
+    last_day: Annotated[Day, Query(alias="to")],
+) -> GroupSessionPage:
+    allowed = api.principal().calendar_ids
+    return sessions.list_sessions(api.tenant_id, calendar_id, first_day, last_day, clock.now(), allowed)
+
+
+@api.get(
+    "/v1/sessions/{id}",
+    role=AGENT,
+    summary="A group session: its places and attendees",
+    errors=(SessionNotFound,),
+)
+def get_session(id: Id) -> GroupSessionOut:
+    return sessions.get_session(api.tenant_id, id, clock.now(), api.principal().calendar_ids)
 
 
 # ---- customers --------------------------------------------------------------------------------

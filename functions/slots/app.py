@@ -19,6 +19,7 @@ clock = SystemClock()
 KeyQuery = Annotated[Key | None, Query()]
 ServiceIds = Annotated[ServiceIdList | None, Query(description="comma-separated, in order: A,B")]
 BypassNotice = Annotated[bool, Query(description="agents and admins: no minimum notice")]
+Seats = Annotated[int, Query(ge=1, le=500, description="group services: the party's size (places wanted)")]
 
 
 def _bypass(bypass_notice: bool) -> bool:
@@ -45,6 +46,7 @@ def list_slots(
     timezone: Annotated[TimeZoneName | None, Query()] = None,
     lock_code: KeyQuery = None,
     bypass_notice: BypassNotice = False,
+    seats: Seats = 1,
 ) -> SlotsOut:
     chosen = service_list(service_id, service_ids)
     return slots.find_slots(
@@ -57,6 +59,7 @@ def list_slots(
         lock_code,
         clock.now(),
         _bypass(bypass_notice),
+        seats,
     )
 
 
@@ -75,10 +78,11 @@ def first_slot(
     calendar_id: KeyQuery = None,
     lock_code: KeyQuery = None,
     bypass_notice: BypassNotice = False,
+    seats: Seats = 1,
 ) -> FirstSlotOut:
     chosen = service_list(service_id, service_ids)
     return slots.first_slot(
-        api.tenant_id, chosen, calendar_id, lock_code, clock.now(), _bypass(bypass_notice)
+        api.tenant_id, chosen, calendar_id, lock_code, clock.now(), _bypass(bypass_notice), seats
     )
 
 

@@ -55,6 +55,10 @@ class AppointmentNotFound(CreneauError):
     code, status = "appointment-not-found", 404
 
 
+class SessionNotFound(CreneauError):
+    code, status = "session-not-found", 404
+
+
 class LockNotFound(CreneauError):
     code, status = "lock-not-found", 404
 

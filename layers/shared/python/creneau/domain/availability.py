@@ -31,7 +31,7 @@ time by wall time, as described above. Datetimes are built only for the slots re
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -89,6 +89,16 @@ class CalendarAvailability:
     # One-off extra opening times (a Saturday morning), added to the weekly hours. Each is a range of its
     # own: candidates at its start + k * step (instants: no wall clock to resolve), the service inside it.
     openings: Sequence[Interval] = ()
+    # Group sessions of the requested service already held on this calendar. Their spans are NOT in
+    # `busy`: a session is busy for every other start, and joinable at its own start while seats last.
+    sessions: Sequence[GroupSession] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSession:
+    start: datetime
+    span: Interval  # the time it occupies, buffers included
+    seats_left: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +106,7 @@ class ServiceShape:
     duration_minutes: int
     buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0
+    capacity: int = 1  # customers one slot holds (a group session when above 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +114,7 @@ class Slot:
     start: datetime  # UTC
     end: datetime  # start + duration (service time, no buffers), UTC
     calendar_ids: tuple[str, ...]  # sorted
+    seats_left: int | None = None  # group services: the most seats one of `calendar_ids` has left
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -498,6 +510,7 @@ def compute_slots(
     service: ServiceShape,
     window: Interval,
     now: datetime,
+    seats: int = 1,
 ) -> list[Slot]:
     """Bookable slots of ``service`` in ``window`` across ``calendars``, as seen at instant ``now``.
 
@@ -506,6 +519,9 @@ def compute_slots(
     busy periods, ``now + min_notice <= s < now + horizon_days`` and ``window.start <= s < window.end``.
     Slots with the same (start, end) are merged and list every calendar able to take them (sorted ids).
     The result is sorted by (start, end), in UTC, and independent of the order of the inputs.
+
+    A group service (``capacity`` above 1, or calendars holding ``sessions``) offers ``seats`` places:
+    each slot says how many it has left; a session is joinable at its own start only.
     """
     if service.duration_minutes <= 0:
         raise ValueError(f"duration_minutes must be > 0, got {service.duration_minutes}")
@@ -521,14 +537,73 @@ def compute_slots(
     window_start, window_end, now_utc = _to_utc(window.start), _to_utc(window.end), _to_utc(now)
 
     zones: dict[str, _Zone] = {}
-    per_calendar: list[tuple[str, list[int]]] = []
     for calendar in calendars:
-        zone = zones.get(calendar.timezone)
-        if zone is None:
-            zone = zones[calendar.timezone] = _Zone(calendar.timezone)
-        starts = _calendar_slot_starts(calendar, zone, service, window_start, window_end, now_utc)
-        per_calendar.append((calendar.calendar_id, starts))
-    return _slots(per_calendar, timedelta(minutes=service.duration_minutes))
+        if calendar.timezone not in zones:
+            zones[calendar.timezone] = _Zone(calendar.timezone)
+    duration = timedelta(minutes=service.duration_minutes)
+    if service.capacity > 1 or any(calendar.sessions for calendar in calendars):
+        seated = [
+            (
+                calendar.calendar_id,
+                _seated_starts(
+                    calendar, zones[calendar.timezone], service, seats, window_start, window_end, now_utc
+                ),
+            )
+            for calendar in calendars
+        ]
+        return _group_slots(seated, duration)
+    per_calendar = [
+        (
+            calendar.calendar_id,
+            _calendar_slot_starts(
+                calendar, zones[calendar.timezone], service, window_start, window_end, now_utc
+            ),
+        )
+        for calendar in calendars
+    ]
+    return _slots(per_calendar, duration)
+
+
+def _seated_starts(
+    calendar: CalendarAvailability,
+    zone: _Zone,
+    service: ServiceShape,
+    seats: int,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+) -> dict[int, int]:
+    """Start (microseconds) -> seats left, for a group service: free time offers the whole capacity;
+    a session offers what it has left at its own start (when that is still a slot with the other
+    sessions as busy time), and is busy time for every other start. Fewer seats than asked: no slot."""
+    spans = [session.span for session in calendar.sessions]
+    free_time = replace(calendar, busy=[*calendar.busy, *spans], sessions=())
+    found: dict[int, int] = {}
+    if seats <= service.capacity:
+        found = dict.fromkeys(
+            _calendar_slot_starts(free_time, zone, service, window_start, window_end, now), service.capacity
+        )
+    for index, session in enumerate(calendar.sessions):
+        start = _to_utc(session.start)
+        if session.seats_left < seats or not window_start <= start < window_end:
+            continue
+        others = replace(calendar, busy=[*calendar.busy, *spans[:index], *spans[index + 1 :]], sessions=())
+        just_then = _plus(start, timedelta(microseconds=1))
+        if _calendar_slot_starts(others, zone, service, start, just_then, now):
+            found[_micros(start)] = session.seats_left
+    return found
+
+
+def _group_slots(seated: list[tuple[str, dict[int, int]]], duration: timedelta) -> list[Slot]:
+    takers: dict[int, dict[str, int]] = {}
+    for calendar_id, starts in seated:
+        for start, seats_left in starts.items():
+            takers.setdefault(start, {})[calendar_id] = seats_left
+    ordered = sorted(takers)
+    return [
+        Slot(start, start + duration, tuple(sorted(takers[micros])), max(takers[micros].values()))
+        for micros, start in zip(ordered, _datetimes(ordered), strict=True)
+    ]
 
 
 def _slots(per_calendar: list[tuple[str, list[int]]], duration: timedelta) -> list[Slot]:

@@ -21,8 +21,8 @@ from creneau.domain.availability import (
 )
 
 # The order a refusal names them in: what no waiting cures first, then what another booking holds.
-REASONS = ("horizon", "notice", "closed", "off_grid", "taken", "locked", "busy_external")
-APPOINTMENT_PREFIX, LOCK_PREFIX = "APPT#", "LOCK#"
+REASONS = ("horizon", "notice", "closed", "off_grid", "full", "taken", "locked", "busy_external")
+APPOINTMENT_PREFIX, LOCK_PREFIX, SESSION_PREFIX = "APPT#", "LOCK#", "SESS#"
 
 
 @dataclass(frozen=True)
@@ -86,4 +86,6 @@ def _occupied_reason(record: Occupied) -> Reason:
     if record.owner.startswith(LOCK_PREFIX):
         until = datetime.fromtimestamp(record.expires_at, UTC) if record.expires_at else None
         return Reason("locked", until=until)
+    if record.owner.startswith(SESSION_PREFIX):
+        return Reason("taken")  # a group session (of another service, or at another start) holds it
     return Reason("busy_external")

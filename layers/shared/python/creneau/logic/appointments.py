@@ -16,6 +16,7 @@ from creneau import security
 from creneau.clock import iso
 from creneau.dal import appointments, calendar_time, customers
 from creneau.dal import locks as lock_records
+from creneau.dal import sessions as session_records
 from creneau.dal.transaction import Transaction, TransactionFailed
 from creneau.domain.availability import ServiceShape
 from creneau.domain.fields import field_problems
@@ -38,9 +39,11 @@ from creneau.errors import (
     ValidationFailed,
 )
 from creneau.logic import locks, retry, tenants
+from creneau.logic import sessions as seating
 from creneau.logic.catalog import public_view
 from creneau.logic.customers import new_customer_doc
 from creneau.logic.schedule import (
+    Placement,
     candidate_calendars,
     combined_refusal,
     hold_from_doc,
@@ -50,7 +53,7 @@ from creneau.logic.schedule import (
     require_calendar_choice,
     shape_of,
 )
-from creneau.models.booking import AppointmentIn, RescheduleIn, StatusIn
+from creneau.models.booking import AppointmentIn, RescheduleIn, SeatsIn, StatusIn
 from creneau.security import new_id
 
 
@@ -99,6 +102,8 @@ def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) 
     chosen = load_services(tenant_id, request.services)
     require_calendar_choice(settings, request.calendar_id, request.lock_code)
     _check_fields(chosen, request.fields)
+    shape = shape_of(chosen)
+    seating.check_seats(request.seats, shape.capacity)
     customer, customer_items, counter = _customer_for(tenant_id, request, settings)
     booking = _Booking(
         tenant_id=tenant_id,
@@ -106,7 +111,7 @@ def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) 
         actor=actor,
         auto_confirm=settings["auto_confirm"],
         chosen=chosen,
-        shape=shape_of(chosen),
+        shape=shape,
         customer=customer,
         customer_items=customer_items,
         counter=counter,
@@ -160,6 +165,12 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: dict | None
     owner = calendar_time.appointment_owner(appointment_id)
     refusals: list[SlotUnavailable] = []
     for calendar in calendars:
+        if booking.shape.capacity > 1:
+            try:
+                return _book_seats(booking, calendar, lock, appointment_id)
+            except SlotUnavailable as error:
+                refusals.append(error)
+                continue
         also_mine = locks.taken_over(lock, calendar["id"], now)
         try:
             placement = locks.converted(tenant_id, lock, calendar, request, now, owner) or place(
@@ -191,6 +202,47 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: dict | None
             raise refused from failure
         return doc
     raise combined_refusal(refusals)
+
+
+def _book_seats(booking: _Booking, calendar: dict, lock: dict | None, appointment_id: str) -> dict:
+    """A group service: seats of the session at the start (opened by this booking if nobody holds
+    it), a live lock of this party on that session converted into them."""
+    tenant_id, request, now = booking.tenant_id, booking.request, booking.now
+    own = lock if locks.holds_seats(lock, calendar["id"], now) else None
+    plan = seating.plan_seats(
+        tenant_id,
+        calendar,
+        booking.chosen[0],
+        booking.shape,
+        request.start,
+        now,
+        request.seats,
+        booking=appointment_id,
+        giving_back=own["lock_code"] if own else None,
+        bypass_notice=request.bypass_notice,
+        converting=own is not None and locks.covers(own, request),
+    )
+    placement = Placement(calendar, plan.session.start, plan.session.end, hold=None)
+    doc = {
+        **_new_doc(appointment_id, booking, placement),
+        "seats": request.seats,
+        "session_id": plan.session.id,
+    }
+    transaction = Transaction()
+    transaction.extend("session", plan.items)
+    transaction.extend("appointment", [appointments.create_item(tenant_id, doc)])
+    transaction.extend("customer", booking.customer_items)
+    if own is not None:
+        transaction.extend("lock", [lock_records.delete_item(tenant_id, own)])
+    try:
+        transaction.commit()
+    except TransactionFailed as failure:
+        if "customer" in failure.refused:
+            raise TooManyAppointments(
+                "this customer already has the most open appointments the settings allow"
+            ) from failure
+        raise _Contended() from failure  # seats or the session changed meanwhile: decide again
+    return doc
 
 
 def _refusal(failure: TransactionFailed, start, calendar, shape, now, mine, tenant_id) -> Exception:
@@ -264,7 +316,7 @@ def _new_doc(appointment_id: str, booking: _Booking, placement) -> dict:
         "created_at": now,
         "updated_at": now,
         "history": [{"at": now, "status": status.value, "by": booking.actor.label, "reason": ""}],
-        "_hold": placement.hold.to_doc(),
+        "_hold": placement.hold.to_doc() if placement.hold else None,
         "_counter": booking.counter,
         "_shape": [shape.duration_minutes, shape.buffer_before_minutes, shape.buffer_after_minutes],
     }
@@ -342,7 +394,9 @@ def change_status(
         updated = _with_status(doc, target, actor, request.reason, now)
         transaction = Transaction()
         transaction.extend("appointment", [appointments.replace_item(tenant_id, updated, version)])
-        if frees_time(target):
+        if frees_time(target) and doc.get("session_id"):
+            transaction.extend("release", _leave_session(tenant_id, doc, now))
+        elif frees_time(target):
             transaction.extend("release", calendar_time.release_items(_hold_of(tenant_id, doc)))
         if closes(current, target):
             counted = customers.open_count_item(
@@ -353,6 +407,60 @@ def change_status(
             transaction.commit()
         except TransactionFailed:
             continue  # changed meanwhile: read again, the transition may no longer be allowed
+        return view(updated)
+    raise Conflict("the appointment is being changed by another request; try again")
+
+
+def _leave_session(tenant_id: str, doc: dict, now: datetime) -> list[dict]:
+    start = datetime.fromisoformat(doc["start"])
+    session = session_records.find(tenant_id, doc["calendar_id"], start)
+    return seating.leave_items(session, now, booking=doc["id"])
+
+
+def change_seats(tenant_id: str, appointment_id: str, request: SeatsIn, actor: Actor, now: datetime) -> dict:
+    """A party of a group session grows or shrinks, in one transaction with its session's seats."""
+    for _attempt in retry.attempts():
+        doc, version = appointments.get(tenant_id, appointment_id)
+        actor.sees(doc)
+        if not doc.get("session_id"):
+            raise ValidationFailed.field(
+                "seats", "only an appointment of a group session has seats to change"
+            )
+        if Status(doc["status"]) not in RESCHEDULABLE:
+            raise InvalidStatusTransition(f"a {doc['status']} appointment's seats cannot change")
+        if request.seats == doc["seats"]:
+            return view(doc)
+        start = datetime.fromisoformat(doc["start"])
+        session = session_records.find(tenant_id, doc["calendar_id"], start)
+        if session is None or doc["id"] not in session.bookings:
+            raise Conflict("the session of this appointment is being changed; try again")
+        seating.check_seats(request.seats, session.capacity)
+        grows = request.seats - doc["seats"]
+        if grows > session.seats_left(now):
+            raise SlotUnavailable(
+                f"the session has {session.seats_left(now)} places left: {grows} more cannot be added",
+                [
+                    {
+                        "reason": "full",
+                        "calendar_id": doc["calendar_id"],
+                        "seats_left": session.seats_left(now),
+                    }
+                ],
+            )
+        entry = {
+            "at": iso(now),
+            "status": doc["status"],
+            "by": actor.label,
+            "reason": f"seats {doc['seats']} -> {request.seats}",
+        }
+        updated = {**doc, "seats": request.seats, "updated_at": iso(now), "history": [*doc["history"], entry]}
+        transaction = Transaction()
+        transaction.extend("session", seating.seats_change_items(session, now, doc["id"], request.seats))
+        transaction.extend("appointment", [appointments.replace_item(tenant_id, updated, version)])
+        try:
+            transaction.commit()
+        except TransactionFailed:
+            continue  # seats sold or the appointment changed meanwhile: judge again
         return view(updated)
     raise Conflict("the appointment is being changed by another request; try again")
 
@@ -380,6 +488,10 @@ def reschedule(
         actor.sees(doc)
         if Status(doc["status"]) not in RESCHEDULABLE:
             raise InvalidStatusTransition(f"a {doc['status']} appointment cannot be rescheduled")
+        if doc.get("session_id"):
+            raise ValidationFailed.field(
+                "start", "a seat in a group session is not moved: cancel it and book the other session"
+            )
         lock = _read_lock(tenant_id, request.lock_code)
         live = lock if lock and locks.is_live(lock, now) else None
         calendar_id = request.calendar_id or (live["calendar_id"] if live else doc["calendar_id"])

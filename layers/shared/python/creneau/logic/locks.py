@@ -14,10 +14,13 @@ from typing import Any
 
 from creneau.clock import epoch, epoch_after, iso
 from creneau.dal import calendar_time, locks
+from creneau.dal import sessions as session_records
 from creneau.dal.calendar_time import Hold
+from creneau.dal.catalog import services
 from creneau.dal.transaction import Transaction, TransactionFailed
 from creneau.errors import LockNotFound, SlotUnavailable
 from creneau.logic import retry, tenants
+from creneau.logic import sessions as seating
 from creneau.logic.schedule import (
     Placement,
     candidate_calendars,
@@ -52,8 +55,21 @@ def services_of(lock: dict[str, Any]) -> list[str]:
     return lock.get("service_ids") or [lock["service_id"]]
 
 
+def holds_seats(lock: dict | None, calendar_id: str, now: datetime) -> bool:
+    """A live lock on seats of a group session on `calendar_id`."""
+    return bool(lock and lock.get("session_id")) and is_live(lock, now) and lock["calendar_id"] == calendar_id
+
+
+def covers(lock: dict[str, Any], request) -> bool:
+    """The lock holds what the booking asks: its services, start and at least its seats."""
+    same_time = request.services == services_of(lock) and iso(request.start) == lock["start"]
+    return same_time and request.seats <= lock.get("seats", 1)
+
+
 def view(lock: dict[str, Any]) -> dict[str, Any]:
     return {
+        "seats": lock.get("seats", 1),
+        "session_id": lock.get("session_id"),
         "lock_code": lock["lock_code"],
         "service_id": lock["service_id"],
         "service_ids": services_of(lock),
@@ -75,6 +91,7 @@ def hold(
     chosen = load_services(tenant_id, request.services)
     require_calendar_choice(settings, request.calendar_id)
     shape = shape_of(chosen)
+    seating.check_seats(request.seats, shape.capacity)
     for _attempt in retry.attempts():
         previous = locks.find(tenant_id, code)
         calendars = candidate_calendars(tenant_id, chosen, request.calendar_id, calendar_ids)
@@ -95,6 +112,12 @@ def _hold_on_first_free(tenant_id, code, request, shape, calendars, previous, ex
     owner = calendar_time.lock_owner(code)
     refusals: list[SlotUnavailable] = []
     for calendar in calendars:
+        if shape.capacity > 1:
+            try:
+                return _hold_seats(tenant_id, code, request, shape, calendar, previous, expires_at, now)
+            except SlotUnavailable as error:
+                refusals.append(error)
+                continue
         try:
             placement = place(
                 tenant_id,
@@ -142,6 +165,59 @@ def _hold_on_first_free(tenant_id, code, request, shape, calendars, previous, ex
     raise combined_refusal(refusals)
 
 
+def _hold_seats(tenant_id, code, request, shape, calendar, previous, expires_at, now) -> dict:
+    """A group service: the lock holds seats of the session at the start (opening it if nobody
+    holds it); the same code moved from elsewhere gives its former seats or time back at once."""
+    start = iso(request.start)
+    here = holds_seats(previous, calendar["id"], now) and previous["start"] == start
+    plan = seating.plan_seats(
+        tenant_id,
+        calendar,
+        services.get(tenant_id, request.services[0]),
+        shape,
+        request.start,
+        now,
+        request.seats,
+        lock=(code, expires_at),
+        giving_back=code if here else None,
+        bypass_notice=request.bypass_notice,
+    )
+    session = plan.session
+    doc = {
+        "lock_code": code,
+        "service_id": request.services[0],
+        "service_ids": request.services,
+        "calendar_id": calendar["id"],
+        "start": iso(session.start),
+        "end": iso(session.end),
+        "expires_at": expires_at,
+        "hold": {**session.hold, "units": []},  # the session owns the time; the lock, seats
+        "revision": new_id(),
+        "seats": request.seats,
+        "session_id": session.id,
+    }
+    transaction = Transaction()
+    transaction.extend("seats", plan.items)
+    transaction.extend("lock", [locks.put_item(tenant_id, doc, previous)])
+    if previous is not None and not here:
+        transaction.extend("release", _giving_back(tenant_id, previous, now))
+    try:
+        transaction.commit()
+    except TransactionFailed as failure:
+        raise _LockChanged from failure  # the lock, its seats or the session changed: decide again
+    return view(doc)
+
+
+def _giving_back(tenant_id: str, lock: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """What a lock moved elsewhere or released frees: its seats of a session, or its own time."""
+    if not lock.get("session_id"):
+        return calendar_time.release_items(_releasable(tenant_id, lock, now))
+    if not is_live(lock, now):
+        return []  # expired seats are free already; the next writer of that session reclaims them
+    session = session_records.find(tenant_id, lock["calendar_id"], datetime.fromisoformat(lock["start"]))
+    return seating.leave_items(session, now, lock=lock["lock_code"])
+
+
 def _releasable(tenant_id: str, lock: dict[str, Any], now: datetime) -> Hold:
     """What a lock still holds: an expired lock's claims may already be someone else's, so they
     are left to expire (they count as free); only its occupancy record is removed."""
@@ -168,7 +244,7 @@ def release(tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[st
         if not _visible(lock, calendar_ids) or not is_live(lock, now):
             raise LockNotFound("no live lock with this code (unknown, expired or used for a booking)")
         transaction = Transaction()
-        transaction.extend("release", calendar_time.release_items(hold_of(tenant_id, lock)))
+        transaction.extend("release", _giving_back(tenant_id, lock, now))
         transaction.extend("lock", [locks.delete_item(tenant_id, lock)])
         try:
             transaction.commit()

@@ -6,17 +6,19 @@ helpful 409 early; the claims written in the booking's transaction remain the on
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from creneau.clock import iso
-from creneau.dal import calendar_time
+from creneau.dal import calendar_time, sessions
 from creneau.dal.calendar_time import Hold
 from creneau.dal.catalog import calendars, services
 from creneau.domain import explain
 from creneau.domain.availability import (
     CalendarAvailability,
+    GroupSession,
     Interval,
     ServiceShape,
     Slot,
@@ -37,6 +39,7 @@ REASON_TEXT = {
     "notice": "that is sooner than the minimum notice",
     "horizon": "that is beyond how far ahead the calendar books",
     "busy_external": "the calendar is busy in a connected outside calendar",
+    "full": "that session has fewer places left than asked for",
 }
 
 
@@ -64,11 +67,17 @@ def require_calendar_choice(settings: dict, calendar_id: str | None, lock_code: 
 
 
 def shape_of(chosen: list[dict[str, Any]]) -> ServiceShape:
-    """Several services run back to back: the first one's buffer before, the last one's after."""
+    """Several services run back to back: the first one's buffer before, the last one's after. A
+    group service (capacity above 1) is booked alone."""
+    capacity = max(s.get("capacity", 1) for s in chosen)
+    if capacity > 1 and len(chosen) > 1:
+        group = next(s["name"] for s in chosen if s.get("capacity", 1) > 1)
+        raise ValidationFailed.field("service_ids", f"{group} is a group session: book it on its own")
     return ServiceShape(
         duration_minutes=sum(s["duration_minutes"] for s in chosen),
         buffer_before_minutes=chosen[0]["buffer_before_minutes"],
         buffer_after_minutes=chosen[-1]["buffer_after_minutes"],
+        capacity=capacity,
     )
 
 
@@ -230,6 +239,15 @@ def combined_refusal(refusals: list[SlotUnavailable]) -> SlotUnavailable:
     return SlotUnavailable("; ".join(refused.message for refused in refusals), details)
 
 
+@dataclass(frozen=True)
+class GroupAsk:
+    """A party asking for seats of a group service (a lock's holder sees its own seats as free)."""
+
+    service_id: str
+    seats: int = 1
+    lock_code: str | None = None
+
+
 def offered_slots(
     tenant_id: str,
     calendars: list[dict],
@@ -238,28 +256,45 @@ def offered_slots(
     now: datetime,
     ignore_owners: frozenset[str] = frozenset(),
     bypass_notice: bool = False,
+    group: GroupAsk | None = None,
 ) -> list[Slot]:
-    """The engine over each calendar's occupancy (one Query per calendar) in `window`."""
+    """The engine over each calendar's occupancy (one Query per calendar, one more for a group
+    service's sessions) in `window`."""
     # Busy time matters from the first slot's buffer before to the last slot's buffer after.
     reach_from = occupied_span(window.start, shape)[0]
     reach_until = occupied_span(window.end, shape)[2]
-    inputs = [
-        engine_calendar(
-            calendar,
-            calendar_time.busy_intervals(
-                tenant_id,
-                calendar["id"],
-                reach_from,
-                reach_until,
-                now,
-                calendar["unit_minutes"],
-                ignore_owners,
-            ),
-            bypass_notice,
+    inputs = []
+    for calendar in calendars:
+        joinable = _joinable(tenant_id, calendar, group, window, now) if group else {}
+        busy = calendar_time.busy_intervals(
+            tenant_id,
+            calendar["id"],
+            reach_from,
+            reach_until,
+            now,
+            calendar["unit_minutes"],
+            ignore_owners | frozenset(joinable),
         )
-        for calendar in calendars
-    ]
-    return compute_slots(inputs, shape, window, now)
+        engine = engine_calendar(calendar, busy, bypass_notice)
+        inputs.append(dataclasses.replace(engine, sessions=list(joinable.values())) if joinable else engine)
+    return compute_slots(inputs, shape, window, now, seats=group.seats if group else 1)
+
+
+def _joinable(
+    tenant_id: str, calendar: dict, group: GroupAsk, window: Interval, now: datetime
+) -> dict[str, GroupSession]:
+    """The live sessions of the asked service on `calendar` starting in `window`, by claim owner."""
+    found = {}
+    for session in sessions.in_range(tenant_id, calendar["id"], window.start, window.end):
+        if session.service_id != group.service_id or not session.is_live(now):
+            continue
+        own = session.live_holds(now).get(group.lock_code) if group.lock_code else None
+        span = Interval(
+            datetime.fromisoformat(session.hold["occ_start"]), datetime.fromisoformat(session.hold["occ_end"])
+        )
+        left = session.seats_left(now) + (own.seats if own else 0)
+        found[sessions.owner(session)] = GroupSession(session.start, span, left)
+    return found
 
 
 def first_free(
@@ -270,6 +305,7 @@ def first_free(
     now: datetime,
     ignore_owners: frozenset[str] = frozenset(),
     bypass_notice: bool = False,
+    group: GroupAsk | None = None,
 ) -> Slot | None:
     """The earliest bookable slot from `after` within the calendars' horizon, read window by window."""
     if not calendars:
@@ -278,7 +314,7 @@ def first_free(
     start = max(after, now)
     while start < horizon:
         window = Interval(start, min(start + timedelta(days=FREE_SEARCH_WINDOW_DAYS), horizon))
-        slots = offered_slots(tenant_id, calendars, shape, window, now, ignore_owners, bypass_notice)
+        slots = offered_slots(tenant_id, calendars, shape, window, now, ignore_owners, bypass_notice, group)
         if slots:
             return slots[0]
         start = window.end
@@ -288,7 +324,8 @@ def first_free(
 def slot_view(slot: Slot | None) -> dict[str, Any] | None:
     if slot is None:
         return None
-    return {"start": iso(slot.start), "end": iso(slot.end), "calendar_ids": list(slot.calendar_ids)}
+    seats = {} if slot.seats_left is None else {"seats_left": slot.seats_left}
+    return {"start": iso(slot.start), "end": iso(slot.end), "calendar_ids": list(slot.calendar_ids), **seats}
 
 
 def hold_from_doc(

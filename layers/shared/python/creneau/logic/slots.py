@@ -12,6 +12,7 @@ from creneau.domain.availability import Interval, ServiceShape, Slot
 from creneau.errors import ValidationFailed
 from creneau.logic import tenants
 from creneau.logic.schedule import (
+    GroupAsk,
     candidate_calendars,
     first_free,
     load_services,
@@ -20,6 +21,7 @@ from creneau.logic.schedule import (
     shape_of,
     why_not,
 )
+from creneau.logic.sessions import check_seats
 
 MAX_DAYS = 92
 
@@ -34,17 +36,19 @@ def find_slots(
     lock_code: str | None,
     now: datetime,
     bypass_notice: bool = False,
+    seats: int = 1,
 ) -> dict[str, Any]:
     if last_day < first_day:
         raise ValidationFailed.field("to", "must not be before from")
     if (last_day - first_day).days + 1 > MAX_DAYS:
         raise ValidationFailed.field("to", f"at most {MAX_DAYS} days at once")
     settings = tenants.get_settings(tenant_id)
-    shape, calendars = _offering(tenant_id, service_ids, calendar_id, settings)
+    chosen, shape, calendars = _offering(tenant_id, service_ids, calendar_id, settings)
+    group = _group(chosen, shape, seats, lock_code)
     zone_name = timezone or (calendars[0]["timezone"] if calendar_id and calendars else settings["timezone"])
     zone = ZoneInfo(zone_name)
     window = Interval(_midnight(first_day, zone), _midnight(last_day + timedelta(days=1), zone))
-    slots = offered_slots(tenant_id, calendars, shape, window, now, _mine(lock_code), bypass_notice)
+    slots = offered_slots(tenant_id, calendars, shape, window, now, _mine(lock_code), bypass_notice, group)
     return {"timezone": zone_name, "slots": [_slot_view(slot) for slot in slots]}
 
 
@@ -55,9 +59,11 @@ def first_slot(
     lock_code: str | None,
     now: datetime,
     bypass_notice: bool = False,
+    seats: int = 1,
 ) -> dict[str, Any]:
-    shape, calendars = _offering(tenant_id, service_ids, calendar_id, tenants.get_settings(tenant_id))
-    slot = first_free(tenant_id, calendars, shape, now, now, _mine(lock_code), bypass_notice)
+    chosen, shape, calendars = _offering(tenant_id, service_ids, calendar_id, tenants.get_settings(tenant_id))
+    group = _group(chosen, shape, seats, lock_code)
+    slot = first_free(tenant_id, calendars, shape, now, now, _mine(lock_code), bypass_notice, group)
     return {"slot": _slot_view(slot) if slot else None}
 
 
@@ -93,10 +99,10 @@ def _reason_view(reason) -> dict[str, Any]:
 
 def _offering(
     tenant_id: str, service_ids: list[str], calendar_id: str | None, settings: dict
-) -> tuple[ServiceShape, list[dict]]:
+) -> tuple[list[dict], ServiceShape, list[dict]]:
     chosen = load_services(tenant_id, service_ids)
     require_calendar_choice(settings, calendar_id)
-    return shape_of(chosen), candidate_calendars(tenant_id, chosen, calendar_id)
+    return chosen, shape_of(chosen), candidate_calendars(tenant_id, chosen, calendar_id)
 
 
 def _mine(lock_code: str | None) -> frozenset[str]:
@@ -109,4 +115,11 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def _slot_view(slot: Slot) -> dict[str, Any]:
-    return {"start": slot.start, "end": slot.end, "calendar_ids": list(slot.calendar_ids)}
+    seats = {} if slot.seats_left is None else {"seats_left": slot.seats_left}
+    return {"start": slot.start, "end": slot.end, "calendar_ids": list(slot.calendar_ids), **seats}
+
+
+def _group(chosen: list[dict], shape: ServiceShape, seats: int, lock_code: str | None) -> GroupAsk | None:
+    """A group service's slots count seats; any other service takes one customer."""
+    check_seats(seats, shape.capacity)
+    return GroupAsk(chosen[0]["id"], seats, lock_code) if shape.capacity > 1 else None

@@ -18,6 +18,7 @@ class SlotOut(Model):
     start: Instant
     end: Instant
     calendar_ids: list[str]
+    seats_left: int | None = Field(None, description="group services only: the places this slot has left")
 
 
 class SlotsOut(Model):
@@ -30,7 +31,7 @@ class FirstSlotOut(Model):
 
 
 class ReasonOut(Model):
-    reason: Literal["taken", "locked", "closed", "off_grid", "notice", "horizon", "busy_external"]
+    reason: Literal["taken", "locked", "closed", "off_grid", "notice", "horizon", "busy_external", "full"]
     appointment_id: str | None = Field(None, description="taken: the appointment that occupies the time")
     until: Instant | None = Field(None, description="locked: when the lock expires")
 
@@ -59,6 +60,7 @@ class LockIn(Strict):
     calendar_id: Id | None = None
     lock_code: str | None = Field(None, pattern=LOCK_CODE_PATTERN)
     bypass_notice: StrictBool = Field(False, description="agents and admins: no minimum notice")
+    seats: int = Field(1, ge=1, le=500, description="group services: places taken (a party of several)")
 
     @model_validator(mode="after")
     def _one_choice(self) -> LockIn:
@@ -84,6 +86,8 @@ class LockOut(Model):
     start: Instant
     end: Instant
     expires_at: Instant
+    seats: int = 1
+    session_id: str | None = Field(None, description="group services: the session whose seats it holds")
 
 
 class AppointmentIn(Strict):
@@ -97,6 +101,7 @@ class AppointmentIn(Strict):
     comments: str = Field("", max_length=5000)
     fields: JsonObject = {}
     bypass_notice: StrictBool = Field(False, description="agents and admins: no minimum notice")
+    seats: int = Field(1, ge=1, le=500, description="group services: places taken (a party of several)")
 
     @model_validator(mode="after")
     def _one_of_each(self) -> AppointmentIn:
@@ -119,6 +124,10 @@ class AppointmentIn(Strict):
 class StatusIn(Strict):
     status: StatusName
     reason: str = Field("", max_length=1000)
+
+
+class SeatsIn(Strict):
+    seats: int = Field(ge=1, le=500)
 
 
 class RescheduleIn(Strict):
@@ -159,7 +168,33 @@ class Appointment(Model):
     manage_token: str | None = Field(
         None, description="only in the answer to a booking (whoever booked: an agent forwards it)"
     )
+    seats: int = 1
+    session_id: str | None = Field(None, description="group services: the session it has seats in")
 
 
 class AppointmentPage(Page):
     items: list[Appointment]
+
+
+class Attendee(Model):
+    appointment_id: str
+    seats: int
+    status: StatusName
+    customer: AppointmentCustomer
+
+
+class GroupSessionOut(Model):
+    id: str
+    calendar_id: str
+    service_id: str
+    start: Instant
+    end: Instant
+    capacity: int
+    seats_taken: int = Field(description="places of appointments and of live locks")
+    seats_left: int
+    seats_held_by_locks: int = Field(description="places held by live locks while their forms are filled")
+    attendees: list[Attendee]
+
+
+class GroupSessionPage(Page):
+    items: list[GroupSessionOut]

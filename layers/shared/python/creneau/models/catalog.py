@@ -142,6 +142,9 @@ class ServiceFields(Strict):
     price: Money | None = None
     fields: list[FieldDefinition] = Field([], max_length=MAX_FIELDS)
     active: StrictBool = True
+    capacity: int = Field(
+        1, ge=1, le=500, description="customers one slot holds; above 1, a group session booked by seats"
+    )
 
     @field_validator("fields")
     @classmethod
@@ -162,6 +165,7 @@ class ServicePatch(Strict):
     price: Money | None = None
     fields: list[FieldDefinition] | None = Field(None, max_length=MAX_FIELDS)
     active: StrictBool | None = None
+    capacity: int | None = Field(None, ge=1, le=500, description="sessions already open keep theirs")
 
 
 class Service(ServiceFields):
