@@ -202,6 +202,7 @@ class Template:
                 **self._variables(props),
                 "AWS_LAMBDA_FUNCTION_NAME": local_name(name),
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
+                "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here (the template's Tracing)
             }
             specs[name] = FunctionSpec(
                 name=name,

@@ -64,7 +64,7 @@ def aws(monkeypatch):
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
     env = template().global_env()
     names = ("CATALOG_TABLE", "BOOKINGS_TABLE", "IDEMPOTENCY_TABLE", "POWERTOOLS_SERVICE_NAME")
-    for name in (*names, "MANAGE_TOKEN_SECRET"):
+    for name in (*names, "MANAGE_TOKEN_SECRET", "DEFAULT_EMAIL_FROM", "COGNITO_USER_POOL_ID"):
         monkeypatch.setenv(name, env[name])
     _clear_config_caches()
     with mock_aws():

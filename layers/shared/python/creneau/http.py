@@ -14,16 +14,15 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from creneau import json_body
+from creneau import config, json_body, observability
 from creneau.errors import CreneauError, NotAuthenticated, OriginRefused, RouteNotFound
 from creneau.logic.auth import Principal, authenticate, authorize, check_origin
 
-logger = Logger()
+logger = observability.logger
 
 PUBLIC, AGENT, ADMIN = "public", "agent", "admin"
 NO_KEY = "none"  # routes that authenticate otherwise (OAuth callbacks)
@@ -89,6 +88,7 @@ class Operation:
 
 class Api:
     def __init__(self) -> None:
+        config.settings()  # at the handler's import: a missing or malformed variable fails the cold start
         self.app = APIGatewayHttpResolver(enable_validation=True)
         self.roles: dict[str, str] = {}
         self.manage_token_routes: set[str] = set()
@@ -198,6 +198,8 @@ class Api:
 
         @app.exception_handler(CreneauError)
         def _known(error: CreneauError) -> Response:
+            if error.status == HTTPStatus.CONFLICT:
+                observability.refused(error.code, error.details)
             return error_response(error)
 
         # A request, or a resource once a PATCH is merged into it, that breaks the models' rules.
