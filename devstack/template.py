@@ -92,7 +92,12 @@ class Template:
         return bool(self.resolve(self.doc.get("Conditions", {})[name]))
 
     def _of_type(self, kind: str) -> dict[str, dict]:
-        return {k: r.get("Properties", {}) for k, r in self.resources.items() if r.get("Type") == kind}
+        """As CloudFormation creates them: a resource whose Condition is false does not exist."""
+        return {
+            k: r.get("Properties", {})
+            for k, r in self.resources.items()
+            if r.get("Type") == kind and ("Condition" not in r or self.condition(r["Condition"]))
+        }
 
     def resolve(self, value):
         """Intrinsic functions -> local values; anything else resolves its children."""

@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("AWS_REGION") and not os.environ.get("AWS_DEFAULT_REGION"):
         os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"]  # boto3 reads only the latter
     try:
-        config.settings()
+        config.require()
         from creneau.logic.tenants import create_tenant
 
         tenant_id, admin_key = create_tenant(args.name, args.timezone, args.locale)

@@ -19,20 +19,19 @@ def _blank_is_unset(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-Name = Annotated[str, Field(min_length=1)]  # a required name: set and not empty
 MaybeText = Annotated[str | None, BeforeValidator(_blank_is_unset)]  # the template sets "" for "none"
 
 
 class Settings(BaseModel):
-    """Every variable a function reads, by its environment name. The three tables are required of
-    every function (and of the `creneau` command); a handler requires its own extras at import
-    (`require`)."""
+    """Every variable a function reads, by its environment name. Each handler requires, at import, the
+    three tables and its own extras (`require`); a pure helper reads only what it needs (a test of
+    sealed cursors sets the secret alone)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    catalog_table: Name = Field(alias="CATALOG_TABLE")
-    bookings_table: Name = Field(alias="BOOKINGS_TABLE")
-    idempotency_table: Name = Field(alias="IDEMPOTENCY_TABLE")
+    catalog_table: MaybeText = Field(None, alias="CATALOG_TABLE")
+    bookings_table: MaybeText = Field(None, alias="BOOKINGS_TABLE")
+    idempotency_table: MaybeText = Field(None, alias="IDEMPOTENCY_TABLE")
     manage_token_secret: MaybeText = Field(None, alias="MANAGE_TOKEN_SECRET")
     default_email_from: MaybeText = Field(None, alias="DEFAULT_EMAIL_FROM")
     # Sign-in (creneau/tokens.py): the pool's issuer and client; the JWKS URL only locally.
@@ -125,10 +124,13 @@ def settings() -> Settings:
     return _loaded[1]
 
 
+TABLES = ("catalog_table", "bookings_table", "idempotency_table")
+
+
 def require(*fields: str) -> Settings:
-    """At a handler's import: the configuration, with these fields (beyond the tables) set."""
+    """At a handler's import: the configuration, with the tables and these fields set."""
     current = settings()
-    for name in fields:
+    for name in (*TABLES, *fields):
         if getattr(current, name) is None:
             variable = _ALIAS[name]
             raise ConfigurationError(f"environment variable {variable} is not set")
@@ -140,8 +142,6 @@ def _explain(error: ValidationError) -> str:
     variable = str(first["loc"][0]) if first.get("loc") else "?"
     if first["type"] == "missing":
         return f"environment variable {variable} is not set"
-    if first["type"] == "string_too_short":
-        return f"environment variable {variable} is empty"
     reason = first.get("msg", "invalid").removeprefix("Value error, ")
     return f"environment variable {variable} is malformed: {reason}"
 
@@ -164,15 +164,18 @@ def _table(name: str):
 
 
 def catalog_table():
-    return _table(settings().catalog_table)
+    return _table(table_name("CATALOG_TABLE"))
 
 
 def bookings_table():
-    return _table(settings().bookings_table)
+    return _table(table_name("BOOKINGS_TABLE"))
 
 
 def table_name(env_var: str) -> str:
-    return getattr(settings(), env_var.lower())
+    name = getattr(settings(), env_var.lower())
+    if name is None:  # a handler fails at import instead (require); a script may get here
+        raise ConfigurationError(f"environment variable {env_var} is not set")
+    return name
 
 
 def reset() -> None:

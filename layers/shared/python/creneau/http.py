@@ -88,7 +88,7 @@ class Operation:
 
 class Api:
     def __init__(self) -> None:
-        config.settings()  # at the handler's import: a missing or malformed variable fails the cold start
+        config.require()  # at the handler's import: a missing or malformed variable fails the cold start
         self.app = APIGatewayHttpResolver(enable_validation=True)
         self.roles: dict[str, str] = {}
         self.manage_token_routes: set[str] = set()

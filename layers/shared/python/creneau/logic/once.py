@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from creneau.config import settings
+from creneau.config import table_name
 
 # Longer than any redelivery: SQS keeps a message 4 days, webhook retries last about a day.
 RETENTION_SECONDS = 8 * 24 * 3600
@@ -26,7 +26,7 @@ class Once:
             idempotent_function,
         )
 
-        store = DynamoDBPersistenceLayer(table_name=settings().idempotency_table, expiry_attr="expires_at")
+        store = DynamoDBPersistenceLayer(table_name=table_name("IDEMPOTENCY_TABLE"), expiry_attr="expires_at")
         self.config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=RETENTION_SECONDS)
         self._run = idempotent_function(
             data_keyword_argument="delivery", persistence_store=store, config=self.config
