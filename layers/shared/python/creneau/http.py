@@ -152,12 +152,15 @@ class Api:
     def tenant_id(self) -> str:
         return self.principal().tenant_id
 
-    def header(self, name: str) -> str | None:
-        return self.app.current_event.headers.get(name.lower())
-
     # ---- the Lambda entry point ---------------------------------------------------------------
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        answer = self._answer(event, context)
+        # One line per request, with the correlation id (the API Gateway request id) like every other.
+        logger.info("answered", extra={"route": event.get("routeKey"), "status": answer.get("statusCode")})
+        return answer
+
+    def _answer(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         route_key = event.get("routeKey", "")
         role = self.roles.get(route_key)
         cors: dict[str, str] = {}

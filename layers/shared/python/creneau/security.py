@@ -27,10 +27,6 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def same_secret(secret: str, stored_hash: str) -> bool:
-    return hmac.compare_digest(hash_secret(secret), stored_hash)
-
-
 def new_lock_code() -> str:
     return secrets.token_urlsafe(24)  # 192 bits, within the 16..128 chars of A-Za-z0-9_-
 
