@@ -138,7 +138,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     create_keys(boto3.client("kms"), template)
     cognito = create_user_pools(boto3.client("cognito-idp"), template, moto.url)
     queue_urls = create_messaging(template, boto3.Session())
-    # Every email the stack would send, as .eml (the users function's invitations too).
+    # Every email the stack would send, as .eml (the notifications' and the users' invitations).
     outbox = (args.outbox or args.info_file.resolve().parent / "outbox").resolve()
     outbox.mkdir(parents=True, exist_ok=True)
     # Before the pool exists: spawned workers inherit this environment, and so does creneau here.
@@ -146,10 +146,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     if cognito is not None:
         env["COGNITO_JWKS_URL"] = cognito.jwks_url  # the only difference from AWS (see devstack/cognito.py)
     os.environ.update(env)
-    local_env = {
-        "LOCAL_OUTBOX_DIR": str(outbox),  # emails are also written here as .eml
-        **configuration_env(),
-    }
+    local_env = configuration_env()
     functions = {
         name: dataclasses.replace(spec, env={**spec.env, **local_env})
         for name, spec in template.functions().items()

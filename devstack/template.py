@@ -92,7 +92,12 @@ class Template:
         return bool(self.resolve(self.doc.get("Conditions", {})[name]))
 
     def _of_type(self, kind: str) -> dict[str, dict]:
-        return {k: r.get("Properties", {}) for k, r in self.resources.items() if r.get("Type") == kind}
+        """As CloudFormation creates them: a resource whose Condition is false does not exist."""
+        return {
+            k: r.get("Properties", {})
+            for k, r in self.resources.items()
+            if r.get("Type") == kind and ("Condition" not in r or self.condition(r["Condition"]))
+        }
 
     def resolve(self, value):
         """Intrinsic functions -> local values; anything else resolves its children."""
@@ -202,6 +207,7 @@ class Template:
                 **self._variables(props),
                 "AWS_LAMBDA_FUNCTION_NAME": local_name(name),
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
+                "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here (the template's Tracing)
             }
             specs[name] = FunctionSpec(
                 name=name,

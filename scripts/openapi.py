@@ -36,7 +36,15 @@ def document() -> dict:
     from creneau.http import security_schemes
 
     # Importing the handlers needs table names; nothing is read or written.
-    for name in ("CATALOG_TABLE", "BOOKINGS_TABLE", "IDEMPOTENCY_TABLE", "WEBHOOKS_QUEUE_URL"):
+    for name in (
+        "CATALOG_TABLE",
+        "BOOKINGS_TABLE",
+        "IDEMPOTENCY_TABLE",
+        "WEBHOOKS_QUEUE_URL",
+        "DEFAULT_EMAIL_FROM",
+        "MANAGE_TOKEN_SECRET",
+        "COGNITO_USER_POOL_ID",
+    ):
         os.environ.setdefault(name, "unused")
     os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-3")  # clients are built, never called
     merge = OpenAPIMerge(

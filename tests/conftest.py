@@ -62,9 +62,10 @@ def aws(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")  # no X-Ray daemon here
     env = template().global_env()
     names = ("CATALOG_TABLE", "BOOKINGS_TABLE", "IDEMPOTENCY_TABLE", "POWERTOOLS_SERVICE_NAME")
-    for name in (*names, "MANAGE_TOKEN_SECRET"):
+    for name in (*names, "MANAGE_TOKEN_SECRET", "DEFAULT_EMAIL_FROM", "COGNITO_USER_POOL_ID"):
         monkeypatch.setenv(name, env[name])
     _clear_config_caches()
     with mock_aws():

@@ -248,6 +248,7 @@ def test_function_globals_and_environment():
     assert glob["Environment"]["Variables"] == {
         "POWERTOOLS_SERVICE_NAME": "creneau",
         "POWERTOOLS_LOG_LEVEL": {"Ref": "LogLevel"},
+        "POWERTOOLS_METRICS_NAMESPACE": "Creneau",
         "CATALOG_TABLE": {"Ref": "CatalogTable"},
         "BOOKINGS_TABLE": {"Ref": "BookingsTable"},
         "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
@@ -258,6 +259,7 @@ def test_function_globals_and_environment():
         "COGNITO_ISSUER": {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"},
     }
     assert (glob["AutoPublishAlias"], glob["SnapStart"]) == ("live", {"ApplyOn": "PublishedVersions"})
+    assert glob["Tracing"] == "Active"  # X-Ray, with Powertools' Tracer in every handler
     layer = RESOURCES["SharedLayer"]
     assert layer["Type"] == "AWS::Serverless::LayerVersion" and layer["Metadata"]["BuildMethod"] == "makefile"
     assert layer["Properties"]["ContentUri"] == "layers/shared/python"
@@ -445,4 +447,92 @@ def test_api_cors_and_outputs():
         "UserPoolClientId",
         "UserPoolIssuer",
         "CognitoRegion",
+        "AlarmTopicArn",
     }
+
+
+# ---- observability -----------------------------------------------------------------------------------
+
+
+def _retained_log_group(ref: dict) -> dict:
+    ((kind, logical_id),) = ref.items()
+    if kind == "Fn::GetAtt":
+        logical_id = logical_id[0]
+    group = RESOURCES[logical_id]
+    assert group["Type"] == "AWS::Logs::LogGroup", logical_id
+    return group["Properties"]
+
+
+def test_every_function_logs_to_its_own_group_kept_log_retention_days():
+    retention = TEMPLATE.doc["Parameters"]["LogRetentionDays"]
+    assert (retention["Type"], retention["Default"]) == ("Number", 30)
+    groups = set()
+    for name, props in _functions().items():
+        ref = props["LoggingConfig"]["LogGroup"]
+        assert _retained_log_group(ref)["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+        groups.add(ref["Ref"])
+    assert len(groups) == len(_functions())  # one group per function
+
+
+def test_the_api_writes_access_logs_with_the_request_id():
+    settings = RESOURCES["HttpApi"]["Properties"]["AccessLogSettings"]
+    assert _retained_log_group(settings["DestinationArn"])["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    line = json.loads(settings["Format"])  # one JSON object per request
+    assert line["requestId"] == "$context.requestId" and line["status"] == "$context.status"
+
+
+def _alarm_metrics(alarm: dict) -> list[dict]:
+    return [m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m]
+
+
+def test_alarms_on_the_5xx_rate_and_on_throttles_notify_the_alarm_topic():
+    assert RESOURCES["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    alarms = {k: r["Properties"] for k, r in RESOURCES.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    assert set(alarms) == {"Api5xxRateAlarm", "ThrottlesAlarm"}
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    rate = alarms["Api5xxRateAlarm"]
+    (expression,) = [m for m in rate["Metrics"] if m.get("ReturnData")]
+    assert "100 * errors / requests" in expression["Expression"]
+    assert rate["Threshold"] == {"Ref": "Api5xxRatePercent"}
+    api = [{"Name": "ApiId", "Value": {"Ref": "HttpApi"}}]
+    assert sorted((m["Namespace"], m["MetricName"], str(m["Dimensions"])) for m in _alarm_metrics(rate)) == [
+        ("AWS/ApiGateway", "5xx", str(api)),
+        ("AWS/ApiGateway", "Count", str(api)),
+    ]
+    throttles = alarms["ThrottlesAlarm"]
+    assert (throttles["ComparisonOperator"], throttles["Threshold"]) == ("GreaterThanThreshold", 0)
+    watched = {
+        m["Dimensions"][0]["Value"]["Ref"]
+        for m in _alarm_metrics(throttles)
+        if (m["Namespace"], m["MetricName"]) == ("AWS/Lambda", "Throttles")
+    }
+    assert watched == set(_functions())
+
+
+def test_the_alarm_email_is_subscribed_only_when_given():
+    assert TEMPLATE.doc["Parameters"]["AlarmEmail"]["Default"] == ""
+    assert TEMPLATE.doc["Conditions"]["HasAlarmEmail"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]
+    }
+    subscription = RESOURCES["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"] == {
+        "TopicArn": {"Ref": "AlarmTopic"},
+        "Protocol": "email",
+        "Endpoint": {"Ref": "AlarmEmail"},
+    }
+    assert not TEMPLATE.condition("HasAlarmEmail")  # the default: no subscription (nor locally)
+    assert "AlarmEmailSubscription" not in TEMPLATE.unresolved("AWS::SNS::Subscription")
+    given = Template(ROOT / "template.yaml", {"AlarmEmail": "ops@example.org"})
+    assert "AlarmEmailSubscription" in given.unresolved("AWS::SNS::Subscription")
+
+
+def test_sam_gives_every_function_active_tracing_and_its_log_group(transformed):
+    resources = transformed["Resources"]
+    for function in ROUTES:
+        props = resources[function]["Properties"]
+        assert props["TracingConfig"] == {"Mode": "Active"}, function
+        assert props["LoggingConfig"] == {"LogGroup": {"Ref": function.removesuffix("Function") + "LogGroup"}}
+    stage = resources["HttpApiApiGatewayDefaultStage"]["Properties"]
+    assert stage["AccessLogSettings"]["DestinationArn"] == {"Fn::GetAtt": ["HttpApiAccessLogs", "Arn"]}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
 
+from creneau import config, observability
 from creneau.clock import SystemClock
 from creneau.errors import (
     AppointmentNotFound,
@@ -24,7 +25,7 @@ from creneau.errors import (
     TooManyAppointments,
     ValidationFailed,
 )
-from creneau.http import AGENT, PUBLIC, Api, logger
+from creneau.http import AGENT, PUBLIC, Api
 from creneau.logic import appointments, customers, idempotency, sessions
 from creneau.logic.appointments import Actor
 from creneau.models.booking import (
@@ -40,7 +41,9 @@ from creneau.models.booking import (
 )
 from creneau.models.common import CursorText, Day, Key, SearchText
 from creneau.models.customers import Customer, CustomerFields, CustomerPage, CustomerPatch
+from creneau.observability import IDEMPOTENT_REPLAYS, LOCK_CONVERSIONS, instrumented
 
+config.require("default_email_from", "manage_token_secret")
 api = Api()
 clock = SystemClock()
 KeyQuery = Annotated[Key | None, Query()]
@@ -98,13 +101,20 @@ def create_appointment(
             "customer_id", "a public key books with the customer's details, not an existing customer_id"
         )
 
+    booked = []
+
     def book() -> dict:
-        return appointments.create(principal.tenant_id, body, actor, clock.now())
+        booked.append(appointments.create(principal.tenant_id, body, actor, clock.now()))
+        return booked[0]
 
     raw_body = api.app.current_event.json_body
     context = api.app.lambda_context
     # Stored and replayed without the manage token, which is derived again for each answer.
     answer = idempotency.once(principal.tenant_id, principal.caller, idempotency_key, raw_body, book, context)
+    if booked:
+        observability.booked(lock_converted=body.lock_code is not None)
+    else:  # the answer stored under this Idempotency-Key
+        observability.count(IDEMPOTENT_REPLAYS)
     return appointments.with_manage_token(principal.tenant_id, answer)
 
 
@@ -159,7 +169,7 @@ def get_appointment_ics(id: Id, manage_token: ManageToken = None):
     from creneau.notify.directory import appointment_ics
 
     _actor(id, manage_token)
-    body = appointment_ics(api.tenant_id, id, os.environ["DEFAULT_EMAIL_FROM"], clock.now())
+    body = appointment_ics(api.tenant_id, id, config.settings().default_email_from, clock.now())
     return Response(
         status_code=200,
         content_type="text/calendar; charset=utf-8",
@@ -199,7 +209,10 @@ def change_status(id: Id, body: StatusIn, manage_token: ManageToken = None) -> A
     ),
 )
 def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> Appointment:
-    return appointments.reschedule(api.tenant_id, id, body, _actor(id, manage_token), clock.now())
+    moved = appointments.reschedule(api.tenant_id, id, body, _actor(id, manage_token), clock.now())
+    if body.lock_code is not None:
+        observability.count(LOCK_CONVERSIONS)
+    return moved
 
 
 @api.post(
@@ -277,6 +290,6 @@ def patch_customer(id: Id, body: CustomerPatch) -> Customer:
     return customers.update(api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
 
 
-@logger.inject_lambda_context
+@instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event, context):
     return api.handle(event, context)

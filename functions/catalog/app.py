@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
 
 from creneau.clock import SystemClock
 from creneau.errors import (
@@ -15,7 +16,7 @@ from creneau.errors import (
     HasAppointments,
     ServiceNotFound,
 )
-from creneau.http import ADMIN, PUBLIC, Api, logger
+from creneau.http import ADMIN, PUBLIC, Api
 from creneau.logic import catalog, tenants
 from creneau.logic.choice import service_list
 from creneau.models.catalog import (
@@ -39,6 +40,7 @@ from creneau.models.catalog import (
     UpdatedCalendar,
 )
 from creneau.models.common import CursorText, Key, ServiceIdList
+from creneau.observability import instrumented
 
 api = Api()
 clock = SystemClock()
@@ -244,6 +246,6 @@ def delete_api_key(id: Id):
     return api.no_content()
 
 
-@logger.inject_lambda_context
+@instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event, context):
     return api.handle(event, context)

@@ -3,24 +3,26 @@ topic, and the reminder schedules each change implies (API.md, "Events")."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 import boto3
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from creneau import config
 from creneau.logic import events, tenants
+from creneau.observability import instrumented, logger
 
-logger = Logger()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-topic = events.SnsTopic(boto3.client("sns"), os.environ["EVENTS_TOPIC_ARN"])
+settings = config.require(
+    "events_topic_arn", "reminder_schedule_group", "reminder_target_arn", "reminder_role_arn"
+)
+topic = events.SnsTopic(boto3.client("sns"), settings.events_topic_arn)
 reminders = events.SchedulerReminders(
     boto3.client("scheduler"),
-    group=os.environ["REMINDER_SCHEDULE_GROUP"],
-    target_arn=os.environ["REMINDER_TARGET_ARN"],
-    role_arn=os.environ["REMINDER_ROLE_ARN"],
+    group=settings.reminder_schedule_group,
+    target_arn=settings.reminder_target_arn,
+    role_arn=settings.reminder_role_arn,
 )
 
 
@@ -33,7 +35,7 @@ def record_handler(record: DynamoDBRecord, minutes) -> None:
         logger.info("published", extra={"event_id": event["id"], "type": event["type"]})
 
 
-@logger.inject_lambda_context
+@instrumented()
 def lambda_handler(event, context):
     minutes = events.settings_reminders(tenants.get_settings)  # settings read once per tenant per batch
     return process_partial_response(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
 
 from creneau.clock import SystemClock
 from creneau.errors import (
@@ -15,10 +16,11 @@ from creneau.errors import (
     ServiceNotFound,
     SlotUnavailable,
 )
-from creneau.http import AGENT, PUBLIC, Api, logger
+from creneau.http import AGENT, PUBLIC, Api
 from creneau.logic import locks
 from creneau.models.booking import LockIn, LockOut
 from creneau.models.common import Key
+from creneau.observability import instrumented
 
 api = Api()
 clock = SystemClock()
@@ -54,6 +56,6 @@ def delete_lock(lock_code: Code):
     return api.no_content()
 
 
-@logger.inject_lambda_context
+@instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event, context):
     return api.handle(event, context)

@@ -4,33 +4,33 @@ once per recipient (API.md, "Events")."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 
 import boto3
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from creneau import config
 from creneau.logic.once import Once
 from creneau.notify.directory import TableDirectory
 from creneau.notify.mail import SesMailer
 from creneau.notify.notifier import MalformedMessage, Notifier
+from creneau.observability import instrumented, logger
 from creneau.security import manage_token
 
-logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
+settings = config.require("default_email_from", "manage_token_secret")
 once = Once()
 notifier = Notifier(
     mailer=SesMailer(
         boto3.client("sesv2"),
-        configuration_set=os.environ.get("SES_CONFIGURATION_SET") or None,
-        outbox=os.environ.get("LOCAL_OUTBOX_DIR") or None,
+        configuration_set=settings.ses_configuration_set,
+        outbox=settings.outbox_dir,
     ),
     directory=TableDirectory(),
     once=once,
     manage_token=manage_token,
-    default_sender=os.environ["DEFAULT_EMAIL_FROM"],
+    default_sender=settings.default_email_from,
     now=lambda: datetime.now(UTC),
 )
 
@@ -46,7 +46,7 @@ def record_handler(record: SQSRecord) -> None:
     )
 
 
-@logger.inject_lambda_context
+@instrumented()
 def lambda_handler(event, context):
     once.register(context)
     notifier.directory = TableDirectory()  # catalog reads shared by this batch only

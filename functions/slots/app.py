@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
 
 from creneau.clock import SystemClock
 from creneau.errors import CalendarNotFound, Forbidden, ServiceNotFound
-from creneau.http import AGENT, PUBLIC, Api, logger
+from creneau.http import AGENT, PUBLIC, Api
 from creneau.logic import slots
 from creneau.logic.choice import service_list
 from creneau.models.booking import ExplainOut, FirstSlotOut, SlotsOut
 from creneau.models.common import Day, Instant, Key, ServiceIdList, TimeZoneName
+from creneau.observability import instrumented
 
 api = Api()
 clock = SystemClock()
@@ -102,6 +104,6 @@ def explain_slot(
     return slots.explain(api.tenant_id, chosen, calendar_id, start, clock.now(), api.principal().calendar_ids)
 
 
-@logger.inject_lambda_context
+@instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event, context):
     return api.handle(event, context)

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import warnings
 from functools import cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from creneau import config
 from creneau.clock import SystemClock
 from creneau.errors import (
     CalendarNotFound,
@@ -31,7 +29,7 @@ from creneau.errors import (
     OAuthRefused,
     ProviderNotConfigured,
 )
-from creneau.http import ADMIN, NO_KEY, Api, logger
+from creneau.http import ADMIN, NO_KEY, Api
 from creneau.models.sync import (
     Connection,
     ConnectionIn,
@@ -40,6 +38,7 @@ from creneau.models.sync import (
     NewConnection,
     SyncReport,
 )
+from creneau.observability import count, instrumented
 from creneau.sync.service import Deadline, SyncService, check_remove_events
 
 # Siblings of app.py, imported now: the local runtime, like Lambda, loads them with the handler.
@@ -49,17 +48,10 @@ import requests  # noqa: E402  isort: skip
 from provider_http import Transport  # noqa: E402  isort: skip
 
 api = Api()
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Creneau"))
-warnings.filterwarnings("ignore", "No application metrics to publish")  # most runs change nothing
 processor = BatchProcessor(event_type=EventType.SQS)
 Id = Annotated[str, Path()]
 SYNC_NOW_SECONDS = 20  # POST /sync, as API.md promises
 SCHEDULED_SECONDS = 240  # the schedule's run; the function's timeout is 300 s
-
-
-def _metric(name: str, value: int) -> None:
-    if value:
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
 @cache
@@ -80,11 +72,11 @@ def service() -> SyncService:
         graph_transport.left = deadline.left
         return outlook_calendar.OutlookCalendar(doc, graph_transport, session)
 
-    return SyncService(flows, provider_for, SystemClock(), _metric)
+    return SyncService(flows, provider_for, SystemClock(), count)
 
 
 def _redirect_base() -> str:
-    configured = os.environ.get("OAUTH_REDIRECT_BASE")
+    configured = config.settings().oauth_redirect_base
     if configured:
         return configured
     event = api.app.current_event
@@ -223,8 +215,7 @@ def _is_schedule(event: dict[str, Any]) -> bool:
     return event.get("source") == "aws.events" or event.get("detail-type") == "Scheduled Event"
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context
+@instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "Records" in event:
         return process_partial_response(event, _on_change, processor, context)

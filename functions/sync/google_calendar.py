@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import secrets
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -23,6 +22,7 @@ import requests
 from provider_http import Transport
 from token_store import TokenStore
 
+from creneau import config
 from creneau.sync.ports import (
     BusyListing,
     EventSpec,
@@ -46,7 +46,7 @@ PAGE_SIZE = 250
 
 
 def _env(name: str, default: str) -> str:
-    return os.environ.get(name) or default
+    return getattr(config.settings(), name.lower()) or default
 
 
 def auth_url() -> str:
@@ -94,11 +94,11 @@ class GoogleFlow:
 
     @property
     def client_id(self) -> str:
-        return os.environ.get("GOOGLE_CLIENT_ID", "")
+        return config.settings().google_client_id or ""
 
     @property
     def client_secret(self) -> str:
-        return os.environ.get("GOOGLE_CLIENT_SECRET", "")
+        return config.settings().google_client_secret or ""
 
     @property
     def configured(self) -> bool:
@@ -190,8 +190,8 @@ class GoogleCalendar:
             token=tokens.get("access_token"),
             refresh_token=tokens["refresh_token"],
             token_uri=token_url(),
-            client_id=os.environ.get("GOOGLE_CLIENT_ID"),
-            client_secret=os.environ.get("GOOGLE_CLIENT_SECRET"),
+            client_id=config.settings().google_client_id,
+            client_secret=config.settings().google_client_secret,
             scopes=tokens.get("scopes"),
             expiry=expiry,
         )

@@ -4,7 +4,6 @@ Outlook calendars through Microsoft Graph REST. URLs from MS_AUTHORITY and GRAPH
 from __future__ import annotations
 
 import hashlib
-import os
 import warnings
 from datetime import UTC, datetime, time
 from typing import Any
@@ -17,6 +16,7 @@ import requests
 from provider_http import Transport
 from token_store import TokenStore
 
+from creneau import config
 from creneau.sync.ports import (
     BusyListing,
     EventSpec,
@@ -39,18 +39,18 @@ warnings.filterwarnings("ignore", "response_mode='form_post' is recommended")
 
 
 def authority() -> str:
-    return os.environ.get("MS_AUTHORITY") or DEFAULT_AUTHORITY
+    return config.settings().ms_authority or DEFAULT_AUTHORITY
 
 
 def graph_base() -> str:
-    return (os.environ.get("GRAPH_API_BASE") or "https://graph.microsoft.com/v1.0").rstrip("/")
+    return (config.settings().graph_api_base or "https://graph.microsoft.com/v1.0").rstrip("/")
 
 
 def application(session: requests.Session, cache: msal.SerializableTokenCache | None = None):
     custom = authority().rstrip("/") != DEFAULT_AUTHORITY
     return msal.ConfidentialClientApplication(
-        os.environ.get("MS_CLIENT_ID", ""),
-        client_credential=os.environ.get("MS_CLIENT_SECRET", ""),
+        config.settings().ms_client_id or "",
+        client_credential=config.settings().ms_client_secret or "",
         authority=authority(),
         instance_discovery=False if custom else None,  # nothing outside the configuration is called
         token_cache=cache,
@@ -69,7 +69,8 @@ class MicrosoftFlow:
 
     @property
     def configured(self) -> bool:
-        return bool(os.environ.get("MS_CLIENT_ID") and os.environ.get("MS_CLIENT_SECRET"))
+        settings = config.settings()
+        return bool(settings.ms_client_id and settings.ms_client_secret)
 
     def start(self, redirect_uri: str, state: str) -> tuple[str, dict[str, Any]]:
         flow = application(self.session).initiate_auth_code_flow(

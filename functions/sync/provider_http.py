@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from creneau import config
 from creneau.sync.ports import Throttled, Unavailable
 
 MAX_ATTEMPTS = 5
@@ -25,8 +26,8 @@ TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 def ssl_context() -> ssl.SSLContext:
     """The system's trust store, plus SSL_CERT_FILE / REQUESTS_CA_BUNDLE when set. Never unverified."""
     context = ssl.create_default_context()
-    for variable in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
-        path = os.environ.get(variable)
+    settings = config.settings()
+    for path in (settings.ssl_cert_file, settings.requests_ca_bundle):
         if path and os.path.exists(path):
             context.load_verify_locations(cafile=path)
     return context
@@ -66,7 +67,8 @@ class Transport:
     @property
     def client(self) -> httpx.Client:
         """Built once per execution environment; again only if the trusted CA files changed."""
-        trust = (os.environ.get("SSL_CERT_FILE"), os.environ.get("REQUESTS_CA_BUNDLE"))
+        settings = config.settings()
+        trust = (settings.ssl_cert_file, settings.requests_ca_bundle)
         if self._client is None or trust != self._trust:
             self._client, self._trust = httpx.Client(verify=ssl_context(), timeout=TIMEOUT), trust
         return self._client

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
 
+from creneau import config
 from creneau.clock import SystemClock
 from creneau.cognito import CognitoDirectory, Outbox
 from creneau.errors import Conflict, UserExists, UserNotFound
-from creneau.http import ADMIN, Api, logger
+from creneau.http import ADMIN, Api
 from creneau.logic import users
 from creneau.models.users import User, UserIn, UserPage, UserPatch
+from creneau.observability import instrumented
 
+config.require("cognito_user_pool_id")
 api = Api()
 clock = SystemClock()
 Id = Annotated[str, Path()]
 
 
 def directory() -> CognitoDirectory:
-    return _directory(os.environ["COGNITO_USER_POOL_ID"], os.environ.get("OUTBOX_DIR") or None)
+    settings = config.settings()  # read per request: tests point one process at several pools
+    return _directory(settings.cognito_user_pool_id, settings.outbox_dir)
 
 
 @cache
@@ -76,6 +80,6 @@ def delete_user(id: Id):
     return api.no_content()
 
 
-@logger.inject_lambda_context
+@instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event, context):
     return api.handle(event, context)

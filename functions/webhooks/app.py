@@ -4,26 +4,28 @@ with backoff (API.md, "Events")."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from typing import Annotated
 
 import boto3
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from creneau import config
 from creneau.errors import WebhookNotFound
-from creneau.http import ADMIN, Api, logger
+from creneau.http import ADMIN, Api
 from creneau.logic import webhooks
 from creneau.logic.once import Once
 from creneau.models.webhooks import DeliveryPage, NewWebhook, WebhookIn, WebhookPage
+from creneau.observability import instrumented
 
 api = Api()
 processor = BatchProcessor(event_type=EventType.SQS)
 once = Once()
 sqs = boto3.client("sqs")
-QUEUE_URL = os.environ["WEBHOOKS_QUEUE_URL"]
+QUEUE_URL = config.require("webhooks_queue_url").webhooks_queue_url
 Id = Annotated[str, Path()]
 
 
@@ -75,7 +77,7 @@ def record_handler(record: SQSRecord) -> None:
     deliverer.handle(json.loads(record.body))
 
 
-@logger.inject_lambda_context
+@instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event, context):
     if "Records" in event:  # from the queue
         once.register(context)

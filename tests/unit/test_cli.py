@@ -86,3 +86,51 @@ def test_a_name_is_required(aws, capsys):
     assert exited.value.code == 2
     assert "--name" in capsys.readouterr().err
     assert settings_items() == []
+
+
+def test_a_missing_table_variable_is_one_line_naming_it(aws, capsys, monkeypatch):
+    monkeypatch.delenv("BOOKINGS_TABLE")
+    assert cli.main(["tenant", "create", "--name", "Garage du Port"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith("creneau: environment variable BOOKINGS_TABLE is not set"), line
+    assert settings_items() == []  # nothing was written
+
+
+def test_the_command_says_in_one_line_which_variable_is_missing_without_a_traceback():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_TABLE")}
+    env.update({"CATALOG_TABLE": "creneau-CatalogTable", "BOOKINGS_TABLE": "creneau-BookingsTable"})
+    creneau = Path(sys.executable).parent / "creneau"
+    done = subprocess.run(
+        [creneau, "tenant", "create", "--name", "Mairie"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "creneau: environment variable IDEMPOTENCY_TABLE is not set (the stack's outputs name the three"
+        " tables; see the README, Deploy)"
+    ]
+
+
+def test_without_a_region_the_command_says_so_in_one_line(monkeypatch, capsys):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    for name in ("CATALOG_TABLE", "BOOKINGS_TABLE", "IDEMPOTENCY_TABLE"):
+        monkeypatch.setenv(name, name.lower())
+    config.reset()
+    try:
+        assert cli.main(["tenant", "create", "--name", "Mairie"]) == 2
+    finally:
+        config.reset()
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == "creneau: no AWS region: set AWS_REGION to the stack's (e.g. eu-west-3) or use a profile's"

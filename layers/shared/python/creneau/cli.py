@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 
@@ -29,15 +30,34 @@ def main(argv: list[str] | None = None) -> int:
     if not re.fullmatch(r"[a-z]{2}(-[A-Z]{2})?", args.locale):
         parser.error(f"--locale {args.locale!r} is not a language code such as fr or en-GB")
 
-    from creneau.logic.tenants import create_tenant
+    from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
-    tenant_id, admin_key = create_tenant(args.name, args.timezone, args.locale)
+    from creneau import config
+
+    if os.environ.get("AWS_REGION") and not os.environ.get("AWS_DEFAULT_REGION"):
+        os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"]  # boto3 reads only the latter
+    try:
+        config.require()
+        from creneau.logic.tenants import create_tenant
+
+        tenant_id, admin_key = create_tenant(args.name, args.timezone, args.locale)
+    except config.ConfigurationError as error:
+        return _fail(f"{error} (the stack's outputs name the three tables; see the README, Deploy)")
+    except NoRegionError:
+        return _fail("no AWS region: set AWS_REGION to the stack's (e.g. eu-west-3) or use a profile's")
+    except (BotoCoreError, ClientError) as error:  # no credentials, a table not found...
+        return _fail(f"AWS: {error}")
     if args.json:
         print(json.dumps({"tenant_id": tenant_id, "admin_key": admin_key}))
     else:
         print(f"Tenant {args.name!r} created: {tenant_id}")
         print(f"Admin API key (shown once, keep it safe): {admin_key}")
     return 0
+
+
+def _fail(line: str) -> int:
+    print(f"creneau: {line}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -14,16 +14,15 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from creneau import json_body
+from creneau import config, json_body, observability
 from creneau.errors import CreneauError, NotAuthenticated, OriginRefused, RouteNotFound
 from creneau.logic.auth import Principal, authenticate, authorize, check_origin
 
-logger = Logger()
+logger = observability.logger
 
 PUBLIC, AGENT, ADMIN = "public", "agent", "admin"
 NO_KEY = "none"  # routes that authenticate otherwise (OAuth callbacks)
@@ -89,6 +88,7 @@ class Operation:
 
 class Api:
     def __init__(self) -> None:
+        config.require()  # at the handler's import: a missing or malformed variable fails the cold start
         self.app = APIGatewayHttpResolver(enable_validation=True)
         self.roles: dict[str, str] = {}
         self.manage_token_routes: set[str] = set()
@@ -152,12 +152,15 @@ class Api:
     def tenant_id(self) -> str:
         return self.principal().tenant_id
 
-    def header(self, name: str) -> str | None:
-        return self.app.current_event.headers.get(name.lower())
-
     # ---- the Lambda entry point ---------------------------------------------------------------
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        answer = self._answer(event, context)
+        # One line per request, with the correlation id (the API Gateway request id) like every other.
+        logger.info("answered", extra={"route": event.get("routeKey"), "status": answer.get("statusCode")})
+        return answer
+
+    def _answer(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         route_key = event.get("routeKey", "")
         role = self.roles.get(route_key)
         cors: dict[str, str] = {}
@@ -198,6 +201,8 @@ class Api:
 
         @app.exception_handler(CreneauError)
         def _known(error: CreneauError) -> Response:
+            if error.status == HTTPStatus.CONFLICT:
+                observability.refused(error.code, error.details)
             return error_response(error)
 
         # A request, or a resource once a PATCH is merged into it, that breaks the models' rules.

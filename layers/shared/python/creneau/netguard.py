@@ -8,7 +8,6 @@ resolution cannot swap it. WEBHOOKS_ALLOW_PRIVATE=1 lifts both rules for local d
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 from urllib.parse import urlsplit
 
@@ -18,7 +17,9 @@ class AddressRefused(ValueError):
 
 
 def private_allowed() -> bool:
-    return os.environ.get("WEBHOOKS_ALLOW_PRIVATE", "") == "1"
+    from creneau import config
+
+    return config.settings().webhooks_allow_private
 
 
 def _port(parts) -> int:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 import uuid
+
+from creneau import config
 
 MANAGE_TOKEN_SECRET = "MANAGE_TOKEN_SECRET"  # environment variable (template.yaml: a generated secret)
 
@@ -26,10 +27,6 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def same_secret(secret: str, stored_hash: str) -> bool:
-    return hmac.compare_digest(hash_secret(secret), stored_hash)
-
-
 def new_lock_code() -> str:
     return secrets.token_urlsafe(24)  # 192 bits, within the 16..128 chars of A-Za-z0-9_-
 
@@ -37,7 +34,7 @@ def new_lock_code() -> str:
 def manage_token(tenant_id: str, appointment_id: str) -> str:
     """The customer's token for one appointment: HMAC-SHA256 of tenant and appointment ids under
     MANAGE_TOKEN_SECRET, base64url. Derived again whenever needed, so no table holds it."""
-    secret = os.environ.get(MANAGE_TOKEN_SECRET)
+    secret = config.settings().manage_token_secret
     if not secret:  # a deployment without the secret must not hand out guessable tokens
         raise RuntimeError(f"{MANAGE_TOKEN_SECRET} is not set")
     message = f"{tenant_id}\n{appointment_id}".encode()
@@ -60,7 +57,7 @@ class Unsealed(ValueError):
 
 def derived_key(purpose: str) -> bytes:
     """One key per purpose from the deployment secret (HMAC as the KDF), so no two uses share a key."""
-    secret = os.environ.get(MANAGE_TOKEN_SECRET)
+    secret = config.settings().manage_token_secret
     if not secret:
         raise RuntimeError(f"{MANAGE_TOKEN_SECRET} is not set")
     return hmac.new(secret.encode(), f"creneau/{purpose}".encode(), hashlib.sha256).digest()

@@ -9,7 +9,6 @@ configuration differs: COGNITO_ISSUER, COGNITO_CLIENT_ID and, when the keys are 
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import urllib.request
@@ -20,6 +19,7 @@ from typing import Any
 
 import jwt
 
+from creneau import config
 from creneau.errors import CreneauError, NotAuthenticated
 
 # Cognito signs with RS256 only. Naming it is what refuses `alg: none`, and HS256 signed with the
@@ -131,9 +131,9 @@ class TokenVerifier:
 @cache
 def verifier() -> TokenVerifier:
     """The verifier of this execution environment, from its configuration (kept for its JWKS cache)."""
-    issuer = os.environ.get("COGNITO_ISSUER")
-    client_id = os.environ.get("COGNITO_CLIENT_ID")
+    settings = config.settings()
+    issuer, client_id = settings.cognito_issuer, settings.cognito_client_id
     if not issuer or not client_id:
         raise NotAuthenticated("sign-in is not configured here (COGNITO_ISSUER, COGNITO_CLIENT_ID)")
-    url = os.environ.get("COGNITO_JWKS_URL") or f"{issuer.rstrip('/')}/.well-known/jwks.json"
+    url = settings.cognito_jwks_url or f"{issuer.rstrip('/')}/.well-known/jwks.json"
     return TokenVerifier(issuer, client_id, Jwks(url))

@@ -38,9 +38,6 @@ class Principal:
     def at_least(self, role: str) -> bool:
         return RANKS[self.role] >= RANKS[role]
 
-    def sees_calendar(self, calendar_id: str) -> bool:
-        return self.calendar_ids is None or calendar_id in self.calendar_ids
-
 
 def authenticate(headers: Mapping[str, str], writes: bool) -> Principal:
     """`headers` with lower-case names. `writes`: the request may change something, so a user's

@@ -8,11 +8,11 @@ two requests, and neither ever receives the other's answer.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from creneau.config import table_name
 from creneau.errors import IdempotencyConflict
 from creneau.logic import retry
 
@@ -33,7 +33,7 @@ def _idempotent_run() -> tuple[Callable[..., dict[str, Any]], Any]:
         idempotent_function,
     )
 
-    store = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"], expiry_attr="expires_at")
+    store = DynamoDBPersistenceLayer(table_name=table_name("IDEMPOTENCY_TABLE"), expiry_attr="expires_at")
     config = IdempotencyConfig(
         event_key_jmespath="[tenant_id, caller, idempotency_key]",
         payload_validation_jmespath="body",

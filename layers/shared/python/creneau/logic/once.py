@@ -4,9 +4,10 @@ message is then retried later); work that raised leaves no record, so it is trie
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
+
+from creneau.config import table_name
 
 # Longer than any redelivery: SQS keeps a message 4 days, webhook retries last about a day.
 RETENTION_SECONDS = 8 * 24 * 3600
@@ -25,7 +26,7 @@ class Once:
             idempotent_function,
         )
 
-        store = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"], expiry_attr="expires_at")
+        store = DynamoDBPersistenceLayer(table_name=table_name("IDEMPOTENCY_TABLE"), expiry_attr="expires_at")
         self.config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=RETENTION_SECONDS)
         self._run = idempotent_function(
             data_keyword_argument="delivery", persistence_store=store, config=self.config

@@ -11,6 +11,8 @@ import random
 import time
 from collections.abc import Iterator
 
+from creneau.observability import CONTENTION_RETRIES, count
+
 MAX_ATTEMPTS = 50
 # Drawn from the OS at each call: under SnapStart, every environment resumed from one snapshot would share
 # the random module's state, so contending writers would back off in step.
@@ -25,5 +27,6 @@ def attempts(max_attempts: int = MAX_ATTEMPTS, deadline_seconds: float | None = 
         if attempt:
             if deadline_seconds is not None and time.monotonic() - started > deadline_seconds:
                 return
+            count(CONTENTION_RETRIES)
             time.sleep(_JITTER.uniform(0, min(0.25, 0.01 * 2**attempt)))
         yield attempt

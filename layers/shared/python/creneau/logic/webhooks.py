@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import ssl
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from creneau import config
 from creneau.clock import epoch, iso
 from creneau.dal import webhooks as records
 from creneau.domain.events import TYPES
@@ -34,8 +34,7 @@ SIGNATURE_HEADER = "X-Creneau-Signature"
 
 def retry_delays() -> tuple[int, ...]:
     """WEBHOOK_RETRY_DELAYS (seconds, comma-separated) shortens the schedule for local tests."""
-    raw = os.environ.get("WEBHOOK_RETRY_DELAYS", "").strip()
-    return tuple(int(part) for part in raw.split(",")) if raw else DEFAULT_RETRY_DELAYS
+    return config.settings().webhook_retry_delays or DEFAULT_RETRY_DELAYS
 
 
 # ---- registration -----------------------------------------------------------------------------
@@ -211,7 +210,7 @@ class HttpPoster:
         extensions = {"sni_hostname": server_name} if target.startswith("https") else {}
         # No proxy from the environment (it would defeat the address check); the CA bundle still
         # comes from SSL_CERT_FILE when set.
-        verify = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or None)
+        verify = ssl.create_default_context(cafile=config.settings().ssl_cert_file)
         try:
             with httpx.Client(trust_env=False, verify=verify, timeout=TIMEOUT_SECONDS) as client:
                 reply = client.request(

@@ -9,7 +9,6 @@ from pydantic import Field, StrictBool, field_validator, model_validator
 from creneau.models.common import Id, Instant, JsonObject, Model, Money, Page, Strict
 from creneau.models.customers import Absent, CustomerFields
 
-LockCode = str
 LOCK_CODE_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
 StatusName = Literal["PENDING", "CONFIRMED", "IN_PROGRESS", "COMPLETED", "CANCELLED"]
 

@@ -1,5 +1,5 @@
 """Sending through SES v2 (raw MIME). Locally the stack also names a folder where each email sent is
-written as an .eml file (LOCAL_OUTBOX_DIR, set by the local stack only)."""
+written as an .eml file (OUTBOX_DIR, set by the local stack only)."""
 
 from __future__ import annotations
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 
 STATE_TTL_SECONDS = 600
 
 
 def _secret() -> bytes:
-    secret = os.environ.get("OAUTH_STATE_SECRET")
+    from creneau import config
+
+    secret = config.settings().oauth_state_secret
     if not secret:
         raise RuntimeError("OAUTH_STATE_SECRET is not set")
     return secret.encode()

@@ -14,6 +14,8 @@ import struct
 from functools import cache
 from typing import Any
 
+from creneau import config
+
 _VERSION = 1
 
 
@@ -33,7 +35,7 @@ def seal(tokens: dict[str, Any], tenant_id: str, connection_id: str) -> bytes:
 
     context = _context(tenant_id, connection_id)
     key = _kms().generate_data_key(
-        KeyId=os.environ["TOKENS_KEY_ID"], KeySpec="AES_256", EncryptionContext=context
+        KeyId=config.require("tokens_key_id").tokens_key_id, KeySpec="AES_256", EncryptionContext=context
     )
     nonce = os.urandom(12)
     aad = json.dumps(context, sort_keys=True).encode()
