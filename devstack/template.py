@@ -7,6 +7,7 @@ parameter its Default unless `parameters` overrides it; conditions with Fn::Equa
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -208,6 +209,9 @@ class Template:
                 "AWS_LAMBDA_FUNCTION_NAME": local_name(name),
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
                 "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here (the template's Tracing)
+                # One line per request is what CloudWatch wants, not a terminal: warnings only here,
+                # unless CRENEAU_LOG_LEVEL says otherwise (INFO shows every request's line).
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("CRENEAU_LOG_LEVEL", "WARNING"),
             }
             specs[name] = FunctionSpec(
                 name=name,

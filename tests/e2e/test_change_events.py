@@ -26,7 +26,7 @@ import icalendar
 import pytest
 from helpers import ZONE_NAME, at, build_shop, created, future_weekday, instant
 
-pytestmark = pytest.mark.xdist_group("e2e")
+pytestmark = pytest.mark.xdist_group("e2e-long")  # its own worker: the suite's time on 2 cores
 
 DEADLINE_S = 300  # generous: a loaded machine must pass
 SENDER_DOMAIN = "mairie.example"

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from devstack.moto_server import MotoServer
 
-pytestmark = pytest.mark.xdist_group("e2e")
+pytestmark = pytest.mark.xdist_group("e2e-long")  # its own worker: the suite's time on 2 cores
 TABLE = "t"
 
 
@@ -192,6 +192,9 @@ def rss_mb(pid: int) -> float:
     raise AssertionError("no VmRSS")
 
 
+BASE_ITEMS, TRANSACTIONS = 1000, 800  # a leak of 25 KB per transaction would already show
+
+
 def test_memory_stays_flat_over_many_transactions(moto, client):
     """Before the fix each transaction item deep-copied the table and moto kept every copy: about a
     gigabyte per hundred transactions here. The transactions rewrite the same items (the data does
@@ -205,7 +208,7 @@ def test_memory_stays_flat_over_many_transactions(moto, client):
         ],
         BillingMode="PAY_PER_REQUEST",
     )
-    for number in range(2000):  # a table with some content, as after an hour of use
+    for number in range(BASE_ITEMS):  # a table with some content, as after an hour of use
         client.put_item(TableName="flat", Item={**key(f"base{number}"), "v": {"S": "y" * 200}})
 
     def transaction(number: int) -> None:
@@ -223,13 +226,13 @@ def test_memory_stays_flat_over_many_transactions(moto, client):
                 }
             }
         )
-        items.append({"Delete": {"TableName": "flat", "Key": key(f"base{number % 2000}")}})
+        items.append({"Delete": {"TableName": "flat", "Key": key(f"base{number % BASE_ITEMS}")}})
         client.transact_write_items(TransactItems=items)
-        client.put_item(TableName="flat", Item={**key(f"base{number % 2000}"), "v": {"S": "y" * 200}})
+        client.put_item(TableName="flat", Item={**key(f"base{number % BASE_ITEMS}"), "v": {"S": "y" * 200}})
 
     pid = moto.process.pid
     start = None
-    for number in range(1700):
+    for number in range(TRANSACTIONS):
         transaction(number)
         if number == 50:  # warm by then: allocator pools, botocore and werkzeug caches
             start = rss_mb(pid)
