@@ -368,3 +368,76 @@ def test_provider_not_configured_and_remove_events(connected, invoke, sync_env, 
         key=shop["tenant"].admin,
     )
     assert refused.status == 422 and refused.json()["error"]["code"] == "provider-not-configured"
+
+
+def test_a_group_session_is_one_event_with_every_attendee(connected, call_function, invoke, sync_env):
+    google, shop = sync_env, connected
+    tenant = shop["tenant"]
+    group = invoke(
+        "catalog",
+        "POST",
+        "/v1/services",
+        "/v1/services",
+        {"name": "Atelier", "duration_minutes": 60, "capacity": 4},
+        key=tenant.admin,
+    ).json()
+    calendar_path = f"/v1/calendars/{shop['calendar']['id']}"
+    services = [shop["service"]["id"], group["id"]]
+    patched = invoke(
+        "catalog", "PATCH", "/v1/calendars/{id}", calendar_path, {"service_ids": services}, key=tenant.admin
+    )
+    assert patched.status == 200, patched.text
+    route = "/v1/calendars/{id}/connections"
+    (connection,) = _admin_call(invoke, tenant, "GET", route, f"{calendar_path}/connections").json()["items"]
+    options = {"options": {"add_attendees": True}}
+    path = f"{calendar_path}/connections/{connection['id']}"
+    assert _admin_call(invoke, tenant, "PATCH", route + "/{cid}", path, options).status == 200
+    start = _next_weekday_at(14)
+    booked = []
+    for first, email, seats in (("Ada", "ada@x.org", 1), ("Bob", "bob@x.org", 2)):
+        body = {
+            "service_id": group["id"],
+            "calendar_id": shop["calendar"]["id"],
+            "start": start.isoformat(),
+            "seats": seats,
+            "customer": {"first_name": first, "last_name": "G", "email": email},
+        }
+        reply = invoke("appointments", "POST", "/v1/appointments", "/v1/appointments", body, key=tenant.agent)
+        assert reply.status == 201, reply.text
+        booked.append({k: v for k, v in reply.json().items() if k != "manage_token"})
+    assert booked[0]["session_id"] == booked[1]["session_id"]
+    assert call_function("sync", _sqs(*(_event(shop, a) for a in booked))) == {"batchItemFailures": []}
+
+    (event,) = google.ours()
+    assert event["extendedProperties"]["private"]["creneau_appointment_id"] == booked[0]["session_id"]
+    assert sorted(a["email"] for a in event["attendees"]) == ["ada@x.org", "bob@x.org"]
+    assert event["guestsCanSeeOtherGuests"] is False  # the connection's default option
+
+    status_route, cancel = "/v1/appointments/{id}/status", {"status": "CANCELLED"}
+    gone = invoke(
+        "appointments",
+        "POST",
+        status_route,
+        f"/v1/appointments/{booked[0]['id']}/status",
+        cancel,
+        key=tenant.agent,
+    )
+    assert gone.status == 200, gone.text
+    assert call_function("sync", _sqs(_event(shop, gone.json(), "appointment.cancelled"))) == {
+        "batchItemFailures": []
+    }
+    (event,) = google.ours()
+    assert [a["email"] for a in event["attendees"]] == ["bob@x.org"]
+
+    gone = invoke(
+        "appointments",
+        "POST",
+        status_route,
+        f"/v1/appointments/{booked[1]['id']}/status",
+        cancel,
+        key=tenant.agent,
+    )
+    assert call_function("sync", _sqs(_event(shop, gone.json(), "appointment.cancelled"))) == {
+        "batchItemFailures": []
+    }
+    assert google.ours() == []  # the last cancellation closes the session: its event goes

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -109,3 +109,40 @@ def digest(spec: EventSpec | None) -> str:
         return "absent"
     data: dict[str, Any] = asdict(spec)
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def session_spec(
+    session_id: str,
+    appointments: list[dict],
+    services: list[dict],
+    calendar: dict,
+    locale: str,
+    options: dict,
+    provider: str,
+) -> EventSpec:
+    """One event for a group session: its templates filled with every attendee's name, every attendee
+    with an email invited (as for one appointment); whether they see each other is the option's."""
+    names = ", ".join(full_name(a["customer"]) for a in appointments if full_name(a.get("customer") or {}))
+    first = appointments[0]
+    confirmed = any(a["status"] != "PENDING" for a in appointments)
+    together = {
+        **first,
+        "id": session_id,
+        "status": "CONFIRMED" if confirmed else "PENDING",
+        "customer": {"first_name": names},  # no email: the attendees are added below
+        "comments": "",
+        "fields": {},
+        "total_price": None,
+    }
+    spec = event_spec(together, services, calendar, locale, options, provider)
+    people = [
+        Attendee(a["customer"]["email"], full_name(a["customer"]))
+        for a in appointments
+        if (a.get("customer") or {}).get("email")
+    ]
+    if not options["add_attendees"] or not people:
+        return spec
+    if provider == "google" or options["send_invitations"]:
+        return replace(spec, attendees=tuple(people))
+    listed = "\n".join(f"{p.name} <{p.email}>" for p in people)
+    return replace(spec, description=f"{spec.description}\n\n{listed}".strip())

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from creneau.clock import Clock, iso
-from creneau.dal import appointments, connections, external_busy
+from creneau.dal import appointments, connections, external_busy, sessions
 from creneau.dal.base import from_doc, query_all, tenant_pk
 from creneau.dal.catalog import calendars, services
 from creneau.errors import (
@@ -241,7 +241,8 @@ class SyncService:
             doc = connections.find(tenant_id, calendar_id)
             if doc is None or doc["status"] == "disconnected":
                 continue
-            connections.enqueue(tenant_id, doc["id"], appointment["id"], event["id"], iso(self.clock.now()))
+            subject = appointment.get("session_id") or appointment["id"]  # a group session: one event
+            connections.enqueue(tenant_id, doc["id"], subject, event["id"], iso(self.clock.now()))
             concerned.append(doc)
         return concerned
 
@@ -347,7 +348,10 @@ class _Run:
         known: dict[str, dict | None] = {}
         if reconcile:
             for appointment in self._upcoming():
-                known[appointment["id"]] = appointment
+                if appointment.get("session_id"):
+                    known.setdefault(appointment["session_id"], None)  # read as a whole below
+                else:
+                    known[appointment["id"]] = appointment
             cutoff = iso(self.now - PAST_REACH)
             for appointment_id, entry in pushed.items():
                 if entry.get("exists") and entry.get("end", "9") > cutoff:
@@ -356,7 +360,7 @@ class _Run:
         for appointment_id in todo:
             if self.deadline.left() <= 0.5:
                 return
-            appointment = known.get(appointment_id) or self._appointment(appointment_id)
+            appointment = known.get(appointment_id) or self._subject(appointment_id)
             try:
                 self._push_one(appointment_id, appointment, pushed.get(appointment_id))
             except Rejected as refused:
@@ -380,6 +384,17 @@ class _Run:
         found = [from_doc(item) for item in query_all(config.bookings_table().query, params)]
         return [a for a in found if a["calendar_id"] == self.calendar["id"]]
 
+    def _subject(self, key: str) -> dict | None:
+        """What one provider event shows: an appointment, or a group session with its attendees."""
+        if not key.startswith(sessions.SESSION_ID_PREFIX):
+            return self._appointment(key)
+        parsed = sessions.parse_session_id(key)
+        found = sessions.find(self.tenant_id, *parsed) if parsed else None
+        if found is None or not found.is_live(self.now):
+            return None
+        attendees = [a for a in map(self._appointment, sorted(found.bookings)) if a is not None]
+        return {"session_id": key, "calendar_id": found.calendar_id, "attendees": attendees}
+
     def _appointment(self, appointment_id: str) -> dict | None:
         try:
             return appointments.get(self.tenant_id, appointment_id)[0]
@@ -398,6 +413,19 @@ class _Run:
     def _desired(self, appointment: dict | None):
         if appointment is None or appointment["calendar_id"] != self.calendar["id"]:
             return None
+        if "attendees" in appointment:
+            shown = [a for a in appointment["attendees"] if render.shown(a, self.options)]
+            if not shown:
+                return None
+            return render.session_spec(
+                appointment["session_id"],
+                shown,
+                self._services_of(shown[0]),
+                self.calendar,
+                self.locale,
+                self.options,
+                self.doc["provider"],
+            )
         if not render.shown(appointment, self.options):
             return None
         services_ = self._services_of(appointment)
