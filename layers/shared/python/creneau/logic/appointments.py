@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from creneau import security
 from creneau.clock import iso
 from creneau.dal import appointments, calendar_time, customers
-from creneau.dal import locks as lock_records
 from creneau.dal import sessions as session_records
+from creneau.dal.lock_repository import Lock, LockRepository
 from creneau.dal.transaction import Transaction, TransactionFailed
 from creneau.domain.availability import ServiceShape
 from creneau.domain.fields import field_problems
@@ -55,6 +55,8 @@ from creneau.logic.schedule import (
 )
 from creneau.models.booking import AppointmentIn, RescheduleIn, SeatsIn, StatusIn
 from creneau.security import new_id
+
+LOCKS = LockRepository()  # the lock records bookings read, convert and consume
 
 
 @dataclass(frozen=True)
@@ -134,23 +136,23 @@ def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) 
 
 
 def _calendars_for(
-    tenant_id: str, chosen: list[dict], calendar_id: str | None, lock: dict | None, now, actor: Actor
+    tenant_id: str, chosen: list[dict], calendar_id: str | None, lock: Lock | None, now, actor: Actor
 ) -> list:
     """A live lock names the calendar; an expired one is ignored, its calendar merely tried first."""
     allowed = actor.calendar_ids
-    if lock is not None and locks.is_live(lock, now):
-        return candidate_calendars(tenant_id, chosen, calendar_id or lock["calendar_id"], allowed)
+    if lock is not None and lock.is_live(now):
+        return candidate_calendars(tenant_id, chosen, calendar_id or lock.calendar_id, allowed)
     calendars = candidate_calendars(tenant_id, chosen, calendar_id, allowed)
     if lock is not None:
-        calendars.sort(key=lambda calendar: calendar["id"] != lock["calendar_id"])
+        calendars.sort(key=lambda calendar: calendar["id"] != lock.calendar_id)
     return calendars
 
 
-def _read_lock(tenant_id: str, lock_code: str | None) -> dict | None:
-    return lock_records.find(tenant_id, lock_code) if lock_code else None
+def _read_lock(tenant_id: str, lock_code: str | None) -> Lock | None:
+    return LOCKS.find(tenant_id, lock_code) if lock_code else None
 
 
-def _lock_changed(tenant_id: str, lock_code: str | None, read: dict | None) -> bool:
+def _lock_changed(tenant_id: str, lock_code: str | None, read: Lock | None) -> bool:
     """Whether the lock named by the request is no longer the one read (created, moved, released)."""
     return bool(lock_code) and locks.revision(_read_lock(tenant_id, lock_code)) != locks.revision(read)
 
@@ -159,7 +161,7 @@ class _Contended(Exception):
     """A record we read (a lock, an appointment) changed before our transaction: read again."""
 
 
-def _book_first_free(booking: _Booking, calendars: list[dict], lock: dict | None) -> dict:
+def _book_first_free(booking: _Booking, calendars: list[dict], lock: Lock | None) -> dict:
     tenant_id, request, now = booking.tenant_id, booking.request, booking.now
     appointment_id = new_id()
     owner = calendar_time.appointment_owner(appointment_id)
@@ -191,7 +193,7 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: dict | None
         transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=also_mine))
         transaction.extend("appointment", [appointments.create_item(tenant_id, doc)])
         transaction.extend("customer", booking.customer_items)
-        transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now))
+        transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now, LOCKS))
         try:
             transaction.commit()
         except TransactionFailed as failure:
@@ -204,7 +206,7 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: dict | None
     raise combined_refusal(refusals)
 
 
-def _book_seats(booking: _Booking, calendar: dict, lock: dict | None, appointment_id: str) -> dict:
+def _book_seats(booking: _Booking, calendar: dict, lock: Lock | None, appointment_id: str) -> dict:
     """A group service: seats of the session at the start (opened by this booking if nobody holds
     it), a live lock of this party on that session converted into them."""
     tenant_id, request, now = booking.tenant_id, booking.request, booking.now
@@ -218,7 +220,7 @@ def _book_seats(booking: _Booking, calendar: dict, lock: dict | None, appointmen
         now,
         request.seats,
         booking=appointment_id,
-        giving_back=own["lock_code"] if own else None,
+        giving_back=own.lock_code if own else None,
         bypass_notice=request.bypass_notice,
         converting=own is not None and locks.covers(own, request),
     )
@@ -233,7 +235,7 @@ def _book_seats(booking: _Booking, calendar: dict, lock: dict | None, appointmen
     transaction.extend("appointment", [appointments.create_item(tenant_id, doc)])
     transaction.extend("customer", booking.customer_items)
     if own is not None:
-        transaction.extend("lock", [lock_records.delete_item(tenant_id, own)])
+        transaction.extend("lock", [LOCKS.delete_item(tenant_id, own)])
     try:
         transaction.commit()
     except TransactionFailed as failure:
@@ -493,8 +495,8 @@ def reschedule(
                 "start", "a seat in a group session is not moved: cancel it and book the other session"
             )
         lock = _read_lock(tenant_id, request.lock_code)
-        live = lock if lock and locks.is_live(lock, now) else None
-        calendar_id = request.calendar_id or (live["calendar_id"] if live else doc["calendar_id"])
+        live = lock if lock and lock.is_live(now) else None
+        calendar_id = request.calendar_id or (live.calendar_id if live else doc["calendar_id"])
         chosen = [{"id": sid} for sid in doc["service_ids"]]
         calendars = candidate_calendars(tenant_id, chosen, calendar_id, actor.calendar_ids)
         if not calendars:
@@ -534,7 +536,7 @@ def _move(tenant_id, doc, version, request, actor, calendar, lock, now) -> dict:
     transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=mine))
     transaction.extend("release", calendar_time.release_items(_hold_of(tenant_id, doc), placement.hold))
     transaction.extend("appointment", [appointments.replace_item(tenant_id, moved, version)])
-    transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now))
+    transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now, LOCKS))
     try:
         transaction.commit()
     except TransactionFailed as failure:
