@@ -20,7 +20,10 @@ pytestmark = pytest.mark.xdist_group("e2e")
 
 ZONE = "Europe/Paris"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-LOCK_FIELDS = {"lock_code", "service_id", "service_ids", "calendar_id", "start", "end", "expires_at"}
+LOCK_FIELDS = {
+    *("lock_code", "service_id", "service_ids", "calendar_id", "start", "end", "expires_at"),
+    *("seats", "session_id"),  # group services; 1 and null on any other service
+}
 URLSAFE = re.compile(r"^[A-Za-z0-9_-]+$")
 CUSTOMER = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org", "phone": "+33600000000"}
 
@@ -181,6 +184,7 @@ def test_lock_answers_201_with_an_unguessable_server_code(shop):
     assert first.status_code == 201, first.text
     body = first.json()
     assert set(body) == LOCK_FIELDS
+    assert (body["seats"], body["session_id"]) == (1, None)
     assert body["service_id"] == s.service_id
     assert body["calendar_id"] == s.calendar_ids[0]
     assert instant(body["start"]) == s.when("10:00")
