@@ -7,6 +7,7 @@ import base64
 import http.client
 import importlib.util
 import json
+import os
 import socket
 import threading
 import time
@@ -218,7 +219,9 @@ def test_functions_environment_and_schedules(tmp_path):
     assert ticks == [("TickFunction", 300)]
     assert period_s("rate(1 hour)") == 3600 and period_s("cron(0 3 * * ? *)") == 60
     slots = TEMPLATE.functions()["SlotsFunction"]
-    assert slots.env["POWERTOOLS_LOG_LEVEL"] == "INFO" and slots.memory_mb == 512
+    assert TEMPLATE.global_env()["POWERTOOLS_LOG_LEVEL"] == "INFO"  # the LogLevel parameter's default
+    local_level = os.environ.get("CRENEAU_LOG_LEVEL", "WARNING")  # the local stack's own, on a terminal
+    assert slots.env["POWERTOOLS_LOG_LEVEL"] == local_level and slots.memory_mb == 512
     assert slots.handler == "app.lambda_handler" and slots.code_dir == str(ROOT / "functions" / "slots")
 
 
