@@ -5,6 +5,7 @@ disjoint slot in the other pass, although the two share their wall-clock labels.
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ NIGHTS = {
     "Australia/Lord_Howe": date(2027, 4, 4),  # 02:00 (+11) -> 01:30 (+10:30)
 }
 SERVICES = {"short": 30, "long": 60}
-MAX_PAIRS = 12  # per night: the suite's time on 2 cores
+MAX_PAIRS = int(os.environ.get("FALL_BACK_PAIRS", "12"))  # per night (suite time); 0: every pair
 
 
 def wall_minutes(span: tuple[datetime, datetime], zone: ZoneInfo) -> set[datetime]:
@@ -105,7 +106,8 @@ def test_every_slot_shown_books_after_its_neighbour_in_the_other_pass(api, new_t
     pairs = neighbours(night, shown)
     assert pairs, "the night has slots in both passes of the repeated time"
     # An even sample across the night: every pair straddles the repeated hour, where the bug lived.
-    pairs = pairs[:: max(1, len(pairs) // MAX_PAIRS)]
+    if MAX_PAIRS:
+        pairs = pairs[:: max(1, len(pairs) // MAX_PAIRS)]
     refused = []
     for (first_service, first), (service, slot) in pairs:
         booked_first = created(night.book(first_service, first))
