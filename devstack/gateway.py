@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -38,6 +39,7 @@ class Gateway(ThreadingHTTPServer):
     ) -> None:
         super().__init__(address, GatewayHandler)
         self.route_table, self.functions, self.pool, self.cors = route_table, functions, pool, cors
+        self.after_invoke: Callable[[], None] = lambda: None  # the event loop's wake-up, when it runs
 
     @property
     def url(self) -> str:
@@ -91,6 +93,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
 
     def _invoke(self, function: FunctionSpec, event: dict) -> tuple[int, apigw.Headers, bytes]:
         ok, result = self.server.pool.invoke(function, event)
+        self.server.after_invoke()
         if not ok:
             return apigw.error_response(502, "internal", str(result), [{"function": function.name}])
         try:

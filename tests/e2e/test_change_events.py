@@ -45,7 +45,8 @@ def events_stack(start_stack) -> dict:
         aws_secret_access_key="testing",
     )
     ses.create_email_identity(EmailIdentity=SENDER_DOMAIN)
-    return info
+    yield info
+    running.stop()  # not left polling while the rest of the suite runs
 
 
 @pytest.fixture

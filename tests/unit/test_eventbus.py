@@ -48,7 +48,7 @@ def test_a_failing_step_never_stops_the_loop(capsys):
             stop.set()
         return 1
 
-    loop = _Loop("test loop", step, stop)
+    loop = _Loop("test loop", step, stop, lambda: None)
     loop.thread.start()
     loop.thread.join(60)
     assert len(calls) >= 3
