@@ -164,9 +164,7 @@ def place(
     """The hold for `owner` at `start` on `calendar`, if that is a slot right now; else 409."""
     start = start.astimezone(UTC)
     occupied_start, end, occupied_end = occupied_span(start, shape)
-    occupied = calendar_time.occupancy(
-        tenant_id, calendar["id"], occupied_start, occupied_end, now, calendar["unit_minutes"], ignore_owners
-    )
+    occupied = occupied_around(tenant_id, calendar, shape, start, now, ignore_owners)
     engine = engine_calendar(calendar, [(o.start, o.end) for o in occupied], bypass_notice)
     window = Interval(start, start + timedelta(minutes=1))
     offered = compute_slots([engine], shape, window, now)
@@ -182,6 +180,21 @@ def place(
     return Placement(calendar=calendar, start=start, end=end, hold=hold)
 
 
+def occupied_around(
+    tenant_id: str,
+    calendar: dict[str, Any],
+    shape: ServiceShape,
+    start: datetime,
+    now: datetime,
+    ignore_owners: frozenset[str] = frozenset(),
+) -> list[explain.Occupied]:
+    """The live holds that meet the span a booking of `shape` at `start` would occupy."""
+    occupied_start, _end, occupied_end = occupied_span(start, shape)
+    return calendar_time.occupancy(
+        tenant_id, calendar["id"], occupied_start, occupied_end, now, calendar["unit_minutes"], ignore_owners
+    )
+
+
 def why_not(
     tenant_id: str,
     calendar: dict[str, Any],
@@ -194,16 +207,7 @@ def why_not(
 ) -> list[explain.Reason]:
     """Why `start` is not bookable on `calendar` right now (empty: it is)."""
     if occupied is None:
-        occupied_start, _end, occupied_end = occupied_span(start, shape)
-        occupied = calendar_time.occupancy(
-            tenant_id,
-            calendar["id"],
-            occupied_start,
-            occupied_end,
-            now,
-            calendar["unit_minutes"],
-            ignore_owners,
-        )
+        occupied = occupied_around(tenant_id, calendar, shape, start, now, ignore_owners)
     engine = engine_calendar(calendar, [], bypass_notice)
     return explain.reasons(engine, shape, start, now, occupied)
 

@@ -28,6 +28,7 @@ from creneau.logic.schedule import (
     engine_calendar,
     first_free,
     hold_from_doc,
+    occupied_around,
     occupied_span,
     place,
     refusal,
@@ -135,17 +136,9 @@ def _check_joinable(tenant_id, calendar, shape, live: Session, now, seats, mine,
     """The session's start must still be a slot (hours, exceptions, notice) with the seats asked."""
     left = live.seats_left(now) + (live.held[mine].seats if mine and mine in live.live_holds(now) else 0)
     owner = sessions.owner(live)
+    others = occupied_around(tenant_id, calendar, shape, live.start, now, frozenset({owner}))
+    engine = engine_calendar(calendar, [(o.start, o.end) for o in others], bypass_notice)
     occupied_start, _end, occupied_end = occupied_span(live.start, shape)
-    busy = calendar_time.busy_intervals(
-        tenant_id,
-        calendar["id"],
-        occupied_start,
-        occupied_end,
-        now,
-        calendar["unit_minutes"],
-        frozenset({owner}),
-    )
-    engine = engine_calendar(calendar, busy, bypass_notice)
     span = Interval(occupied_start, occupied_end)
     engine = replace(engine, sessions=[GroupSession(live.start, span, left)])
     window = Interval(live.start, live.start + timedelta(minutes=1))
