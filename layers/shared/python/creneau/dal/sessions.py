@@ -72,8 +72,15 @@ class Session:
             return 0
         return sum(self.bookings.values()) + sum(h.seats for h in self.live_holds(now).values())
 
-    def seats_left(self, now: datetime) -> int:
-        return self.capacity - self.seats_taken(now)
+    def seats_left(self, now: datetime, lock_code: str | None = None) -> int:
+        """Seats left; a lock's holder (`lock_code`) counts its own live seats as free."""
+        own = self.live_holds(now).get(lock_code) if lock_code else None
+        return self.capacity - self.seats_taken(now) + (own.seats if own else 0)
+
+    @property
+    def occupied(self) -> tuple[datetime, datetime]:
+        """The calendar time it holds, buffers included."""
+        return datetime.fromisoformat(self.hold["occ_start"]), datetime.fromisoformat(self.hold["occ_end"])
 
 
 def session_id(calendar_id: str, start: datetime) -> str:

@@ -292,12 +292,8 @@ def _joinable(
     for session in sessions.in_range(tenant_id, calendar["id"], window.start, window.end):
         if session.service_id != group.service_id or not session.is_live(now):
             continue
-        own = session.live_holds(now).get(group.lock_code) if group.lock_code else None
-        span = Interval(
-            datetime.fromisoformat(session.hold["occ_start"]), datetime.fromisoformat(session.hold["occ_end"])
-        )
-        left = session.seats_left(now) + (own.seats if own else 0)
-        found[sessions.owner(session)] = GroupSession(session.start, span, left)
+        left = session.seats_left(now, group.lock_code)
+        found[sessions.owner(session)] = GroupSession(session.start, Interval(*session.occupied), left)
     return found
 
 

@@ -29,7 +29,6 @@ from creneau.logic.schedule import (
     first_free,
     hold_from_doc,
     occupied_around,
-    occupied_span,
     place,
     refusal,
     slot_view,
@@ -134,13 +133,11 @@ def _open(tenant_id, calendar, service, shape, start, now, seats, booking, lock,
 
 def _check_joinable(tenant_id, calendar, shape, live: Session, now, seats, mine, bypass_notice) -> None:
     """The session's start must still be a slot (hours, exceptions, notice) with the seats asked."""
-    left = live.seats_left(now) + (live.held[mine].seats if mine and mine in live.live_holds(now) else 0)
+    left = live.seats_left(now, mine)
     owner = sessions.owner(live)
     others = occupied_around(tenant_id, calendar, shape, live.start, now, frozenset({owner}))
     engine = engine_calendar(calendar, [(o.start, o.end) for o in others], bypass_notice)
-    occupied_start, _end, occupied_end = occupied_span(live.start, shape)
-    span = Interval(occupied_start, occupied_end)
-    engine = replace(engine, sessions=[GroupSession(live.start, span, left)])
+    engine = replace(engine, sessions=[GroupSession(live.start, Interval(*live.occupied), left)])
     window = Interval(live.start, live.start + timedelta(minutes=1))
     if any(slot.start == live.start for slot in compute_slots([engine], shape, window, now, seats=seats)):
         return
