@@ -3,7 +3,9 @@
 The handlers run in this process (bench.stack) against devstack's moto server; the workload mixes
 what a day brings: bookings (direct and lock-then-book), slot listings, reads, cancellations. The
 milestones count the DynamoDB requests moto served (each API request sends several), and the RSS
-is read from /proc after each. Flat means: what grows is the data kept, not copies of it.
+is read from /proc after each, beside what moto keeps: the items of every table and the records of
+the bookings stream (DynamoDB keeps 24 hours of them; so does moto, and longer). Flat means: what
+grows is the data kept, not copies of it, so the RSS per record kept stays level.
 """
 
 from __future__ import annotations
@@ -11,12 +13,34 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import boto3
+
 from bench import setup
 from bench.stack import Stack
 
 MILESTONES = (10_000, 50_000)
 QUICK_MILESTONES = (300, 1_500)
 HOURS = setup.week(setup.WEEKDAYS, [("07:00", "21:00")])
+
+
+def records_kept(client, streams) -> tuple[int, int]:
+    """(items in every table, stream records), as moto holds them."""
+    items = records = 0
+    for name in client.list_tables()["TableNames"]:
+        table = client.describe_table(TableName=name)["Table"]
+        items += table["ItemCount"]
+        if arn := table.get("LatestStreamArn"):
+            shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+            kind = {"ShardIteratorType": "TRIM_HORIZON"}
+            iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, **kind)["ShardIterator"]
+            while page := streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]:
+                records += len(page)
+                after = {
+                    "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                    "SequenceNumber": page[-1]["dynamodb"]["SequenceNumber"],
+                }
+                iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, **after)["ShardIterator"]
+    return items, records
 
 
 def rss_mb(pid: int) -> float:
@@ -88,13 +112,18 @@ def run(quick: bool, out: Callable[[str], None]) -> None:
         config.client().meta.events.register("before-call.dynamodb", count, unique_id="bench-moto-memory")
         day = Day(stack)
         pid = moto.process.pid
+        streams = boto3.client("dynamodbstreams")
         started, first = time.monotonic(), rss_mb(pid)
         out(f"moto memory: RSS {first:.0f} MB with one tenant set up")
         for milestone in milestones:
             while counted < milestone:
                 day.step()
+            elapsed, rss = time.monotonic() - started, rss_mb(pid)
+            items, records = records_kept(stack.client, streams)
             out(
                 f"moto memory after {counted:,} DynamoDB requests ({day.api_requests:,} API requests, "
-                f"{day.number:,} bookings, {time.monotonic() - started:.0f} s): RSS {rss_mb(pid):.0f} MB"
+                f"{day.number:,} bookings, {elapsed:.0f} s): RSS {rss:.0f} MB; moto keeps {items:,} items "
+                f"and {records:,} stream records, {(rss - first) * 1024 / (items + records):.1f} KB "
+                "of growth per record kept"
             )
         config.client().meta.events.unregister("before-call.dynamodb", unique_id="bench-moto-memory")

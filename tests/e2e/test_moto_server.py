@@ -4,6 +4,7 @@ serialized, memory flat over many transactions, and the stack stopping loudly wh
 from __future__ import annotations
 
 import os
+import random
 import signal
 import threading
 import time
@@ -13,6 +14,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from devstack.moto_dynamodb import ITERATOR_LIFETIME_S, ExpiringIterators
 from devstack.moto_server import MotoServer
 
 pytestmark = pytest.mark.xdist_group("e2e-long")  # its own worker: the suite's time on 2 cores
@@ -182,6 +184,95 @@ def test_transactions_on_the_same_keys_are_serialized(client):
         assert len(winners) == 1, winners
         owners = {get(client, k)["owner"]["N"] for k in keys}
         assert owners == {str(winners[0])}  # both items from the one winner
+
+
+def write_at_random(client, rng: random.Random, partition: str, steps: int) -> dict[str, int]:
+    """Puts, deletes, upserts in transactions and transactions that fail (their rollback puts items
+    back): the partition's content, as a reference kept beside it."""
+    kept: dict[str, int] = {}
+    for step in range(steps):
+        sort_key = f"{rng.randrange(60):02d}#{rng.choice('ab')}"
+        action = rng.random()
+        if action < 0.45:
+            client.put_item(TableName=TABLE, Item={**key(partition, sort_key), "v": {"N": str(step)}})
+            kept[sort_key] = step
+        elif action < 0.65:
+            client.delete_item(TableName=TABLE, Key=key(partition, sort_key))
+            kept.pop(sort_key, None)
+        elif action < 0.85:
+            update = {
+                "TableName": TABLE,
+                "Key": key(partition, sort_key),
+                "UpdateExpression": "SET v = :v",
+                "ExpressionAttributeValues": {":v": {"N": str(step)}},
+            }
+            client.transact_write_items(TransactItems=[{"Update": update}])
+            kept[sort_key] = step
+        else:
+            doomed = [{"Delete": {"TableName": TABLE, "Key": key(partition, k)}} for k in list(kept)[:3]] + [
+                {"Put": {"TableName": TABLE, "Item": {**key(partition, "zz#new"), "v": {"N": "0"}}}}
+            ]
+            guard = {"TableName": TABLE, "Key": key("nobody"), "ConditionExpression": "attribute_exists(pk)"}
+            with pytest.raises(ClientError):
+                client.transact_write_items(TransactItems=[*doomed, {"ConditionCheck": guard}])
+    return kept
+
+
+KEY_CONDITIONS = [
+    ("sk = :a", {":a": "20#a"}, lambda k: k == "20#a"),
+    ("sk < :a", {":a": "20#a"}, lambda k: k < "20#a"),
+    ("sk <= :a", {":a": "31#b"}, lambda k: k <= "31#b"),
+    ("sk > :a", {":a": "44"}, lambda k: k > "44"),
+    ("sk >= :a", {":a": "07#b"}, lambda k: k >= "07#b"),
+    ("sk BETWEEN :a AND :b", {":a": "12#b", ":b": "41#a"}, lambda k: "12#b" <= k <= "41#a"),
+    ("begins_with(sk, :a)", {":a": "3"}, lambda k: k.startswith("3")),
+]
+
+
+@pytest.mark.parametrize("condition, values, selects", KEY_CONDITIONS, ids=[c[0] for c in KEY_CONDITIONS])
+def test_a_key_condition_on_a_partition_answers_as_a_full_scan_would(client, condition, values, selects):
+    """moto is shown only the slice of a partition its key condition selects (a partition keeps its
+    sort keys in order): the answer, in both directions and across pages, is the reference's."""
+    rng = random.Random(condition)
+    partition = f"ordered {condition}"
+    kept = write_at_random(client, rng, partition, 300)
+    write_at_random(client, rng, partition + " neighbour", 60)  # another partition: never in the answer
+    for forward in (True, False):
+        found, start = [], None
+        while True:
+            page = client.query(
+                TableName=TABLE,
+                KeyConditionExpression=f"pk = :pk AND {condition}",
+                ExpressionAttributeValues={
+                    ":pk": {"S": partition},
+                    **{name: {"S": value} for name, value in values.items()},
+                },
+                ScanIndexForward=forward,
+                Limit=7,
+                ConsistentRead=True,
+                **({"ExclusiveStartKey": start} if start else {}),
+            )
+            found += [(item["sk"]["S"], int(item["v"]["N"])) for item in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        expected = sorted(((k, v) for k, v in kept.items() if selects(k)), reverse=not forward)
+        assert found == expected
+
+
+def test_shard_iterators_are_forgotten_when_they_expire():
+    """The local event loop asks for two iterators per poll: kept forever, an idle stack grew by
+    the hour. Like DynamoDB Streams', an iterator lives 15 minutes."""
+    now = [0.0]
+    iterators = ExpiringIterators(clock=lambda: now[0])
+    for number in range(1000):
+        iterators[f"old{number}"] = number
+    now[0] = ITERATOR_LIFETIME_S - 1
+    iterators["recent"] = "recent"
+    assert len(iterators) == 1001  # none expired yet
+    now[0] = ITERATOR_LIFETIME_S + 1
+    iterators["new"] = "new"
+    assert iterators == {"recent": "recent", "new": "new"}
 
 
 def rss_mb(pid: int) -> float:
