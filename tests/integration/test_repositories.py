@@ -6,7 +6,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from creneau import config
-from creneau.dal import api_keys, customers, settings
+from creneau.dal import customers, settings
+from creneau.dal.api_keys import ApiKey, ApiKeyRepository
 from creneau.dal.catalog import calendars, categories, services
 from creneau.errors import (
     ApiKeyNotFound,
@@ -19,6 +20,8 @@ from creneau.errors import (
 )
 from creneau.logic.auth import authenticate
 from creneau.security import hash_secret, new_id
+
+API_KEYS = ApiKeyRepository()
 
 TENANT = "tenant-a"
 OTHER = "tenant-b"
@@ -260,10 +263,10 @@ def test_a_deleted_customer_is_not_found_by_email(aws):
 
 def test_api_key_lookup_listing_and_revocation(aws):
     secret = "ck_a-test-secret"
-    api_keys.create(TENANT, "k1", "agent", "front desk", hash_secret(secret))
-    api_keys.create(TENANT, "k2", "public", "widget", hash_secret("ck_other"))
-    found = api_keys.find_by_hash(hash_secret(secret))
-    assert (found["tenant_id"], found["id"], found["role"], found["name"]) == (
+    API_KEYS.create(ApiKey(TENANT, "k1", "agent", "front desk", hash_secret(secret)))
+    API_KEYS.create(ApiKey(TENANT, "k2", "public", "widget", hash_secret("ck_other")))
+    found = API_KEYS.find_by_hash(hash_secret(secret))
+    assert (found.tenant_id, found.id, found.role, found.name) == (
         TENANT,
         "k1",
         "agent",
@@ -271,32 +274,32 @@ def test_api_key_lookup_listing_and_revocation(aws):
     )
     principal = authenticate({"x-api-key": secret}, writes=False)
     assert (principal.tenant_id, principal.role, principal.by) == (TENANT, "agent", "key:k1:front desk")
-    assert {(k["id"], k["role"]) for k in api_keys.list_for(TENANT)} == {("k1", "agent"), ("k2", "public")}
-    assert api_keys.list_for(OTHER) == []
+    assert {(k.id, k.role) for k in API_KEYS.list_for(TENANT)} == {("k1", "agent"), ("k2", "public")}
+    assert API_KEYS.list_for(OTHER) == []
 
-    api_keys.delete(TENANT, "k1")
-    assert api_keys.find_by_hash(hash_secret(secret)) is None
-    assert [k["id"] for k in api_keys.list_for(TENANT)] == ["k2"]
-    assert api_keys.find_by_hash(hash_secret("ck_other"))["id"] == "k2"
+    API_KEYS.delete(TENANT, "k1")
+    assert API_KEYS.find_by_hash(hash_secret(secret)) is None
+    assert [k.id for k in API_KEYS.list_for(TENANT)] == ["k2"]
+    assert API_KEYS.find_by_hash(hash_secret("ck_other")).id == "k2"
 
 
 def test_unknown_api_key_finds_nothing(aws):
-    assert api_keys.find_by_hash(hash_secret("ck_never_issued")) is None
+    assert API_KEYS.find_by_hash(hash_secret("ck_never_issued")) is None
 
 
 def test_revoking_a_missing_or_foreign_key_is_not_found(aws):
-    api_keys.create(TENANT, "k1", "admin", "admin", hash_secret("ck_admin"))
+    API_KEYS.create(ApiKey(TENANT, "k1", "admin", "admin", hash_secret("ck_admin")))
     with pytest.raises(ApiKeyNotFound):
-        api_keys.delete(TENANT, "missing")
+        API_KEYS.delete(TENANT, "missing")
     with pytest.raises(ApiKeyNotFound):
-        api_keys.delete(OTHER, "k1")
-    assert api_keys.find_by_hash(hash_secret("ck_admin"))["id"] == "k1"
+        API_KEYS.delete(OTHER, "k1")
+    assert API_KEYS.find_by_hash(hash_secret("ck_admin")).id == "k1"
 
 
 def test_an_api_key_is_never_overwritten(aws):
-    api_keys.create(TENANT, "k1", "public", "widget", hash_secret("ck_same"))
+    API_KEYS.create(ApiKey(TENANT, "k1", "public", "widget", hash_secret("ck_same")))
     with pytest.raises(ClientError):
-        api_keys.create(OTHER, "k9", "admin", "hijack", hash_secret("ck_same"))
-    found = api_keys.find_by_hash(hash_secret("ck_same"))
-    assert (found["tenant_id"], found["role"]) == (TENANT, "public")
-    assert api_keys.list_for(OTHER) == []
+        API_KEYS.create(ApiKey(OTHER, "k9", "admin", "hijack", hash_secret("ck_same")))
+    found = API_KEYS.find_by_hash(hash_secret("ck_same"))
+    assert (found.tenant_id, found.role) == (TENANT, "public")
+    assert API_KEYS.list_for(OTHER) == []

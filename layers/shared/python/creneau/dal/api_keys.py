@@ -1,7 +1,14 @@
-"""API keys: looked up by the hash of the secret; listed under the tenant without it."""
+"""API keys as typed records, and the one repository that stores them.
+
+A key is two items written and deleted together: the lookup by the hash of its secret (what
+authentication reads) and the tenant's listing (what the admin sees). The secret is never stored.
+Keys are never edited, only created and revoked, so they carry no version.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from creneau import config
@@ -9,63 +16,80 @@ from creneau.dal.base import tenant_pk
 from creneau.errors import ApiKeyNotFound
 
 
-def _lookup_key(key_hash: str) -> dict[str, str]:
-    return {"pk": f"APIKEY#{key_hash}", "sk": "APIKEY"}
+@dataclass(frozen=True)
+class ApiKey:
+    tenant_id: str
+    id: str
+    role: str
+    name: str
+    key_hash: str  # the hash of the secret (security.hash_secret)
+
+    @property
+    def by(self) -> str:
+        """What the appointments it writes say about who acted."""
+        return f"key:{self.id}:{self.name}"
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> ApiKey:
+        return cls(item["tenant_id"], item["id"], item["role"], item["name"], item["key_hash"])
 
 
-def _listing_key(tenant_id: str, key_id: str) -> dict[str, str]:
-    return {"pk": tenant_pk(tenant_id), "sk": f"APIKEY#{key_id}"}
+def _catalog_table_name() -> str:
+    return config.table_name("CATALOG_TABLE")
 
 
-def put_items(tenant_id: str, key_id: str, role: str, name: str, key_hash: str) -> list[dict[str, Any]]:
-    """The two items of a key, for a transaction: the lookup by hash and the tenant's listing."""
-    table = config.table_name("CATALOG_TABLE")
-    record = {"tenant_id": tenant_id, "id": key_id, "role": role, "name": name, "key_hash": key_hash}
-    return [
-        {
-            "Put": {
-                "TableName": table,
-                "Item": {**_lookup_key(key_hash), **record},
-                "ConditionExpression": "attribute_not_exists(pk)",
+@dataclass(frozen=True)
+class ApiKeyRepository:
+    table: Callable[[], Any] = config.catalog_table
+    table_name: Callable[[], str] = _catalog_table_name
+    client: Callable[[], Any] = config.client
+
+    @staticmethod
+    def _lookup_key(key_hash: str) -> dict[str, str]:
+        return {"pk": f"APIKEY#{key_hash}", "sk": "APIKEY"}
+
+    @staticmethod
+    def _listing_key(tenant_id: str, key_id: str) -> dict[str, str]:
+        return {"pk": tenant_pk(tenant_id), "sk": f"APIKEY#{key_id}"}
+
+    def put_items(self, key: ApiKey) -> list[dict[str, Any]]:
+        """The two items of a key, for a transaction (a tenant's first key is written with it)."""
+        record = asdict(key)
+        return [
+            {
+                "Put": {
+                    "TableName": self.table_name(),
+                    "Item": {**where, **record},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
             }
-        },
-        {
-            "Put": {
-                "TableName": table,
-                "Item": {**_listing_key(tenant_id, key_id), **record},
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        },
-    ]
-
-
-def create(tenant_id: str, key_id: str, role: str, name: str, key_hash: str) -> None:
-    config.client().transact_write_items(TransactItems=put_items(tenant_id, key_id, role, name, key_hash))
-
-
-def find_by_hash(key_hash: str) -> dict[str, Any] | None:
-    # Consistent: a revoked key must stop working at once.
-    return config.catalog_table().get_item(Key=_lookup_key(key_hash), ConsistentRead=True).get("Item")
-
-
-def list_for(tenant_id: str) -> list[dict[str, Any]]:
-    page = config.catalog_table().query(
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :kind)",
-        ExpressionAttributeValues={":pk": tenant_pk(tenant_id), ":kind": "APIKEY#"},
-        ConsistentRead=True,
-    )
-    return page.get("Items", [])
-
-
-def delete(tenant_id: str, key_id: str) -> None:
-    listing = config.catalog_table().get_item(Key=_listing_key(tenant_id, key_id), ConsistentRead=True)
-    item = listing.get("Item")
-    if item is None:
-        raise ApiKeyNotFound(f"no API key {key_id}")
-    table = config.table_name("CATALOG_TABLE")
-    config.client().transact_write_items(
-        TransactItems=[
-            {"Delete": {"TableName": table, "Key": _lookup_key(item["key_hash"])}},
-            {"Delete": {"TableName": table, "Key": _listing_key(tenant_id, key_id)}},
+            for where in (self._lookup_key(key.key_hash), self._listing_key(key.tenant_id, key.id))
         ]
-    )
+
+    def create(self, key: ApiKey) -> None:
+        self.client().transact_write_items(TransactItems=self.put_items(key))
+
+    def find_by_hash(self, key_hash: str) -> ApiKey | None:
+        # Consistent: a revoked key must stop working at once.
+        item = self.table().get_item(Key=self._lookup_key(key_hash), ConsistentRead=True).get("Item")
+        return ApiKey.from_item(item) if item else None
+
+    def list_for(self, tenant_id: str) -> list[ApiKey]:
+        page = self.table().query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :kind)",
+            ExpressionAttributeValues={":pk": tenant_pk(tenant_id), ":kind": "APIKEY#"},
+            ConsistentRead=True,
+        )
+        return [ApiKey.from_item(item) for item in page.get("Items", [])]
+
+    def delete(self, tenant_id: str, key_id: str) -> None:
+        listing = self.table().get_item(Key=self._listing_key(tenant_id, key_id), ConsistentRead=True)
+        item = listing.get("Item")
+        if item is None:
+            raise ApiKeyNotFound(f"no API key {key_id}")
+        self.client().transact_write_items(
+            TransactItems=[
+                {"Delete": {"TableName": self.table_name(), "Key": where}}
+                for where in (self._lookup_key(item["key_hash"]), self._listing_key(tenant_id, key_id))
+            ]
+        )

@@ -13,9 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from creneau.dal import api_keys, users
+from creneau.dal import users
+from creneau.dal.api_keys import ApiKeyRepository
 from creneau.errors import Forbidden, NotAuthenticated, OriginRefused
 from creneau.security import hash_secret
+
+API_KEYS = ApiKeyRepository()  # authentication reads keys by the hash of their secret
 
 RANKS = {"public": 0, "agent": 1, "admin": 2}
 USER_ROLES = ("agent", "admin")
@@ -58,12 +61,10 @@ def authorize(principal: Principal, role: str) -> None:
 
 
 def _from_key(api_key: str) -> Principal:
-    record = api_keys.find_by_hash(hash_secret(api_key))
-    if record is None:
+    key = API_KEYS.find_by_hash(hash_secret(api_key))
+    if key is None:
         raise NotAuthenticated("unknown or revoked API key")
-    return Principal(
-        tenant_id=record["tenant_id"], role=record["role"], by=f"key:{record['id']}:{record['name']}"
-    )
+    return Principal(tenant_id=key.tenant_id, role=key.role, by=key.by)
 
 
 def _from_token(authorization: str, writes: bool) -> Principal:

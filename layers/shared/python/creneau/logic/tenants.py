@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from creneau import config
-from creneau.dal import api_keys, settings
+from creneau.dal import settings
+from creneau.dal.api_keys import ApiKey, ApiKeyRepository
 from creneau.security import hash_secret, new_id, new_secret
+
+API_KEYS = ApiKeyRepository()
 
 
 def create_tenant(name: str, timezone: str = "Europe/Paris", locale: str = "fr") -> tuple[str, str]:
@@ -22,7 +25,7 @@ def create_tenant(name: str, timezone: str = "Europe/Paris", locale: str = "fr")
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         },
-        *api_keys.put_items(tenant_id, key_id, "admin", "first admin key", hash_secret(key)),
+        *API_KEYS.put_items(ApiKey(tenant_id, key_id, "admin", "first admin key", hash_secret(key))),
     ]
     config.client().transact_write_items(TransactItems=items)
     return tenant_id, key
@@ -30,12 +33,12 @@ def create_tenant(name: str, timezone: str = "Europe/Paris", locale: str = "fr")
 
 def create_api_key(tenant_id: str, role: str, name: str) -> dict[str, str]:
     key_id, key = new_id(), new_secret("ck")
-    api_keys.create(tenant_id, key_id, role, name, hash_secret(key))
+    API_KEYS.create(ApiKey(tenant_id, key_id, role, name, hash_secret(key)))
     return {"id": key_id, "role": role, "name": name, "key": key}
 
 
 def list_api_keys(tenant_id: str) -> list[dict[str, str]]:
-    return [{"id": i["id"], "role": i["role"], "name": i["name"]} for i in api_keys.list_for(tenant_id)]
+    return [{"id": k.id, "role": k.role, "name": k.name} for k in API_KEYS.list_for(tenant_id)]
 
 
 def get_settings(tenant_id: str) -> dict:
@@ -52,4 +55,4 @@ def update_settings(tenant_id: str, changes: dict) -> dict:
 
 
 def delete_api_key(tenant_id: str, key_id: str) -> None:
-    api_keys.delete(tenant_id, key_id)
+    API_KEYS.delete(tenant_id, key_id)
