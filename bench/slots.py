@@ -3,7 +3,7 @@
 The bare side issues, in the handler's order, exactly the reads logic/slots.py needs: the API key
 lookup, the service, the calendar (GetItem when the request names it; else the settings and the
 tenant's calendar Query), then one occupancy Query per calendar over the window widened as
-dal/calendar_time.busy_intervals widens it. Every request the handler sends beyond those is listed.
+dal/calendar_time.occupancy widens it. Every request the handler sends beyond those is listed.
 """
 
 from __future__ import annotations

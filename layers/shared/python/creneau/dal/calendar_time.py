@@ -137,20 +137,6 @@ def occupancy_delete(hold: Hold) -> dict[str, Any]:
     }
 
 
-def busy_intervals(
-    tenant_id: str,
-    calendar_id: str,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    unit_minutes: int,
-    ignore_owners: frozenset[str] = frozenset(),
-) -> list[tuple[datetime, datetime]]:
-    """Every live occupied interval touching [start, end), in one Query."""
-    found = occupancy(tenant_id, calendar_id, start, end, now, unit_minutes, ignore_owners)
-    return [(record.start, record.end) for record in found]
-
-
 def occupancy(
     tenant_id: str,
     calendar_id: str,

@@ -43,6 +43,7 @@ from creneau.logic import sessions as seating
 from creneau.logic.catalog import public_view
 from creneau.logic.customers import new_customer_doc
 from creneau.logic.schedule import (
+    Attempt,
     Placement,
     candidate_calendars,
     combined_refusal,
@@ -252,7 +253,7 @@ def _refusal(failure: TransactionFailed, start, calendar, shape, now, mine, tena
         return TooManyAppointments("this customer already has the most open appointments the settings allow")
     if failure.refused & {"lock", "appointment"} or (failure.contended and not failure.refused):
         return _Contended()
-    return refusal(tenant_id, calendar, shape, start, now, frozenset(mine))
+    return refusal(Attempt(tenant_id, calendar, shape, start, now, frozenset(mine)))
 
 
 def _check_fields(chosen: list[dict], values: dict[str, Any]) -> None:

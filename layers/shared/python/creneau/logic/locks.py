@@ -23,6 +23,7 @@ from creneau.errors import LockNotFound, SlotUnavailable
 from creneau.logic import retry, tenants
 from creneau.logic import sessions as seating
 from creneau.logic.schedule import (
+    Attempt,
     Placement,
     candidate_calendars,
     combined_refusal,
@@ -168,9 +169,8 @@ def _hold_on_first_free(holding: _Holding, calendars: list[dict]) -> dict:
             if failure.refused & {"lock", "release"}:
                 raise _LockChanged from failure
             mine = frozenset({owner})
-            refusals.append(
-                refusal(tenant_id, calendar, shape, placement.start, now, mine, request.bypass_notice)
-            )
+            attempt = Attempt(tenant_id, calendar, shape, placement.start, now, mine, request.bypass_notice)
+            refusals.append(refusal(attempt))
             continue
         return view(lock)
     raise combined_refusal(refusals)

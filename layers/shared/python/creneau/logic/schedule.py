@@ -150,6 +150,21 @@ def occupied_span(start: datetime, shape: ServiceShape) -> tuple[datetime, datet
     )
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One start tried on one calendar for one shape, as of `now`: what placing, explaining and
+    refusing it read. `ignore_owners` are the caller's own holds (its lock, the appointment it
+    moves), free for it."""
+
+    tenant_id: str
+    calendar: dict[str, Any]
+    shape: ServiceShape
+    start: datetime
+    now: datetime
+    ignore_owners: frozenset[str] = frozenset()
+    bypass_notice: bool = False
+
+
 def place(
     tenant_id: str,
     calendar: dict[str, Any],
@@ -163,13 +178,14 @@ def place(
 ) -> Placement:
     """The hold for `owner` at `start` on `calendar`, if that is a slot right now; else 409."""
     start = start.astimezone(UTC)
+    attempt = Attempt(tenant_id, calendar, shape, start, now, ignore_owners, bypass_notice)
     occupied_start, end, occupied_end = occupied_span(start, shape)
-    occupied = occupied_around(tenant_id, calendar, shape, start, now, ignore_owners)
+    occupied = occupied_around(attempt)
     engine = engine_calendar(calendar, [(o.start, o.end) for o in occupied], bypass_notice)
     window = Interval(start, start + timedelta(minutes=1))
     offered = compute_slots([engine], shape, window, now)
     if not any(slot.start == start for slot in offered):
-        raise refusal(tenant_id, calendar, shape, start, now, ignore_owners, bypass_notice, occupied)
+        raise refusal(attempt, occupied)
     units = unit_keys(occupied_start, occupied_end, calendar["_claim_timezone"], calendar["unit_minutes"])
     if len(units) > MAX_UNITS_PER_BOOKING:
         raise ValidationFailed.field(
@@ -180,56 +196,46 @@ def place(
     return Placement(calendar=calendar, start=start, end=end, hold=hold)
 
 
-def occupied_around(
-    tenant_id: str,
-    calendar: dict[str, Any],
-    shape: ServiceShape,
-    start: datetime,
-    now: datetime,
-    ignore_owners: frozenset[str] = frozenset(),
-) -> list[explain.Occupied]:
-    """The live holds that meet the span a booking of `shape` at `start` would occupy."""
-    occupied_start, _end, occupied_end = occupied_span(start, shape)
+def occupied_around(attempt: Attempt) -> list[explain.Occupied]:
+    """The live holds (others' than the attempt's own) that meet the span the attempt would occupy."""
+    occupied_start, _end, occupied_end = occupied_span(attempt.start, attempt.shape)
+    calendar = attempt.calendar
     return calendar_time.occupancy(
-        tenant_id, calendar["id"], occupied_start, occupied_end, now, calendar["unit_minutes"], ignore_owners
+        attempt.tenant_id,
+        calendar["id"],
+        occupied_start,
+        occupied_end,
+        attempt.now,
+        calendar["unit_minutes"],
+        attempt.ignore_owners,
     )
 
 
-def why_not(
-    tenant_id: str,
-    calendar: dict[str, Any],
-    shape: ServiceShape,
-    start: datetime,
-    now: datetime,
-    ignore_owners: frozenset[str] = frozenset(),
-    bypass_notice: bool = False,
-    occupied: list[explain.Occupied] | None = None,
-) -> list[explain.Reason]:
-    """Why `start` is not bookable on `calendar` right now (empty: it is)."""
+def why_not(attempt: Attempt, occupied: list[explain.Occupied] | None = None) -> list[explain.Reason]:
+    """Why the attempt's start is not bookable on its calendar right now (empty: it is)."""
     if occupied is None:
-        occupied = occupied_around(tenant_id, calendar, shape, start, now, ignore_owners)
-    engine = engine_calendar(calendar, [], bypass_notice)
-    return explain.reasons(engine, shape, start, now, occupied)
+        occupied = occupied_around(attempt)
+    engine = engine_calendar(attempt.calendar, [], attempt.bypass_notice)
+    return explain.reasons(engine, attempt.shape, attempt.start, attempt.now, occupied)
 
 
-def refusal(
-    tenant_id: str,
-    calendar: dict[str, Any],
-    shape: ServiceShape,
-    start: datetime,
-    now: datetime,
-    ignore_owners: frozenset[str] = frozenset(),
-    bypass_notice: bool = False,
-    occupied: list[explain.Occupied] | None = None,
-) -> SlotUnavailable:
-    """A 409 naming, in the calendar's local time, why `start` is refused there and its next free slot.
-    Only computed on refusal: the next free slot costs a few reads."""
-    found = why_not(tenant_id, calendar, shape, start, now, ignore_owners, bypass_notice, occupied)
+def refusal(attempt: Attempt, occupied: list[explain.Occupied] | None = None) -> SlotUnavailable:
+    """A 409 naming, in the calendar's local time, why the attempt is refused and the calendar's next
+    free slot. Only computed on refusal: the next free slot costs a few reads."""
+    found = why_not(attempt, occupied)
     reason = found[0].reason if found else "taken"  # nothing left in the way: a race just took it
-    after = start + timedelta(microseconds=1)
-    following = first_free(tenant_id, [calendar], shape, after, now, ignore_owners, bypass_notice)
+    calendar, after = attempt.calendar, attempt.start + timedelta(microseconds=1)
+    following = first_free(
+        attempt.tenant_id,
+        [calendar],
+        attempt.shape,
+        after,
+        attempt.now,
+        attempt.ignore_owners,
+        attempt.bypass_notice,
+    )
     detail = {"reason": reason, "calendar_id": calendar["id"], "next_free": slot_view(following)}
-    message = f"{local_time(start, calendar['timezone'])} is not available on {calendar['name']}: "
+    message = f"{local_time(attempt.start, calendar['timezone'])} is not available on {calendar['name']}: "
     return SlotUnavailable(message + REASON_TEXT[reason], [detail])
 
 
@@ -270,7 +276,7 @@ def offered_slots(
     inputs = []
     for calendar in calendars:
         joinable = _joinable(tenant_id, calendar, group, window, now) if group else {}
-        busy = calendar_time.busy_intervals(
+        found = calendar_time.occupancy(
             tenant_id,
             calendar["id"],
             reach_from,
@@ -279,7 +285,7 @@ def offered_slots(
             calendar["unit_minutes"],
             ignore_owners | frozenset(joinable),
         )
-        engine = engine_calendar(calendar, busy, bypass_notice)
+        engine = engine_calendar(calendar, [(held.start, held.end) for held in found], bypass_notice)
         inputs.append(dataclasses.replace(engine, sessions=list(joinable.values())) if joinable else engine)
     return compute_slots(inputs, shape, window, now, seats=group.seats if group else 1)
 

@@ -25,6 +25,7 @@ from creneau.domain.wording import local_time
 from creneau.errors import CalendarNotFound, SessionNotFound, SlotUnavailable, ValidationFailed
 from creneau.logic.schedule import (
     REASON_TEXT,
+    Attempt,
     engine_calendar,
     first_free,
     hold_from_doc,
@@ -82,7 +83,7 @@ def plan_seats(
     if live is None:
         return _open(tenant_id, calendar, service, shape, start, now, seats, booking, lock, bypass_notice)
     if live.service_id != service["id"]:
-        raise refusal(tenant_id, calendar, shape, start, now)
+        raise refusal(Attempt(tenant_id, calendar, shape, start, now))
     mine = giving_back if giving_back in live.held else None
     if not converting:
         _check_joinable(tenant_id, calendar, shape, live, now, seats, mine, bypass_notice)
@@ -135,14 +136,15 @@ def _check_joinable(tenant_id, calendar, shape, live: Session, now, seats, mine,
     """The session's start must still be a slot (hours, exceptions, notice) with the seats asked."""
     left = live.seats_left(now, mine)
     owner = sessions.owner(live)
-    others = occupied_around(tenant_id, calendar, shape, live.start, now, frozenset({owner}))
+    attempt = Attempt(tenant_id, calendar, shape, live.start, now, frozenset({owner}), bypass_notice)
+    others = occupied_around(attempt)
     engine = engine_calendar(calendar, [(o.start, o.end) for o in others], bypass_notice)
     engine = replace(engine, sessions=[GroupSession(live.start, Interval(*live.occupied), left)])
     window = Interval(live.start, live.start + timedelta(minutes=1))
     if any(slot.start == live.start for slot in compute_slots([engine], shape, window, now, seats=seats)):
         return
     if left >= seats:
-        raise refusal(tenant_id, calendar, shape, live.start, now, frozenset({owner}), bypass_notice)
+        raise refusal(attempt)
     following = first_free(tenant_id, [calendar], shape, live.start + timedelta(microseconds=1), now)
     place_word = "place" if left == 1 else "places"
     message = (

@@ -12,6 +12,7 @@ from creneau.domain.availability import Interval, ServiceShape, Slot
 from creneau.errors import ValidationFailed
 from creneau.logic import tenants
 from creneau.logic.schedule import (
+    Attempt,
     GroupAsk,
     candidate_calendars,
     first_free,
@@ -81,7 +82,7 @@ def explain(
     shape = shape_of(chosen)
     verdicts = []
     for calendar in candidate_calendars(tenant_id, chosen, calendar_id, allowed):
-        found = why_not(tenant_id, calendar, shape, start, now)
+        found = why_not(Attempt(tenant_id, calendar, shape, start, now))
         verdicts.append(
             {
                 "calendar_id": calendar["id"],
