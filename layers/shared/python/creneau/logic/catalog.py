@@ -15,7 +15,7 @@ from creneau.dal.records import TenantRecords
 from creneau.domain.catalog_rules import service_problems, step_problems
 from creneau.domain.lifecycle import OPEN, Status
 from creneau.domain.units import MAX_UNITS_PER_BOOKING
-from creneau.errors import CalendarNotFound, HasAppointments, ServiceNotFound, ValidationFailed
+from creneau.errors import HasAppointments, ValidationFailed
 from creneau.logic import tenants
 from creneau.models.catalog import Calendar, CalendarFields, Category, CategoryIn, Service, ServiceFields
 from creneau.security import new_id
@@ -90,11 +90,16 @@ def list_services(tenant_id: str, category_id: str | None, only_active: bool, li
     return _page(services, tenant_id, limit, cursor, keep)
 
 
-def get_service(tenant_id: str, service_id: str, only_active: bool = False) -> dict:
-    doc = services.get(tenant_id, service_id)
+def _shown(records: TenantRecords, tenant_id: str, record_id: str, only_active: bool) -> dict:
+    """A service or calendar as the API shows it; an inactive one does not exist for the public."""
+    doc = records.get(tenant_id, record_id)
     if only_active and not doc["active"]:
-        raise ServiceNotFound(f"no service {service_id}")
+        raise records.missing(f"no {records.kind.lower()} {record_id}")
     return public_view(doc)
+
+
+def get_service(tenant_id: str, service_id: str, only_active: bool = False) -> dict:
+    return _shown(services, tenant_id, service_id, only_active)
 
 
 def create_service(tenant_id: str, data: ServiceFields) -> dict:
@@ -153,10 +158,7 @@ def list_calendars(tenant_id: str, service_ids: list[str], only_active: bool, li
 
 
 def get_calendar(tenant_id: str, calendar_id: str, only_active: bool = False) -> dict:
-    doc = calendars.get(tenant_id, calendar_id)
-    if only_active and not doc["active"]:
-        raise CalendarNotFound(f"no calendar {calendar_id}")
-    return public_view(doc)
+    return _shown(calendars, tenant_id, calendar_id, only_active)
 
 
 def create_calendar(tenant_id: str, data: CalendarFields) -> dict:
