@@ -19,7 +19,7 @@ from bench import setup
 from bench.stack import Stack
 
 MILESTONES = (10_000, 50_000)
-QUICK_MILESTONES = (300, 1_500)
+QUICK_MILESTONES = (300, 800)
 HOURS = setup.week(setup.WEEKDAYS, [("07:00", "21:00")])
 
 
