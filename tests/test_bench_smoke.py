@@ -32,7 +32,8 @@ EXPECTED = [
     r"^engine growth: (linear|better than linear|SUPERLINEAR) in days",
     r"^moto memory: RSS \d+ MB with one tenant set up$",
     r"^moto memory after [\d,]+ DynamoDB requests \([\d,]+ API requests, [\d,]+ bookings, \d+ s\): "
-    rf"RSS \d+ MB; moto keeps [\d,]+ items and [\d,]+ stream records, -?{NUMBER} KB of growth per record kept$",
+    rf"RSS \d+ MB; moto keeps [\d,]+ items and [\d,]+ stream records, -?{NUMBER} KB of growth per "
+    r"record kept$",
     rf"^sync google first run, \d+ changed appointments \+ \d+ busy events: {NUMBER} s, "
     rf"\d+ provider requests, {NUMBER} per appointment, \d+ DynamoDB requests",
     rf"^sync outlook quiet run, \d+ changed appointments \+ \d+ busy events: {NUMBER} s, "
