@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from creneau.errors import ValidationFailed
+from creneau.errors import Conflict, ValidationFailed
 from creneau.security import Unsealed, seal, unseal
 
 # Items keep the resource as a JSON document in `doc` (no float/Decimal surprises) and copy
@@ -101,3 +101,20 @@ def query_all(query: Callable[..., dict[str, Any]], params: dict[str, Any]) -> I
         start_key = page.get("LastEvaluatedKey")
         if not start_key:
             return
+
+
+def put_over_version(table: Any, item: dict[str, Any], version_read: int, changed: str) -> None:
+    """Write `item` (carrying version_read + 1) only over the version read: a concurrent change in
+    between is a Conflict saying `changed`."""
+    from botocore.exceptions import ClientError
+
+    try:
+        table.put_item(
+            Item=item,
+            ConditionExpression="version = :read",
+            ExpressionAttributeValues={":read": version_read},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise Conflict(changed) from error
+        raise

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from creneau import config
-from creneau.dal.base import DOC, from_doc, tenant_pk, to_doc
-from creneau.errors import Conflict
+from creneau.dal.base import DOC, from_doc, put_over_version, tenant_pk, to_doc
 
 
 def key(tenant_id: str) -> dict[str, str]:
@@ -25,15 +24,5 @@ def item(tenant_id: str, settings: dict[str, Any], version: int) -> dict[str, An
 
 
 def replace(tenant_id: str, settings: dict[str, Any], version: int) -> None:
-    from botocore.exceptions import ClientError
-
-    try:
-        config.catalog_table().put_item(
-            Item=item(tenant_id, settings, version + 1),
-            ConditionExpression="version = :read",
-            ExpressionAttributeValues={":read": version},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            raise Conflict("settings changed meanwhile; read them again") from error
-        raise
+    changed = "settings changed meanwhile; read them again"
+    put_over_version(config.catalog_table(), item(tenant_id, settings, version + 1), version, changed)

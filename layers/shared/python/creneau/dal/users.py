@@ -9,11 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from creneau import config
-from creneau.dal.base import DOC, decode_cursor, encode_cursor, from_doc, paginate, tenant_pk, to_doc
-from creneau.errors import Conflict, UserNotFound
+from creneau.dal.base import (
+    DOC,
+    decode_cursor,
+    encode_cursor,
+    from_doc,
+    paginate,
+    put_over_version,
+    tenant_pk,
+    to_doc,
+)
+from creneau.errors import UserNotFound
 
 LIST_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
 
@@ -58,16 +66,8 @@ def create(doc: dict[str, Any]) -> None:
 
 
 def replace(doc: dict[str, Any], version_read: int) -> None:
-    try:
-        config.catalog_table().put_item(
-            Item=_item(doc, version_read + 1),
-            ConditionExpression="version = :read",
-            ExpressionAttributeValues={":read": version_read},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            raise Conflict("this user was changed meanwhile; read it again") from error
-        raise
+    changed = "this user was changed meanwhile; read it again"
+    put_over_version(config.catalog_table(), _item(doc, version_read + 1), version_read, changed)
 
 
 def delete(user_id: str) -> None:
