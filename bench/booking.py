@@ -76,7 +76,8 @@ class BareBooking:
     """The DynamoDB work of one booking with a low-level client: optional reads, then the transaction."""
 
     def __init__(self, stack: Stack, booker: Booker, transaction: list[dict]) -> None:
-        from creneau.dal import api_keys, settings
+        from creneau.dal import settings
+        from creneau.dal.api_keys import ApiKeyRepository
         from creneau.dal.catalog import calendars, services
         from creneau.security import hash_secret
 
@@ -87,7 +88,7 @@ class BareBooking:
         self.booker = booker
         self.transaction = transaction
         self.gets = [
-            typed(api_keys._lookup_key(hash_secret(tenant.public))),
+            typed(ApiKeyRepository.lookup_key(hash_secret(tenant.public))),
             typed(settings.key(tenant.id)),
             typed(services.key(tenant.id, tenant.service_id)),
             typed(calendars.key(tenant.id, booker.calendar_id)),

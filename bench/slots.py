@@ -34,7 +34,8 @@ class BareSlots:
     """The reads of one GET /v1/slots request, with a low-level boto3 client (no resource layer)."""
 
     def __init__(self, stack: Stack, tenant: setup.Tenant, api_key: str, calendar_id: str | None) -> None:
-        from creneau.dal import api_keys, settings
+        from creneau.dal import settings
+        from creneau.dal.api_keys import ApiKeyRepository
         from creneau.dal.catalog import calendars, services
         from creneau.security import hash_secret
 
@@ -42,7 +43,7 @@ class BareSlots:
         self.catalog = stack.tables["CatalogTable"]
         self.bookings = stack.tables["BookingsTable"]
         self.tenant = tenant
-        self.key_item = typed(api_keys._lookup_key(hash_secret(api_key)))
+        self.key_item = typed(ApiKeyRepository.lookup_key(hash_secret(api_key)))
         self.service_key = typed(services.key(tenant.id, tenant.service_id))
         self.settings_key = typed(settings.key(tenant.id))
         self.calendar_key = typed(calendars.key(tenant.id, calendar_id)) if calendar_id else None

@@ -22,7 +22,7 @@ NIGHTS = {
     "Australia/Lord_Howe": date(2027, 4, 4),  # 02:00 (+11) -> 01:30 (+10:30)
 }
 SERVICES = {"short": 30, "long": 60}
-MAX_PAIRS = int(os.environ.get("FALL_BACK_PAIRS", "12"))  # per night (suite time); 0: every pair
+MAX_PAIRS = int(os.environ.get("FALL_BACK_PAIRS", "6"))  # per night (suite time); 0: every pair
 
 
 def wall_minutes(span: tuple[datetime, datetime], zone: ZoneInfo) -> set[datetime]:

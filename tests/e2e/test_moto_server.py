@@ -283,7 +283,7 @@ def rss_mb(pid: int) -> float:
     raise AssertionError("no VmRSS")
 
 
-BASE_ITEMS, TRANSACTIONS = 1000, 800  # a leak of 25 KB per transaction would already show
+BASE_ITEMS, TRANSACTIONS = 1000, 400  # a leak of 25 KB per transaction would already show
 
 
 def test_memory_stays_flat_over_many_transactions(moto, client):

@@ -45,7 +45,7 @@ class ApiKeyRepository:
     client: Callable[[], Any] = config.client
 
     @staticmethod
-    def _lookup_key(key_hash: str) -> dict[str, str]:
+    def lookup_key(key_hash: str) -> dict[str, str]:
         return {"pk": f"APIKEY#{key_hash}", "sk": "APIKEY"}
 
     @staticmethod
@@ -63,7 +63,7 @@ class ApiKeyRepository:
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             }
-            for where in (self._lookup_key(key.key_hash), self._listing_key(key.tenant_id, key.id))
+            for where in (self.lookup_key(key.key_hash), self._listing_key(key.tenant_id, key.id))
         ]
 
     def create(self, key: ApiKey) -> None:
@@ -71,7 +71,7 @@ class ApiKeyRepository:
 
     def find_by_hash(self, key_hash: str) -> ApiKey | None:
         # Consistent: a revoked key must stop working at once.
-        item = self.table().get_item(Key=self._lookup_key(key_hash), ConsistentRead=True).get("Item")
+        item = self.table().get_item(Key=self.lookup_key(key_hash), ConsistentRead=True).get("Item")
         return ApiKey.from_item(item) if item else None
 
     def list_for(self, tenant_id: str) -> list[ApiKey]:
@@ -90,6 +90,6 @@ class ApiKeyRepository:
         self.client().transact_write_items(
             TransactItems=[
                 {"Delete": {"TableName": self.table_name(), "Key": where}}
-                for where in (self._lookup_key(item["key_hash"]), self._listing_key(tenant_id, key_id))
+                for where in (self.lookup_key(item["key_hash"]), self._listing_key(tenant_id, key_id))
             ]
         )

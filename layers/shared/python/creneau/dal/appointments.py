@@ -9,10 +9,8 @@ from boto3.dynamodb.conditions import Key
 from creneau import config
 from creneau.dal.base import (
     DOC,
-    decode_cursor,
-    encode_cursor,
     from_doc,
-    paginate,
+    index_page,
     query_all,
     tenant_pk,
     to_doc,
@@ -20,7 +18,6 @@ from creneau.dal.base import (
 from creneau.errors import AppointmentNotFound
 
 LISTING = "appointments"  # a cursor of this listing works only here
-LIST_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
 
 
 def _key(tenant_id: str, appointment_id: str) -> dict[str, str]:
@@ -88,22 +85,20 @@ def list_page(
     condition = Key("gsi1pk").eq(f"{tenant_pk(tenant_id)}#APPTS")
     # gsi1sk is "<start ISO>#<id>": "0" sorts before and "9" after every instant.
     condition &= Key("gsi1sk").between(start_from or "0", start_before or "9")
-    items, last = paginate(
+    expected = {
+        "pk": tenant_pk(tenant_id),
+        "sk": "APPT#",
+        "gsi1pk": f"{tenant_pk(tenant_id)}#APPTS",
+        "gsi1sk": "",
+    }
+    items, next_cursor = index_page(
         config.bookings_table().query,
-        {"IndexName": "gsi1", "KeyConditionExpression": condition},
-        LIST_KEYS,
+        LISTING,
+        tenant_id,
+        condition,
+        expected,
         limit,
-        decode_cursor(
-            cursor,
-            tenant_id,
-            LISTING,
-            {
-                "pk": tenant_pk(tenant_id),
-                "sk": "APPT#",
-                "gsi1pk": f"{tenant_pk(tenant_id)}#APPTS",
-                "gsi1sk": "",
-            },
-        ),
+        cursor,
         keep=lambda item: keep(from_doc(item)),
     )
-    return [from_doc(item) for item in items], encode_cursor(last, tenant_id, LISTING)
+    return [from_doc(item) for item in items], next_cursor

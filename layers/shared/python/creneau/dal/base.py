@@ -93,6 +93,27 @@ def paginate(
             return items, None
 
 
+INDEX_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")  # what a cursor over gsi1 resumes from
+
+
+def index_page(
+    query: Callable[..., dict[str, Any]],
+    listing: str,
+    tenant_id: str,
+    condition: Any,
+    expected: dict[str, str],
+    limit: int,
+    cursor: str | None,
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a tenant's `listing` over gsi1 and the cursor of the next (see decode_cursor for
+    `expected`)."""
+    start = decode_cursor(cursor, tenant_id, listing, expected)
+    params = {"IndexName": "gsi1", "KeyConditionExpression": condition}
+    items, last = paginate(query, params, INDEX_KEYS, limit, start, keep=keep)
+    return items, encode_cursor(last, tenant_id, listing)
+
+
 def query_all(query: Callable[..., dict[str, Any]], params: dict[str, Any]) -> Iterator[dict[str, Any]]:
     start_key = None
     while True:

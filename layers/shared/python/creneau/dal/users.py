@@ -13,17 +13,13 @@ from boto3.dynamodb.conditions import Key
 from creneau import config
 from creneau.dal.base import (
     DOC,
-    decode_cursor,
-    encode_cursor,
     from_doc,
-    paginate,
+    index_page,
     put_over_version,
     tenant_pk,
     to_doc,
 )
 from creneau.errors import UserNotFound
-
-LIST_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
 
 LISTING = "users"  # a cursor of this listing works only here
 
@@ -79,16 +75,8 @@ def list_page(
 ) -> tuple[list[tuple[dict[str, Any], int]], str | None]:
     """The tenant's users by email. gsi1 is eventually consistent: a user created a moment ago may
     take a moment to be listed (reading it by id is consistent)."""
-    items, last = paginate(
-        config.catalog_table().query,
-        {"IndexName": "gsi1", "KeyConditionExpression": Key("gsi1pk").eq(_listing(tenant_id))},
-        LIST_KEYS,
-        limit,
-        decode_cursor(
-            cursor,
-            tenant_id,
-            LISTING,
-            {"pk": "USER#", "sk": "USER", "gsi1pk": _listing(tenant_id), "gsi1sk": ""},
-        ),
-    )
-    return [(from_doc(item), int(item["version"])) for item in items], encode_cursor(last, tenant_id, LISTING)
+    condition = Key("gsi1pk").eq(_listing(tenant_id))
+    expected = {"pk": "USER#", "sk": "USER", "gsi1pk": _listing(tenant_id), "gsi1sk": ""}
+    query = config.catalog_table().query
+    items, next_cursor = index_page(query, LISTING, tenant_id, condition, expected, limit, cursor)
+    return [(from_doc(item), int(item["version"])) for item in items], next_cursor
