@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from creneau.dal.lock_repository import Lock, LockHold, LockRepository
+from creneau.dal.calendar_time import HeldSpan
+from creneau.dal.lock_repository import Lock, LockRepository
 from creneau.dal.transaction import Transaction, TransactionFailed
 
 TENANT = "tenant-a"
@@ -22,7 +23,7 @@ def a_lock(revision: str, start: datetime = START) -> Lock:
         start=start,
         end=start + timedelta(minutes=30),
         expires_at=int(start.timestamp()),
-        hold=LockHold(start, start + timedelta(minutes=30), ("u1",)),
+        hold=HeldSpan(start, start + timedelta(minutes=30), ("u1",)),
         revision=revision,
     )
 

@@ -13,8 +13,8 @@ import pytest
 
 from creneau import config
 from creneau.clock import epoch
-from creneau.dal.calendar_time import Hold
-from creneau.dal.lock_repository import Lock, LockHold, LockRepository
+from creneau.dal.calendar_time import HeldSpan, Hold
+from creneau.dal.lock_repository import Lock, LockRepository
 from creneau.errors import LockNotFound
 from creneau.logic import locks
 from creneau.models.booking import LockIn
@@ -57,7 +57,7 @@ def a_lock(code: str = "K7Q2-MP4X", expires_in: int = 300, **changes) -> Lock:
         "start": START,
         "end": START + timedelta(minutes=45),
         "expires_at": epoch(NOW) + expires_in,
-        "hold": LockHold(START - timedelta(minutes=5), START + timedelta(minutes=50), ("u1", "u2")),
+        "hold": HeldSpan(START - timedelta(minutes=5), START + timedelta(minutes=50), ("u1", "u2")),
         "revision": "rev-1",
     }
     return Lock(**(fields | changes))
@@ -97,7 +97,7 @@ def test_a_lock_is_stored_as_a_document_with_expiry_and_revision_beside_it(repos
 
 
 def test_a_lock_on_seats_stores_its_seats_and_session(repository):
-    lock = a_lock(hold=LockHold(START, START + timedelta(hours=1)), seats=3, session_id="sess-9")
+    lock = a_lock(hold=HeldSpan(START, START + timedelta(hours=1)), seats=3, session_id="sess-9")
     doc = json.loads(repository.put_item(TENANT, lock, None)["Put"]["Item"]["doc"])
     assert (doc["seats"], doc["session_id"], doc["hold"]["units"]) == (3, "sess-9", [])
 

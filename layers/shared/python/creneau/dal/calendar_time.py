@@ -46,6 +46,33 @@ class Hold:
         return {"occ_start": iso(self.start), "occ_end": iso(self.end), "units": list(self.units)}
 
 
+@dataclass(frozen=True)
+class HeldSpan:
+    """What an appointment or a lock holds, as its record keeps it: the occupied span (service plus
+    buffers) and the units it claims. Seats of a group session claim no units (the session owns
+    the time)."""
+
+    occ_start: datetime
+    occ_end: datetime
+    units: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, hold: Hold) -> HeldSpan:
+        return cls(hold.start, hold.end, hold.units)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> HeldSpan:
+        start, end = datetime.fromisoformat(doc["occ_start"]), datetime.fromisoformat(doc["occ_end"])
+        return cls(start, end, tuple(doc["units"]))
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"occ_start": iso(self.occ_start), "occ_end": iso(self.occ_end), "units": list(self.units)}
+
+    def of_owner(self, tenant_id: str, calendar_id: str, owner: str, expires_at: int | None = None) -> Hold:
+        """The calendar time this span is, held by `owner`."""
+        return Hold(tenant_id, calendar_id, owner, self.occ_start, self.occ_end, self.units, expires_at)
+
+
 def _claim_key(tenant_id: str, calendar_id: str, unit: str) -> dict[str, str]:
     return {"pk": f"CLAIM#{tenant_id}#{calendar_id}#{unit}", "sk": "CLAIM"}
 

@@ -15,29 +15,7 @@ from typing import Any
 from creneau import config
 from creneau.clock import epoch, iso
 from creneau.dal.base import DOC, from_doc, tenant_pk, to_doc
-from creneau.dal.calendar_time import Hold, lock_owner
-
-
-@dataclass(frozen=True)
-class LockHold:
-    """The occupied span a lock stands for (service plus buffers) and the units it claims; a lock
-    on seats of a group session claims no units (the session owns the time)."""
-
-    occ_start: datetime
-    occ_end: datetime
-    units: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, hold: Hold) -> LockHold:
-        return cls(hold.start, hold.end, hold.units)
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> LockHold:
-        start, end = datetime.fromisoformat(doc["occ_start"]), datetime.fromisoformat(doc["occ_end"])
-        return cls(start, end, tuple(doc["units"]))
-
-    def to_doc(self) -> dict[str, Any]:
-        return {"occ_start": iso(self.occ_start), "occ_end": iso(self.occ_end), "units": list(self.units)}
+from creneau.dal.calendar_time import HeldSpan, Hold, lock_owner
 
 
 @dataclass(frozen=True)
@@ -48,7 +26,7 @@ class Lock:
     start: datetime
     end: datetime
     expires_at: int  # epoch seconds: the lock is gone once now reaches it
-    hold: LockHold
+    hold: HeldSpan
     revision: str  # fresh on every write; what a concurrent move, release or booking checks
     seats: int = 1
     session_id: str | None = None  # set when the lock holds seats of a group session
@@ -62,16 +40,7 @@ class Lock:
         return self.expires_at > epoch(now)
 
     def held_time(self, tenant_id: str) -> Hold:
-        held = self.hold
-        return Hold(
-            tenant_id,
-            self.calendar_id,
-            self.owner,
-            held.occ_start,
-            held.occ_end,
-            held.units,
-            self.expires_at,
-        )
+        return self.hold.of_owner(tenant_id, self.calendar_id, self.owner, self.expires_at)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Lock:
@@ -84,7 +53,7 @@ class Lock:
             start=datetime.fromisoformat(doc["start"]),
             end=datetime.fromisoformat(doc["end"]),
             expires_at=int(doc["expires_at"]),
-            hold=LockHold.from_doc(doc["hold"]),
+            hold=HeldSpan.from_doc(doc["hold"]),
             revision=doc["revision"],
             seats=int(doc.get("seats", 1)),
             session_id=doc.get("session_id"),

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 
 from creneau import security
 from creneau.clock import iso
-from creneau.dal import appointments, calendar_time, customers
+from creneau.dal import calendar_time, customers
 from creneau.dal import sessions as session_records
+from creneau.dal.appointment_repository import Appointment, AppointmentRepository
+from creneau.dal.calendar_time import HeldSpan
 from creneau.dal.lock_repository import Lock, LockRepository
 from creneau.dal.transaction import Transaction, TransactionFailed
 from creneau.domain.availability import ServiceShape
@@ -40,14 +42,12 @@ from creneau.errors import (
 )
 from creneau.logic import locks, retry, tenants
 from creneau.logic import sessions as seating
-from creneau.logic.catalog import public_view
 from creneau.logic.customers import new_customer_doc
 from creneau.logic.schedule import (
     Attempt,
     Placement,
     candidate_calendars,
     combined_refusal,
-    hold_from_doc,
     load_services,
     place,
     refusal,
@@ -58,6 +58,7 @@ from creneau.models.booking import AppointmentIn, RescheduleIn, SeatsIn, StatusI
 from creneau.security import new_id
 
 LOCKS = LockRepository()  # the lock records bookings read, convert and consume
+APPOINTMENTS = AppointmentRepository()
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,10 @@ class Actor:
     is_customer: bool = False
     calendar_ids: frozenset[str] | None = None
 
-    def sees(self, doc: dict[str, Any]) -> None:
+    def sees(self, appointment: Appointment) -> None:
         """Another calendar's appointment does not exist for a limited agent."""
-        if self.calendar_ids is not None and doc["calendar_id"] not in self.calendar_ids:
-            raise AppointmentNotFound(f"no appointment {doc['id']}")
-
-
-def view(doc: dict[str, Any]) -> dict[str, Any]:
-    return public_view(doc)
+        if self.calendar_ids is not None and appointment.calendar_id not in self.calendar_ids:
+            raise AppointmentNotFound(f"no appointment {appointment.id}")
 
 
 # ---- create -----------------------------------------------------------------------------------
@@ -123,7 +120,7 @@ def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) 
     for _attempt in retry.attempts():
         lock = _read_lock(tenant_id, request.lock_code)
         try:
-            doc = _book_first_free(
+            booked = _book_first_free(
                 booking, _calendars_for(tenant_id, chosen, request.calendar_id, lock, now, actor), lock
             )
         except _Contended:
@@ -132,7 +129,7 @@ def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) 
             if _lock_changed(tenant_id, request.lock_code, lock):
                 continue  # our own lock appeared or moved meanwhile: decide again with it
             raise
-        return view(doc)
+        return booked.public()
     raise SlotUnavailable("this time is being booked by another request right now; try again")
 
 
@@ -162,7 +159,7 @@ class _Contended(Exception):
     """A record we read (a lock, an appointment) changed before our transaction: read again."""
 
 
-def _book_first_free(booking: _Booking, calendars: list[dict], lock: Lock | None) -> dict:
+def _book_first_free(booking: _Booking, calendars: list[dict], lock: Lock | None) -> Appointment:
     tenant_id, request, now = booking.tenant_id, booking.request, booking.now
     appointment_id = new_id()
     owner = calendar_time.appointment_owner(appointment_id)
@@ -189,10 +186,10 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: Lock | None
         except SlotUnavailable as error:
             refusals.append(error)
             continue
-        doc = _new_doc(appointment_id, booking, placement)
+        appointment = _new_appointment(appointment_id, booking, placement)
         transaction = Transaction()
         transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=also_mine))
-        transaction.extend("appointment", [appointments.create_item(tenant_id, doc)])
+        transaction.extend("appointment", [APPOINTMENTS.create_item(tenant_id, appointment)])
         transaction.extend("customer", booking.customer_items)
         transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now, LOCKS))
         try:
@@ -203,11 +200,11 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: Lock | None
                 refusals.append(refused)
                 continue
             raise refused from failure
-        return doc
+        return appointment
     raise combined_refusal(refusals)
 
 
-def _book_seats(booking: _Booking, calendar: dict, lock: Lock | None, appointment_id: str) -> dict:
+def _book_seats(booking: _Booking, calendar: dict, lock: Lock | None, appointment_id: str) -> Appointment:
     """A group service: seats of the session at the start (opened by this booking if nobody holds
     it), a live lock of this party on that session converted into them."""
     tenant_id, request, now = booking.tenant_id, booking.request, booking.now
@@ -226,14 +223,12 @@ def _book_seats(booking: _Booking, calendar: dict, lock: Lock | None, appointmen
         converting=own is not None and locks.covers(own, request),
     )
     placement = Placement(calendar, plan.session.start, plan.session.end, hold=None)
-    doc = {
-        **_new_doc(appointment_id, booking, placement),
-        "seats": request.seats,
-        "session_id": plan.session.id,
-    }
+    appointment = _new_appointment(appointment_id, booking, placement).changed(
+        seats=request.seats, session_id=plan.session.id
+    )
     transaction = Transaction()
     transaction.extend("session", plan.items)
-    transaction.extend("appointment", [appointments.create_item(tenant_id, doc)])
+    transaction.extend("appointment", [APPOINTMENTS.create_item(tenant_id, appointment)])
     transaction.extend("customer", booking.customer_items)
     if own is not None:
         transaction.extend("lock", [LOCKS.delete_item(tenant_id, own)])
@@ -245,7 +240,7 @@ def _book_seats(booking: _Booking, calendar: dict, lock: Lock | None, appointmen
                 "this customer already has the most open appointments the settings allow"
             ) from failure
         raise _Contended() from failure  # seats or the session changed meanwhile: decide again
-    return doc
+    return appointment
 
 
 def _refusal(failure: TransactionFailed, start, calendar, shape, now, mine, tenant_id) -> Exception:
@@ -302,27 +297,27 @@ def _total_price(chosen: list[dict]) -> dict | None:
     return {"amount": sum(p["amount"] for p in prices), "currency": prices[0]["currency"]}
 
 
-def _new_doc(appointment_id: str, booking: _Booking, placement) -> dict:
+def _new_appointment(appointment_id: str, booking: _Booking, placement) -> Appointment:
     status = initial_status(booking.auto_confirm)
-    now, shape = iso(booking.now), booking.shape
-    return {
-        "id": appointment_id,
-        "status": status.value,
-        "service_ids": [s["id"] for s in booking.chosen],
-        "calendar_id": placement.calendar["id"],
-        "start": iso(placement.start),
-        "end": iso(placement.end),
-        "customer": booking.customer,
-        "comments": booking.request.comments,
-        "fields": booking.request.fields,
-        "total_price": _total_price(booking.chosen),
-        "created_at": now,
-        "updated_at": now,
-        "history": [{"at": now, "status": status.value, "by": booking.actor.label, "reason": ""}],
-        "_hold": placement.hold.to_doc() if placement.hold else None,
-        "_counter": booking.counter,
-        "_shape": [shape.duration_minutes, shape.buffer_before_minutes, shape.buffer_after_minutes],
-    }
+    now = iso(booking.now)
+    return Appointment(
+        id=appointment_id,
+        status=status.value,
+        service_ids=[s["id"] for s in booking.chosen],
+        calendar_id=placement.calendar["id"],
+        start=iso(placement.start),
+        end=iso(placement.end),
+        customer=booking.customer,
+        comments=booking.request.comments,
+        fields=booking.request.fields,
+        total_price=_total_price(booking.chosen),
+        created_at=now,
+        updated_at=now,
+        history=[{"at": now, "status": status.value, "by": booking.actor.label, "reason": ""}],
+        hold=HeldSpan.of(placement.hold) if placement.hold else None,
+        shape=booking.shape,
+        counter=booking.counter,
+    )
 
 
 # ---- read -------------------------------------------------------------------------------------
@@ -331,12 +326,12 @@ def _new_doc(appointment_id: str, booking: _Booking, placement) -> dict:
 def get(
     tenant_id: str, appointment_id: str, manage_token: str | None = None, actor: Actor | None = None
 ) -> dict:
-    doc, _version = appointments.get(tenant_id, appointment_id)
+    appointment = APPOINTMENTS.get(tenant_id, appointment_id)
     if manage_token is not None:
-        check_manage_token(tenant_id, doc, manage_token)
+        check_manage_token(tenant_id, appointment.id, manage_token)
     if actor is not None:
-        actor.sees(doc)
-    return view(doc)
+        actor.sees(appointment)
+    return appointment.public()
 
 
 def with_manage_token(tenant_id: str, answer: dict) -> dict:
@@ -344,10 +339,10 @@ def with_manage_token(tenant_id: str, answer: dict) -> dict:
     return {**answer, "manage_token": security.manage_token(tenant_id, answer["id"])}
 
 
-def check_manage_token(tenant_id: str, doc: dict, token: str) -> None:
-    if not security.is_manage_token(token, tenant_id, doc["id"]):
+def check_manage_token(tenant_id: str, appointment_id: str, token: str) -> None:
+    if not security.is_manage_token(token, tenant_id, appointment_id):
         # Same answer as a missing appointment: a wrong token must not confirm that the id exists.
-        raise AppointmentNotFound(f"no appointment {doc['id']} for this manage token")
+        raise AppointmentNotFound(f"no appointment {appointment_id} for this manage token")
 
 
 def list_page(
@@ -363,17 +358,17 @@ def list_page(
     start_from = _local_midnight(filters.get("from"), zone)
     start_before = _local_midnight(filters["to"] + timedelta(days=1), zone) if filters.get("to") else None
 
-    def keep(doc: dict) -> bool:
+    def keep(found: Appointment) -> bool:
         return (
-            (not filters.get("status") or doc["status"] == filters["status"])
-            and (not filters.get("service_id") or filters["service_id"] in doc["service_ids"])
-            and (not filters.get("calendar_id") or doc["calendar_id"] == filters["calendar_id"])
-            and (not filters.get("customer_id") or doc["customer"]["id"] == filters["customer_id"])
-            and (calendar_ids is None or doc["calendar_id"] in calendar_ids)
+            (not filters.get("status") or found.status == filters["status"])
+            and (not filters.get("service_id") or filters["service_id"] in found.service_ids)
+            and (not filters.get("calendar_id") or found.calendar_id == filters["calendar_id"])
+            and (not filters.get("customer_id") or found.customer["id"] == filters["customer_id"])
+            and (calendar_ids is None or found.calendar_id in calendar_ids)
         )
 
-    docs, next_cursor = appointments.list_page(tenant_id, start_from, start_before, keep, limit, cursor)
-    return {"items": [view(d) for d in docs], "next_cursor": next_cursor}
+    page, next_cursor = APPOINTMENTS.list_page(tenant_id, start_from, start_before, keep, limit, cursor)
+    return {"items": [found.public() for found in page], "next_cursor": next_cursor}
 
 
 def _local_midnight(day, zone: ZoneInfo) -> str | None:
@@ -390,93 +385,97 @@ def change_status(
     if actor.is_customer and target is not Status.CANCELLED:
         raise Forbidden("with a manage token, an appointment can only be cancelled")
     for _attempt in retry.attempts():
-        doc, version = appointments.get(tenant_id, appointment_id)
-        actor.sees(doc)
-        current = Status(doc["status"])
+        appointment = APPOINTMENTS.get(tenant_id, appointment_id)
+        actor.sees(appointment)
+        current = Status(appointment.status)
         check_transition(current, target)
-        updated = _with_status(doc, target, actor, request.reason, now)
+        updated = _with_status(appointment, target, actor, request.reason, now)
         transaction = Transaction()
-        transaction.extend("appointment", [appointments.replace_item(tenant_id, updated, version)])
-        if frees_time(target) and doc.get("session_id"):
-            transaction.extend("release", _leave_session(tenant_id, doc, now))
+        transaction.extend("appointment", [APPOINTMENTS.replace_item(tenant_id, updated)])
+        if frees_time(target) and appointment.session_id:
+            transaction.extend("release", _leave_session(tenant_id, appointment, now))
         elif frees_time(target):
-            transaction.extend("release", calendar_time.release_items(_hold_of(tenant_id, doc)))
+            transaction.extend("release", calendar_time.release_items(_held_time(tenant_id, appointment)))
         if closes(current, target):
             counted = customers.open_count_item(
-                tenant_id, doc["customer"]["id"], -1, None, doc.get("_counter")
+                tenant_id, appointment.customer["id"], -1, None, appointment.counter
             )
             transaction.extend("customer", [counted])
         try:
             transaction.commit()
         except TransactionFailed:
             continue  # changed meanwhile: read again, the transition may no longer be allowed
-        return view(updated)
+        return updated.public()
     raise Conflict("the appointment is being changed by another request; try again")
 
 
-def _leave_session(tenant_id: str, doc: dict, now: datetime) -> list[dict]:
-    start = datetime.fromisoformat(doc["start"])
-    session = session_records.find(tenant_id, doc["calendar_id"], start)
-    return seating.leave_items(session, now, booking=doc["id"])
+def _leave_session(tenant_id: str, appointment: Appointment, now: datetime) -> list[dict]:
+    start = datetime.fromisoformat(appointment.start)
+    session = session_records.find(tenant_id, appointment.calendar_id, start)
+    return seating.leave_items(session, now, booking=appointment.id)
 
 
 def change_seats(tenant_id: str, appointment_id: str, request: SeatsIn, actor: Actor, now: datetime) -> dict:
     """A party of a group session grows or shrinks, in one transaction with its session's seats."""
     for _attempt in retry.attempts():
-        doc, version = appointments.get(tenant_id, appointment_id)
-        actor.sees(doc)
-        if not doc.get("session_id"):
+        appointment = APPOINTMENTS.get(tenant_id, appointment_id)
+        actor.sees(appointment)
+        if not appointment.session_id:
             raise ValidationFailed.field(
                 "seats", "only an appointment of a group session has seats to change"
             )
-        if Status(doc["status"]) not in RESCHEDULABLE:
-            raise InvalidStatusTransition(f"a {doc['status']} appointment's seats cannot change")
-        if request.seats == doc["seats"]:
-            return view(doc)
-        start = datetime.fromisoformat(doc["start"])
-        session = session_records.find(tenant_id, doc["calendar_id"], start)
-        if session is None or doc["id"] not in session.bookings:
+        if Status(appointment.status) not in RESCHEDULABLE:
+            raise InvalidStatusTransition(f"a {appointment.status} appointment's seats cannot change")
+        if request.seats == appointment.seats:
+            return appointment.public()
+        start = datetime.fromisoformat(appointment.start)
+        session = session_records.find(tenant_id, appointment.calendar_id, start)
+        if session is None or appointment.id not in session.bookings:
             raise Conflict("the session of this appointment is being changed; try again")
         seating.check_seats(request.seats, session.capacity)
-        grows = request.seats - doc["seats"]
+        grows = request.seats - appointment.seats
         if grows > session.seats_left(now):
             raise SlotUnavailable(
                 f"the session has {session.seats_left(now)} places left: {grows} more cannot be added",
                 [
                     {
                         "reason": "full",
-                        "calendar_id": doc["calendar_id"],
+                        "calendar_id": appointment.calendar_id,
                         "seats_left": session.seats_left(now),
                     }
                 ],
             )
-        entry = {
-            "at": iso(now),
-            "status": doc["status"],
-            "by": actor.label,
-            "reason": f"seats {doc['seats']} -> {request.seats}",
-        }
-        updated = {**doc, "seats": request.seats, "updated_at": iso(now), "history": [*doc["history"], entry]}
+        reason = f"seats {appointment.seats} -> {request.seats}"
+        updated = _noted(appointment, actor, reason, now).changed(seats=request.seats)
         transaction = Transaction()
-        transaction.extend("session", seating.seats_change_items(session, now, doc["id"], request.seats))
-        transaction.extend("appointment", [appointments.replace_item(tenant_id, updated, version)])
+        transaction.extend("session", seating.seats_change_items(session, now, appointment.id, request.seats))
+        transaction.extend("appointment", [APPOINTMENTS.replace_item(tenant_id, updated)])
         try:
             transaction.commit()
         except TransactionFailed:
             continue  # seats sold or the appointment changed meanwhile: judge again
-        return view(updated)
+        return updated.public()
     raise Conflict("the appointment is being changed by another request; try again")
 
 
-def _with_status(doc: dict, target: Status, actor: Actor, reason: str, now: datetime) -> dict:
-    entry = {"at": iso(now), "status": target.value, "by": actor.label, "reason": reason}
-    return {**doc, "status": target.value, "updated_at": iso(now), "history": [*doc["history"], entry]}
+def _noted(
+    appointment: Appointment, actor: Actor, reason: str, now: datetime, status: Status | None = None
+) -> Appointment:
+    """The appointment with one more history entry (and its new status, if any)."""
+    status_value = status.value if status else appointment.status
+    entry = {"at": iso(now), "status": status_value, "by": actor.label, "reason": reason}
+    history = [*appointment.history, entry]
+    return appointment.changed(status=status_value, updated_at=iso(now), history=history)
 
 
-def _hold_of(tenant_id: str, doc: dict):
-    return hold_from_doc(
-        tenant_id, doc["calendar_id"], calendar_time.appointment_owner(doc["id"]), doc["_hold"]
-    )
+def _with_status(
+    appointment: Appointment, target: Status, actor: Actor, reason: str, now: datetime
+) -> Appointment:
+    return _noted(appointment, actor, reason, now, status=target)
+
+
+def _held_time(tenant_id: str, appointment: Appointment):
+    return appointment.hold.of_owner(tenant_id, appointment.calendar_id, appointment.owner)
 
 
 # ---- reschedule -------------------------------------------------------------------------------
@@ -487,23 +486,23 @@ def reschedule(
 ) -> dict:
     """Move an appointment in one transaction: the old time is freed only if the new one is taken."""
     for _attempt in retry.attempts():
-        doc, version = appointments.get(tenant_id, appointment_id)
-        actor.sees(doc)
-        if Status(doc["status"]) not in RESCHEDULABLE:
-            raise InvalidStatusTransition(f"a {doc['status']} appointment cannot be rescheduled")
-        if doc.get("session_id"):
+        appointment = APPOINTMENTS.get(tenant_id, appointment_id)
+        actor.sees(appointment)
+        if Status(appointment.status) not in RESCHEDULABLE:
+            raise InvalidStatusTransition(f"a {appointment.status} appointment cannot be rescheduled")
+        if appointment.session_id:
             raise ValidationFailed.field(
                 "start", "a seat in a group session is not moved: cancel it and book the other session"
             )
         lock = _read_lock(tenant_id, request.lock_code)
         live = lock if lock and lock.is_live(now) else None
-        calendar_id = request.calendar_id or (live.calendar_id if live else doc["calendar_id"])
-        chosen = [{"id": sid} for sid in doc["service_ids"]]
+        calendar_id = request.calendar_id or (live.calendar_id if live else appointment.calendar_id)
+        chosen = [{"id": sid} for sid in appointment.service_ids]
         calendars = candidate_calendars(tenant_id, chosen, calendar_id, actor.calendar_ids)
         if not calendars:
             raise SlotUnavailable("that calendar is not active")
         try:
-            return view(_move(tenant_id, doc, version, request, actor, calendars[0], lock, now))
+            return _move(tenant_id, appointment, request, actor, calendars[0], lock, now).public()
         except _Contended:
             continue
         except SlotUnavailable:
@@ -513,30 +512,22 @@ def reschedule(
     raise Conflict("the appointment is being changed by another request; try again")
 
 
-def _move(tenant_id, doc, version, request, actor, calendar, lock, now) -> dict:
-    owner = calendar_time.appointment_owner(doc["id"])
+def _move(tenant_id, appointment: Appointment, request, actor, calendar, lock, now) -> Appointment:
+    owner = appointment.owner
     mine = (owner, *locks.taken_over(lock, calendar["id"], now))
-    shape = ServiceShape(*doc["_shape"])
+    shape = appointment.shape
     placement = place(tenant_id, calendar, shape, request.start, now, owner, frozenset(mine))
-    entry = {
-        "at": iso(now),
-        "status": doc["status"],
-        "by": actor.label,
-        "reason": f"rescheduled from {doc['start']}",
-    }
-    moved = {
-        **doc,
-        "calendar_id": calendar["id"],
-        "start": iso(placement.start),
-        "end": iso(placement.end),
-        "updated_at": iso(now),
-        "history": [*doc["history"], entry],
-        "_hold": placement.hold.to_doc(),
-    }
+    moved = _noted(appointment, actor, f"rescheduled from {appointment.start}", now).changed(
+        calendar_id=calendar["id"],
+        start=iso(placement.start),
+        end=iso(placement.end),
+        hold=HeldSpan.of(placement.hold),
+    )
     transaction = Transaction()
     transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=mine))
-    transaction.extend("release", calendar_time.release_items(_hold_of(tenant_id, doc), placement.hold))
-    transaction.extend("appointment", [appointments.replace_item(tenant_id, moved, version)])
+    release = calendar_time.release_items(_held_time(tenant_id, appointment), placement.hold)
+    transaction.extend("release", release)
+    transaction.extend("appointment", [APPOINTMENTS.replace_item(tenant_id, moved)])
     transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now, LOCKS))
     try:
         transaction.commit()

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from creneau.clock import iso
-from creneau.dal import appointments
+from creneau.dal.appointment_repository import Appointment, AppointmentRepository
 from creneau.dal.catalog import calendars, categories, services
 from creneau.dal.records import TenantRecords
 from creneau.domain.catalog_rules import service_problems, step_problems
@@ -19,6 +19,8 @@ from creneau.errors import HasAppointments, ValidationFailed
 from creneau.logic import tenants
 from creneau.models.catalog import Calendar, CalendarFields, Category, CategoryIn, Service, ServiceFields
 from creneau.security import new_id
+
+APPOINTMENTS = AppointmentRepository()  # what deletions and exceptions check for bookings
 
 
 def public_view(doc: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +133,7 @@ def delete_service(tenant_id: str, service_id: str, force: bool, now: datetime) 
     service = services.get(tenant_id, service_id)
     if not force:
         _refuse_if_booked(
-            tenant_id, now, lambda doc: service_id in doc["service_ids"], f"service {service['name']}"
+            tenant_id, now, lambda found: service_id in found.service_ids, f"service {service['name']}"
         )
     services.delete(tenant_id, service_id)
     for calendar in calendars.list_all(tenant_id):
@@ -188,12 +190,18 @@ def update_calendar(tenant_id: str, calendar_id: str, changes: dict, now: dateti
 def _covered_by(tenant_id: str, calendar_id: str, exceptions: list[dict], now: datetime) -> list[str]:
     periods = [(datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"])) for e in exceptions]
 
-    def covered(doc: dict) -> bool:
-        held = doc["_hold"]
-        start, end = datetime.fromisoformat(held["occ_start"]), datetime.fromisoformat(held["occ_end"])
-        return doc["calendar_id"] == calendar_id and any(s < end and start < e for s, e in periods)
+    def covered(appointment: Appointment) -> bool:
+        start, end = _occupied(appointment)
+        return appointment.calendar_id == calendar_id and any(s < end and start < e for s, e in periods)
 
-    return [doc["id"] for doc in future_open_appointments(tenant_id, now, covered)]
+    return [found.id for found in future_open_appointments(tenant_id, now, covered)]
+
+
+def _occupied(appointment: Appointment) -> tuple[datetime, datetime]:
+    """The span it keeps busy: its hold with buffers; seats of a group session, the session's time."""
+    if appointment.hold is not None:
+        return appointment.hold.occ_start, appointment.hold.occ_end
+    return datetime.fromisoformat(appointment.start), datetime.fromisoformat(appointment.end)
 
 
 def delete_calendar(tenant_id: str, calendar_id: str, force: bool, now: datetime) -> None:
@@ -201,7 +209,7 @@ def delete_calendar(tenant_id: str, calendar_id: str, force: bool, now: datetime
     calendar = calendars.get(tenant_id, calendar_id)
     if not force:
         _refuse_if_booked(
-            tenant_id, now, lambda doc: doc["calendar_id"] == calendar_id, f"calendar {calendar['name']}"
+            tenant_id, now, lambda found: found.calendar_id == calendar_id, f"calendar {calendar['name']}"
         )
     calendars.delete(tenant_id, calendar_id)
 
@@ -211,17 +219,21 @@ def delete_calendar(tenant_id: str, calendar_id: str, force: bool, now: datetime
 _LONGEST_HOLD = timedelta(minutes=MAX_UNITS_PER_BOOKING * 60)
 
 
-def future_open_appointments(tenant_id: str, now: datetime, concerns: Callable[[dict], bool]) -> list[dict]:
+def future_open_appointments(
+    tenant_id: str, now: datetime, concerns: Callable[[Appointment], bool]
+) -> list[Appointment]:
     """Open appointments not yet over, that `concerns` selects."""
     until = iso(now)
     return [
-        doc
-        for doc in appointments.starting_from(tenant_id, iso(now - _LONGEST_HOLD))
-        if Status(doc["status"]) in OPEN and doc["end"] > until and concerns(doc)
+        found
+        for found in APPOINTMENTS.starting_between(tenant_id, iso(now - _LONGEST_HOLD))
+        if Status(found.status) in OPEN and found.end > until and concerns(found)
     ]
 
 
-def _refuse_if_booked(tenant_id: str, now: datetime, concerns: Callable[[dict], bool], what: str) -> None:
+def _refuse_if_booked(
+    tenant_id: str, now: datetime, concerns: Callable[[Appointment], bool], what: str
+) -> None:
     count = len(future_open_appointments(tenant_id, now, concerns))
     if count:
         raise HasAppointments(

@@ -15,9 +15,9 @@ from typing import Any
 from creneau.clock import epoch_after, iso
 from creneau.dal import calendar_time
 from creneau.dal import sessions as session_records
-from creneau.dal.calendar_time import Hold
+from creneau.dal.calendar_time import HeldSpan, Hold
 from creneau.dal.catalog import services
-from creneau.dal.lock_repository import Lock, LockHold, LockRepository
+from creneau.dal.lock_repository import Lock, LockRepository
 from creneau.dal.transaction import Transaction, TransactionFailed
 from creneau.errors import LockNotFound, SlotUnavailable
 from creneau.logic import retry, tenants
@@ -109,7 +109,7 @@ class _Holding:
     now: datetime
     repository: LockRepository
 
-    def lock(self, calendar_id: str, start: datetime, end: datetime, held: LockHold, **seats) -> Lock:
+    def lock(self, calendar_id: str, start: datetime, end: datetime, held: HeldSpan, **seats) -> Lock:
         return Lock(
             lock_code=self.code,
             service_ids=tuple(self.request.services),
@@ -155,7 +155,7 @@ def _hold_on_first_free(holding: _Holding, calendars: list[dict]) -> dict:
         except SlotUnavailable as error:
             refusals.append(error)
             continue
-        lock = holding.lock(calendar["id"], placement.start, placement.end, LockHold.of(placement.hold))
+        lock = holding.lock(calendar["id"], placement.start, placement.end, HeldSpan.of(placement.hold))
         transaction = Transaction()
         transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=(owner,)))
         transaction.extend("lock", [holding.repository.put_item(tenant_id, lock, previous)])
@@ -195,7 +195,7 @@ def _hold_seats(holding: _Holding, calendar: dict) -> dict:
     )
     session = plan.session
     # the session owns the time; the lock, seats
-    no_units = replace(LockHold.from_doc(session.hold), units=())
+    no_units = replace(HeldSpan.from_doc(session.hold), units=())
     lock = holding.lock(
         calendar["id"], session.start, session.end, no_units, seats=request.seats, session_id=session.id
     )

@@ -332,17 +332,3 @@ def slot_view(slot: Slot | None) -> dict[str, Any] | None:
         return None
     seats = {} if slot.seats_left is None else {"seats_left": slot.seats_left}
     return {"start": iso(slot.start), "end": iso(slot.end), "calendar_ids": list(slot.calendar_ids), **seats}
-
-
-def hold_from_doc(
-    tenant_id: str, calendar_id: str, owner: str, held: dict[str, Any], expires_at=None
-) -> Hold:
-    return Hold(
-        tenant_id,
-        calendar_id,
-        owner,
-        datetime.fromisoformat(held["occ_start"]),
-        datetime.fromisoformat(held["occ_end"]),
-        tuple(held["units"]),
-        expires_at,
-    )

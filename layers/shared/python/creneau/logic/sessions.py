@@ -15,9 +15,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from creneau.clock import iso
-from creneau.dal import appointments as appointment_records
 from creneau.dal import calendar_time, sessions
-from creneau.dal.calendar_time import Hold
+from creneau.dal.appointment_repository import AppointmentRepository
+from creneau.dal.calendar_time import HeldSpan, Hold
 from creneau.dal.catalog import calendars
 from creneau.dal.sessions import Held, SeatChange, Session
 from creneau.domain.availability import GroupSession, Interval, ServiceShape, compute_slots
@@ -28,12 +28,13 @@ from creneau.logic.schedule import (
     Attempt,
     engine_calendar,
     first_free,
-    hold_from_doc,
     occupied_around,
     place,
     refusal,
     slot_view,
 )
+
+APPOINTMENTS = AppointmentRepository()  # read for a session's attendees
 
 
 def check_seats(seats: int, capacity: int) -> None:
@@ -55,9 +56,8 @@ class SeatPlan:
 
 
 def _hold_of(session: Session, expires_at: int | None) -> Hold:
-    return hold_from_doc(
-        session.tenant_id, session.calendar_id, sessions.owner(session), session.hold, expires_at
-    )
+    span = HeldSpan.from_doc(session.hold)
+    return span.of_owner(session.tenant_id, session.calendar_id, sessions.owner(session), expires_at)
 
 
 def plan_seats(
@@ -256,13 +256,13 @@ def _calendar(tenant_id: str, calendar_id: str, allowed: frozenset[str] | None) 
 def _with_attendees(session: Session, now: datetime) -> dict[str, Any]:
     attendees = []
     for appointment_id, seats in sorted(session.bookings.items()):
-        doc, _version = appointment_records.get(session.tenant_id, appointment_id)
+        appointment = APPOINTMENTS.get(session.tenant_id, appointment_id)
         attendees.append(
             {
                 "appointment_id": appointment_id,
                 "seats": seats,
-                "status": doc["status"],
-                "customer": doc["customer"],
+                "status": appointment.status,
+                "customer": appointment.customer,
             }
         )
     return session_view(session, now, attendees)

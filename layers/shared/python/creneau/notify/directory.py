@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from creneau.dal import appointments, settings
+from creneau.dal import settings
+from creneau.dal.appointment_repository import AppointmentRepository
 from creneau.dal.catalog import calendars, services
 from creneau.errors import AppointmentNotFound
 
-
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
+APPOINTMENTS = AppointmentRepository()
 
 
 class TableDirectory:
@@ -43,11 +42,8 @@ class TableDirectory:
         return [s["name"] for s in found if s]
 
     def appointment(self, tenant_id: str, appointment_id: str) -> tuple[dict[str, Any], int] | None:
-        try:
-            doc, version = appointments.get(tenant_id, appointment_id)
-        except AppointmentNotFound:
-            return None
-        return _public(doc), version
+        found = APPOINTMENTS.find(tenant_id, appointment_id)
+        return (found.public(), found.version) if found else None
 
 
 def appointment_ics(tenant_id: str, appointment_id: str, default_sender: str, now: datetime) -> bytes:

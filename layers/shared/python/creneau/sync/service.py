@@ -16,11 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from creneau.clock import Clock, iso
-from creneau.dal import appointments, connections, external_busy, sessions
-from creneau.dal.base import from_doc, query_all, tenant_pk
+from creneau.dal import connections, external_busy, sessions
+from creneau.dal.appointment_repository import AppointmentRepository
 from creneau.dal.catalog import calendars, services
 from creneau.errors import (
-    AppointmentNotFound,
     Conflict,
     ConnectionNotReady,
     OAuthRefused,
@@ -42,6 +41,7 @@ from creneau.sync.ports import (
 )
 
 logger = logging.getLogger(__name__)
+APPOINTMENTS = AppointmentRepository()
 MAX_PULL_DAYS = 365
 RESYNC_MARGIN = timedelta(days=7)  # a full pull again when the window would outgrow the last one
 PAST_REACH = timedelta(days=1)  # appointments that ended this recently are still kept in sync
@@ -373,16 +373,8 @@ class _Run:
     def _upcoming(self) -> list[dict]:
         start_from = iso(self.now - PAST_REACH - timedelta(days=1))
         start_before = iso(self.now + timedelta(days=self.calendar["horizon_days"] + 1))
-        from boto3.dynamodb.conditions import Key
-
-        from creneau import config
-
-        condition = Key("gsi1pk").eq(f"{tenant_pk(self.tenant_id)}#APPTS") & Key("gsi1sk").between(
-            start_from, start_before
-        )
-        params = {"IndexName": "gsi1", "KeyConditionExpression": condition}
-        found = [from_doc(item) for item in query_all(config.bookings_table().query, params)]
-        return [a for a in found if a["calendar_id"] == self.calendar["id"]]
+        found = APPOINTMENTS.starting_between(self.tenant_id, start_from, start_before)
+        return [a.to_doc() for a in found if a.calendar_id == self.calendar["id"]]
 
     def _subject(self, key: str) -> dict | None:
         """What one provider event shows: an appointment, or a group session with its attendees."""
@@ -396,10 +388,8 @@ class _Run:
         return {"session_id": key, "calendar_id": found.calendar_id, "attendees": attendees}
 
     def _appointment(self, appointment_id: str) -> dict | None:
-        try:
-            return appointments.get(self.tenant_id, appointment_id)[0]
-        except AppointmentNotFound:
-            return None
+        found = APPOINTMENTS.find(self.tenant_id, appointment_id)
+        return found.to_doc() if found else None
 
     def _services_of(self, appointment: dict) -> list[dict]:
         out = []
