@@ -215,3 +215,15 @@ def test_seats_are_checked_against_the_service(api, new_tenant):
     assert_error(shop.agent.post("/v1/appointments", json=both), 422, "validation-error")
     big = shop.admin.patch(f"/v1/services/{shop.services['cut']['id']}", json={"capacity": 501})
     assert_error(big, 422, "validation-error")
+
+
+def test_an_exception_over_a_session_names_its_parties(api, new_tenant):
+    """Seats of a session hold no units of their own: the session's time is what an exception covers."""
+    shop = group_shop(api, new_tenant, capacity=4)
+    start = start_at("14:00")
+    first, second = created(book(shop, start, seats=1, index=1)), created(book(shop, start, seats=2, index=2))
+    salle = shop.calendars["Salle"]["id"]
+    closing = {"start": first["start"], "end": first["end"], "reason": "flood"}
+    reply = shop.admin.patch(f"/v1/calendars/{salle}", json={"exceptions": [closing]})
+    assert reply.status_code == 200, reply.text
+    assert sorted(reply.json()["conflicts"]) == sorted([first["id"], second["id"]])
