@@ -139,11 +139,12 @@ class Reply:
         return self.json()["error"]
 
 
-_handlers: dict[str, Any] = {}
+_modules: dict[str, Any] = {}
 
 
-def _handler(function_name: str):
-    if function_name not in _handlers:
+def _module(function_name: str):
+    """functions/<function_name>/app.py, imported once per test session as Lambda would."""
+    if function_name not in _modules:
         file = ROOT / "functions" / function_name / "app.py"
         unique = f"_creneau_test_function_{function_name}"
         spec = importlib.util.spec_from_file_location(unique, file)
@@ -157,8 +158,8 @@ def _handler(function_name: str):
             raise
         finally:
             sys.path.remove(str(file.parent))
-        _handlers[function_name] = module.lambda_handler
-    return _handlers[function_name]
+        _modules[function_name] = module
+    return _modules[function_name]
 
 
 def _context(function_name: str):
@@ -207,12 +208,24 @@ def invoke_handler(
     sent_headers += list((headers or {}).items())
     raw_body = body.encode() if isinstance(body, str) else (body or b"")
     event = build_event(method, path, urlencode(query or {}), sent_headers, raw_body, route, path_params)
-    result = _handler(function_name)(event, _context(function_name))
+    result = _module(function_name).lambda_handler(event, _context(function_name))
     return Reply(
         status=int(result["statusCode"]),
         headers={k.lower(): str(v) for k, v in (result.get("headers") or {}).items()},
         text=result.get("body") or "",
     )
+
+
+@pytest.fixture
+def handler_clock(aws, monkeypatch):
+    """`handler_clock(clock, *function_names)`: the routes of those functions take `now` from `clock`
+    (the clock their Api is given) for this test, and the system clock again after it."""
+
+    def use(clock, *function_names: str) -> None:
+        for name in function_names:
+            monkeypatch.setattr(_module(name).api, "clock", clock)
+
+    return use
 
 
 @pytest.fixture
@@ -226,6 +239,6 @@ def call_function(aws):
     """`call_function(function_name, event)`: the raw Lambda answer to a ready-made event."""
 
     def call(function_name: str, event: dict[str, Any]) -> dict[str, Any]:
-        return _handler(function_name)(event, _context(function_name))
+        return _module(function_name).lambda_handler(event, _context(function_name))
 
     return call

@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from aws_lambda_powertools.logging import correlation_paths
 
 from creneau import config, observability
-from creneau.clock import SystemClock
 from creneau.errors import (
     AppointmentNotFound,
     CalendarNotFound,
@@ -45,7 +44,6 @@ from creneau.observability import IDEMPOTENT_REPLAYS, LOCK_CONVERSIONS, instrume
 
 config.require("default_email_from", "manage_token_secret")
 api = Api()
-clock = SystemClock()
 KeyQuery = Annotated[Key | None, Query()]
 Cursor = Annotated[CursorText | None, Query()]
 Search = Annotated[SearchText | None, Query()]
@@ -104,7 +102,7 @@ def create_appointment(
     booked = []
 
     def book() -> dict:
-        booked.append(appointments.create(principal.tenant_id, body, actor, clock.now()))
+        booked.append(appointments.create(principal.tenant_id, body, actor, api.now()))
         return booked[0]
 
     raw_body = api.app.current_event.json_body
@@ -169,7 +167,7 @@ def get_appointment_ics(id: Id, manage_token: ManageToken = None):
     from creneau.notify.directory import appointment_ics
 
     _actor(id, manage_token)
-    body = appointment_ics(api.tenant_id, id, config.settings().default_email_from, clock.now())
+    body = appointment_ics(api.tenant_id, id, config.settings().default_email_from, api.now())
     return Response(
         status_code=200,
         content_type="text/calendar; charset=utf-8",
@@ -190,7 +188,7 @@ def get_appointment_ics(id: Id, manage_token: ManageToken = None):
     ),
 )
 def change_status(id: Id, body: StatusIn, manage_token: ManageToken = None) -> Appointment:
-    return appointments.change_status(api.tenant_id, id, body, _actor(id, manage_token), clock.now())
+    return appointments.change_status(api.tenant_id, id, body, _actor(id, manage_token), api.now())
 
 
 @api.post(
@@ -209,7 +207,7 @@ def change_status(id: Id, body: StatusIn, manage_token: ManageToken = None) -> A
     ),
 )
 def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> Appointment:
-    moved = appointments.reschedule(api.tenant_id, id, body, _actor(id, manage_token), clock.now())
+    moved = appointments.reschedule(api.tenant_id, id, body, _actor(id, manage_token), api.now())
     if body.lock_code is not None:
         observability.count(LOCK_CONVERSIONS)
     return moved
@@ -223,7 +221,7 @@ def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> 
     errors=(AppointmentNotFound, SlotUnavailable, InvalidStatusTransition, Conflict),
 )
 def change_seats(id: Id, body: SeatsIn, manage_token: ManageToken = None) -> Appointment:
-    return appointments.change_seats(api.tenant_id, id, body, _actor(id, manage_token), clock.now())
+    return appointments.change_seats(api.tenant_id, id, body, _actor(id, manage_token), api.now())
 
 
 # ---- group sessions -------------------------------------------------------------------------------
@@ -241,7 +239,7 @@ def list_sessions(
     last_day: Annotated[Day, Query(alias="to")],
 ) -> GroupSessionPage:
     allowed = api.principal().calendar_ids
-    return sessions.list_sessions(api.tenant_id, calendar_id, first_day, last_day, clock.now(), allowed)
+    return sessions.list_sessions(api.tenant_id, calendar_id, first_day, last_day, api.now(), allowed)
 
 
 @api.get(
@@ -251,7 +249,7 @@ def list_sessions(
     errors=(SessionNotFound,),
 )
 def get_session(id: Id) -> GroupSessionOut:
-    return sessions.get_session(api.tenant_id, id, clock.now(), api.principal().calendar_ids)
+    return sessions.get_session(api.tenant_id, id, api.now(), api.principal().calendar_ids)
 
 
 # ---- customers --------------------------------------------------------------------------------

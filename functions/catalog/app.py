@@ -7,7 +7,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 
-from creneau.clock import SystemClock
 from creneau.errors import (
     ApiKeyNotFound,
     CalendarNotFound,
@@ -43,7 +42,6 @@ from creneau.models.common import CursorText, Key, ServiceIdList
 from creneau.observability import instrumented
 
 api = Api()
-clock = SystemClock()
 Force = Annotated[
     bool, Query(description="delete even though upcoming open appointments use it (they stay readable)")
 ]
@@ -162,7 +160,7 @@ def patch_service(id: Id, body: ServicePatch) -> Service:
     ),
 )
 def delete_service(id: Id, force: Force = False):
-    catalog.delete_service(api.tenant_id, id, force, clock.now())
+    catalog.delete_service(api.tenant_id, id, force, api.now())
     return api.no_content()
 
 
@@ -209,7 +207,7 @@ def get_calendar(id: Id) -> Calendar:
 )
 def patch_calendar(id: Id, body: CalendarPatch) -> UpdatedCalendar:
     changes = body.model_dump(mode="json", exclude_unset=True)
-    return catalog.update_calendar(api.tenant_id, id, changes, clock.now())
+    return catalog.update_calendar(api.tenant_id, id, changes, api.now())
 
 
 @api.delete(
@@ -223,7 +221,7 @@ def patch_calendar(id: Id, body: CalendarPatch) -> UpdatedCalendar:
     ),
 )
 def delete_calendar(id: Id, force: Force = False):
-    catalog.delete_calendar(api.tenant_id, id, force, clock.now())
+    catalog.delete_calendar(api.tenant_id, id, force, api.now())
     return api.no_content()
 
 

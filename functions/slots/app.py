@@ -7,7 +7,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
-from creneau.clock import SystemClock
 from creneau.errors import CalendarNotFound, Forbidden, ServiceNotFound
 from creneau.http import AGENT, PUBLIC, Api
 from creneau.logic import slots
@@ -17,7 +16,6 @@ from creneau.models.common import Day, Instant, Key, ServiceIdList, TimeZoneName
 from creneau.observability import instrumented
 
 api = Api()
-clock = SystemClock()
 KeyQuery = Annotated[Key | None, Query()]
 ServiceIds = Annotated[ServiceIdList | None, Query(description="comma-separated, in order: A,B")]
 BypassNotice = Annotated[bool, Query(description="agents and admins: no minimum notice")]
@@ -59,7 +57,7 @@ def list_slots(
         last_day,
         timezone,
         lock_code,
-        clock.now(),
+        api.now(),
         _bypass(bypass_notice),
         seats,
     )
@@ -84,7 +82,7 @@ def first_slot(
 ) -> FirstSlotOut:
     chosen = service_list(service_id, service_ids)
     return slots.first_slot(
-        api.tenant_id, chosen, calendar_id, lock_code, clock.now(), _bypass(bypass_notice), seats
+        api.tenant_id, chosen, calendar_id, lock_code, api.now(), _bypass(bypass_notice), seats
     )
 
 
@@ -101,7 +99,7 @@ def explain_slot(
     calendar_id: KeyQuery = None,
 ) -> ExplainOut:
     chosen = service_list(service_id, service_ids)
-    return slots.explain(api.tenant_id, chosen, calendar_id, start, clock.now(), api.principal().calendar_ids)
+    return slots.explain(api.tenant_id, chosen, calendar_id, start, api.now(), api.principal().calendar_ids)
 
 
 @instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from creneau import config
-from creneau.clock import SystemClock
 from creneau.cognito import CognitoDirectory, Outbox
 from creneau.errors import Conflict, UserExists, UserNotFound
 from creneau.http import ADMIN, Api
@@ -19,7 +18,6 @@ from creneau.observability import instrumented
 
 config.require("cognito_user_pool_id")
 api = Api()
-clock = SystemClock()
 Id = Annotated[str, Path()]
 
 
@@ -44,7 +42,7 @@ def _directory(pool_id: str, outbox: str | None) -> CognitoDirectory:
     errors=(UserExists,),
 )
 def create_user(body: UserIn) -> User:
-    return users.create(api.tenant_id, body, directory(), clock.now())
+    return users.create(api.tenant_id, body, directory(), api.now())
 
 
 @api.get("/v1/users", role=ADMIN, summary="List the people who sign in")
@@ -69,7 +67,7 @@ def get_user(id: Id) -> User:
     ),
 )
 def patch_user(id: Id, body: UserPatch) -> User:
-    return users.update(api.tenant_id, id, body.model_dump(exclude_unset=True), directory(), clock.now())
+    return users.update(api.tenant_id, id, body.model_dump(exclude_unset=True), directory(), api.now())
 
 
 @api.delete(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,12 +50,9 @@ def emf_counts(stdout: str) -> Counter:
 
 
 @pytest.fixture
-def shop(invoke, tenant, monkeypatch):
+def shop(invoke, tenant, handler_clock):
     """A 30-minute service on a calendar open around the clock, every handler at NOW."""
-    clock = FixedClock(NOW)
-    for name in ("slots", "locks", "appointments"):
-        invoke(name, "GET", "/v1/nothing", "/v1/nothing")  # loads the module
-        monkeypatch.setattr(sys.modules[f"_creneau_test_function_{name}"], "clock", clock)
+    handler_clock(FixedClock(NOW), "slots", "locks", "appointments")
 
     def admin(path: str, body: dict) -> dict:
         reply = invoke("catalog", "POST", path, path, body, key=tenant.admin)

@@ -4,7 +4,6 @@ What the tables hold after each step: claims per unit, one occupancy record per 
 items still present (TTL deletion is not relied upon) yet treated as absent.
 """
 
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,12 +17,10 @@ NOW = MONDAY - timedelta(days=2)
 
 
 @pytest.fixture
-def clock(invoke):
+def clock(handler_clock):
     """One clock for every handler, moved by the test."""
     shared = FixedClock(NOW)
-    for name in ("slots", "locks", "appointments"):
-        invoke(name, "GET", "/v1/nothing", "/v1/nothing")  # loads the module
-        sys.modules[f"_creneau_test_function_{name}"].clock = shared
+    handler_clock(shared, "slots", "locks", "appointments")
     return shared
 
 

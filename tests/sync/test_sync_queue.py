@@ -39,11 +39,6 @@ def sync_env(aws, invoke, monkeypatch, certificates, google_fake):
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    # Other modules' tests pin the cached handlers' clocks: this one books in the real present.
-    from creneau.clock import SystemClock
-
-    invoke("appointments", "GET", "/v1/nothing", "/v1/nothing")  # loads the handler module
-    monkeypatch.setattr(sys.modules["_creneau_test_function_appointments"], "clock", SystemClock())
     vault.reset()
     yield google_fake
     vault.reset()

@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import ValidationError
 
 from creneau import config, json_body, observability
+from creneau.clock import Clock, SystemClock
 from creneau.errors import CreneauError, NotAuthenticated, OriginRefused, RouteNotFound
 from creneau.logic.auth import Principal, authenticate, authorize, check_origin
 
@@ -87,8 +88,9 @@ class Operation:
 
 
 class Api:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         config.require()  # at the handler's import: a missing or malformed variable fails the cold start
+        self.clock = clock or SystemClock()  # what every route of this function takes `now` from
         self.app = APIGatewayHttpResolver(enable_validation=True)
         self.roles: dict[str, str] = {}
         self.manage_token_routes: set[str] = set()
@@ -139,6 +141,9 @@ class Api:
     @staticmethod
     def no_content() -> Response:
         return Response(status_code=HTTPStatus.NO_CONTENT, body="")
+
+    def now(self):
+        return self.clock.now()
 
     # ---- the caller ---------------------------------------------------------------------------
 
