@@ -173,7 +173,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
         events = EventLoop(template, functions, pool.invoke, boto3.Session(), queue_urls)
         events.start()
         stack.callback(events.stop)
-        gateway.after_invoke = events.wake
+        gateway.after_write = events.wake_streams
 
     scheduler = Scheduler(template.schedules(), functions, pool, args.schedule_every)
     scheduler.start()

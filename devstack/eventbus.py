@@ -422,8 +422,15 @@ class EventLoop:
             self._loops.append(loop)
 
     def wake(self) -> None:
-        """Something happened (a request, a batch handled): every loop polls now."""
+        """A batch was handled: what it sent (messages, schedules) is every other loop's input."""
         for loop in self._loops:
+            loop.wake.set()
+
+    def wake_streams(self) -> None:
+        """A request wrote: its records are on the streams. The queues and schedules are fed by the
+        stream's functions, which wake them in turn; waking them here too would only add polls of
+        moto to every request (a storm of bookings would then poll it more than it books)."""
+        for loop in self._loops[: len(self.pollers)]:
             loop.wake.set()
 
     def stop(self) -> None:

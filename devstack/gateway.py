@@ -19,6 +19,9 @@ from devstack.pool import LambdaPool
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class BodyRefused(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
@@ -39,7 +42,9 @@ class Gateway(ThreadingHTTPServer):
     ) -> None:
         super().__init__(address, GatewayHandler)
         self.route_table, self.functions, self.pool, self.cors = route_table, functions, pool, cors
-        self.after_invoke: Callable[[], None] = lambda: None  # the event loop's wake-up, when it runs
+        # The event loop's wake-up, when it runs: after a request that may have written (a read never
+        # does, by the API's contract), so that its stream records are handled at once.
+        self.after_write: Callable[[], None] = lambda: None
 
     @property
     def url(self) -> str:
@@ -93,7 +98,8 @@ class GatewayHandler(BaseHTTPRequestHandler):
 
     def _invoke(self, function: FunctionSpec, event: dict) -> tuple[int, apigw.Headers, bytes]:
         ok, result = self.server.pool.invoke(function, event)
-        self.server.after_invoke()
+        if self.command not in READ_METHODS:
+            self.server.after_write()
         if not ok:
             return apigw.error_response(502, "internal", str(result), [{"function": function.name}])
         try:

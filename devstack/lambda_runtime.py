@@ -78,9 +78,26 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
+# What every handler imports, whatever its function: the libraries and the shared layer's core. None
+# of these reads a function's own variables at import (handlers validate theirs when they are
+# imported, under their function's environment, as in Lambda), so they can be loaded before.
+COMMON_IMPORTS = (
+    "boto3",
+    "botocore.session",
+    "pydantic",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.logging",
+    "aws_lambda_powertools.metrics",
+    "aws_lambda_powertools.tracing",
+    "creneau.http",
+    "creneau.models.booking",
+    "creneau.models.catalog",
+)
+
+
 def warm() -> int:
     """Start the process and pay the common imports once, before the first request."""
-    for module in ("boto3", "pydantic", "aws_lambda_powertools.event_handler"):
+    for module in COMMON_IMPORTS:
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
     return os.getpid()
