@@ -76,9 +76,9 @@ class BareBooking:
     """The DynamoDB work of one booking with a low-level client: optional reads, then the transaction."""
 
     def __init__(self, stack: Stack, booker: Booker, transaction: list[dict]) -> None:
-        from creneau.dal import settings
         from creneau.dal.api_keys import ApiKeyRepository
         from creneau.dal.catalog import calendars, services
+        from creneau.dal.settings import SettingsRepository
         from creneau.security import hash_secret
 
         tenant = booker.tenant
@@ -89,7 +89,7 @@ class BareBooking:
         self.transaction = transaction
         self.gets = [
             typed(ApiKeyRepository.lookup_key(hash_secret(tenant.public))),
-            typed(settings.key(tenant.id)),
+            typed(SettingsRepository.key(tenant.id)),
             typed(services.key(tenant.id, tenant.service_id)),
             typed(calendars.key(tenant.id, booker.calendar_id)),
         ]

@@ -34,9 +34,9 @@ class BareSlots:
     """The reads of one GET /v1/slots request, with a low-level boto3 client (no resource layer)."""
 
     def __init__(self, stack: Stack, tenant: setup.Tenant, api_key: str, calendar_id: str | None) -> None:
-        from creneau.dal import settings
         from creneau.dal.api_keys import ApiKeyRepository
         from creneau.dal.catalog import calendars, services
+        from creneau.dal.settings import SettingsRepository
         from creneau.security import hash_secret
 
         self.client = stack.client
@@ -45,7 +45,7 @@ class BareSlots:
         self.tenant = tenant
         self.key_item = typed(ApiKeyRepository.lookup_key(hash_secret(api_key)))
         self.service_key = typed(services.key(tenant.id, tenant.service_id))
-        self.settings_key = typed(settings.key(tenant.id))
+        self.settings_key = typed(SettingsRepository.key(tenant.id))
         self.calendar_key = typed(calendars.key(tenant.id, calendar_id)) if calendar_id else None
         self.calendar_prefix = typed(calendars.key(tenant.id, ""))  # pk and the "CALENDAR#" prefix
 

@@ -61,7 +61,7 @@ def _only_active() -> bool:
 
 @api.get("/v1/settings", role=PUBLIC, summary="Read the tenant's settings")
 def get_settings() -> Settings:
-    return tenants.get_settings(api.tenant_id)
+    return tenants.get_settings(api.tenant_id).public()
 
 
 @api.patch("/v1/settings", role=ADMIN, summary="Change the tenant's settings", errors=(Conflict,))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from botocore.exceptions import ClientError
 
 from creneau import config
-from creneau.dal import customers, settings
 from creneau.dal.api_keys import ApiKey, ApiKeyRepository
 from creneau.dal.catalog import calendars, categories, services
+from creneau.dal.customers import CustomerRecord, CustomerRepository
+from creneau.dal.settings import SettingsRepository, TenantSettings
 from creneau.errors import (
     ApiKeyNotFound,
     CalendarNotFound,
@@ -77,7 +80,7 @@ def test_replace_with_a_stale_version_conflicts_and_keeps_the_newer_data(aws):
         (services, ServiceNotFound, "service-not-found"),
         (calendars, CalendarNotFound, "calendar-not-found"),
         (categories, CategoryNotFound, "category-not-found"),
-        (customers.records, CustomerNotFound, "customer-not-found"),
+        (CustomerRepository(), CustomerNotFound, "customer-not-found"),
     ],
 )
 def test_missing_records_raise_their_own_not_found(aws, records, error, code):
@@ -184,67 +187,69 @@ def test_a_cursor_that_was_not_given_is_a_validation_error(aws):
 
 
 def test_settings_versioned_replace(aws):
-    settings_item = settings.item(TENANT, {"name": "Salon", "lock_ttl_seconds": 600}, version=1)
-    config.catalog_table().put_item(Item=settings_item)
-    current, version = settings.get(TENANT)
-    assert (current, version) == ({"name": "Salon", "lock_ttl_seconds": 600}, 1)
-    settings.replace(TENANT, {**current, "lock_ttl_seconds": 300}, version)
+    repository = SettingsRepository()
+    config.catalog_table().put_item(Item=repository.item(TENANT, TenantSettings(name="Salon"), version=1))
+    current = repository.get(TENANT)
+    assert (current.name, current.lock_ttl_seconds, current.version) == ("Salon", 600, 1)
+    repository.replace(TENANT, replace(current, lock_ttl_seconds=300))
     with pytest.raises(Conflict):
-        settings.replace(TENANT, {**current, "lock_ttl_seconds": 60}, version)
-    assert settings.get(TENANT) == ({"name": "Salon", "lock_ttl_seconds": 300}, 2)
+        repository.replace(TENANT, replace(current, lock_ttl_seconds=60))  # over the version read
+    assert repository.get(TENANT) == replace(current, lock_ttl_seconds=300, version=2)
 
 
 # ---- customers and their email index --------------------------------------------------------------
 
-
-def customer_doc(email: str | None, first_name: str = "Ada") -> dict:
-    return {
-        "id": new_id(),
-        "first_name": first_name,
-        "last_name": "L",
-        "email": email,
-        "phone": "",
-        "extra": {},
-    }
+CUSTOMERS = CustomerRepository()
 
 
-def add_customer(tenant: str, doc: dict) -> dict:
-    customers.records.create(tenant, doc, customers.index_attributes(tenant, doc))
-    return doc
+def a_customer(email: str | None, first_name: str = "Ada") -> CustomerRecord:
+    return CustomerRecord(id=new_id(), first_name=first_name, last_name="L", email=email, phone="")
 
 
-def ids(docs: list[dict]) -> set[str]:
-    return {d["id"] for d in docs}
+def add_customer(tenant: str, customer: CustomerRecord) -> CustomerRecord:
+    CUSTOMERS.create(tenant, customer)
+    return CUSTOMERS.get(tenant, customer.id)
+
+
+def ids(records: list[CustomerRecord]) -> set[str]:
+    return {record.id for record in records}
 
 
 def test_find_by_email_is_case_insensitive_and_finds_every_record_of_a_person(aws):
-    first = add_customer(TENANT, customer_doc("Ada@Example.com"))
-    second = add_customer(TENANT, customer_doc("ada@example.com", first_name="Ada (work)"))
-    add_customer(TENANT, customer_doc("grace@example.com"))
-    add_customer(TENANT, customer_doc(None))
-    assert ids(customers.find_by_email(TENANT, "ADA@example.COM")) == {first["id"], second["id"]}
-    assert customers.find_by_email(TENANT, "nobody@example.com") == []
+    first = add_customer(TENANT, a_customer("Ada@Example.com"))
+    second = add_customer(TENANT, a_customer("ada@example.com", first_name="Ada (work)"))
+    add_customer(TENANT, a_customer("grace@example.com"))
+    add_customer(TENANT, a_customer(None))
+    assert ids(CUSTOMERS.find_by_email(TENANT, "ADA@example.COM")) == {first.id, second.id}
+    assert CUSTOMERS.find_by_email(TENANT, "nobody@example.com") == []
 
 
 def test_find_by_email_stays_within_the_tenant(aws):
-    add_customer(OTHER, customer_doc("ada@example.com"))
-    assert customers.find_by_email(TENANT, "ada@example.com") == []
+    add_customer(OTHER, a_customer("ada@example.com"))
+    assert CUSTOMERS.find_by_email(TENANT, "ada@example.com") == []
 
 
 def test_changing_an_email_moves_the_record_in_the_index(aws):
-    doc = add_customer(TENANT, customer_doc("old@example.com"))
-    changed = {**doc, "email": "new@example.com"}
-    customers.records.replace(TENANT, changed, 1, customers.index_attributes(TENANT, changed))
-    assert customers.find_by_email(TENANT, "old@example.com") == []
-    assert ids(customers.find_by_email(TENANT, "new@example.com")) == {doc["id"]}
+    customer = add_customer(TENANT, a_customer("old@example.com"))
+    CUSTOMERS.replace(TENANT, replace(customer, email="new@example.com"))
+    assert CUSTOMERS.find_by_email(TENANT, "old@example.com") == []
+    assert ids(CUSTOMERS.find_by_email(TENANT, "new@example.com")) == {customer.id}
+    assert CUSTOMERS.get(TENANT, customer.id).version == customer.version + 1
+
+
+def test_a_customer_replaced_over_a_stale_version_conflicts(aws):
+    customer = add_customer(TENANT, a_customer("ada@example.com"))
+    CUSTOMERS.replace(TENANT, replace(customer, first_name="Ada B."))
+    with pytest.raises(Conflict):
+        CUSTOMERS.replace(TENANT, replace(customer, first_name="Ada C."))
+    assert CUSTOMERS.get(TENANT, customer.id).first_name == "Ada B."
 
 
 def test_removing_an_email_removes_the_record_from_the_index(aws):
-    doc = add_customer(TENANT, customer_doc("gone@example.com"))
-    changed = {**doc, "email": None}
-    customers.records.replace(TENANT, changed, 1, customers.index_attributes(TENANT, changed))
-    assert customers.find_by_email(TENANT, "gone@example.com") == []
-    index = customers.records.table().query(
+    customer = add_customer(TENANT, a_customer("gone@example.com"))
+    CUSTOMERS.replace(TENANT, replace(customer, email=None))
+    assert CUSTOMERS.find_by_email(TENANT, "gone@example.com") == []
+    index = config.catalog_table().query(
         IndexName="gsi1",
         KeyConditionExpression="gsi1pk = :pk",
         ExpressionAttributeValues={":pk": f"T#{TENANT}#EMAIL#gone@example.com"},
@@ -253,9 +258,9 @@ def test_removing_an_email_removes_the_record_from_the_index(aws):
 
 
 def test_a_deleted_customer_is_not_found_by_email(aws):
-    doc = add_customer(TENANT, customer_doc("ada@example.com"))
-    customers.records.delete(TENANT, doc["id"])
-    assert customers.find_by_email(TENANT, "ada@example.com") == []
+    customer = add_customer(TENANT, a_customer("ada@example.com"))
+    CUSTOMERS.delete(TENANT, customer.id)
+    assert CUSTOMERS.find_by_email(TENANT, "ada@example.com") == []
 
 
 # ---- API keys -------------------------------------------------------------------------------------

@@ -73,8 +73,7 @@ def test_the_queue_sample_sends_its_invitation(aws, monkeypatch):
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    from creneau.dal import settings
-    from creneau.models.catalog import Settings
+    from creneau.dal.settings import SettingsRepository, TenantSettings
     from devstack import lambda_runtime
     from devstack.eventbus import create_messaging
     from devstack.template import Template
@@ -84,7 +83,7 @@ def test_the_queue_sample_sends_its_invitation(aws, monkeypatch):
     event = sample("notifications")
     tenant_id = json.loads(event["Records"][0]["body"])["tenant_id"]
     boto3.DEFAULT_SESSION.resource("dynamodb").Table(template.global_env()["CATALOG_TABLE"]).put_item(
-        Item=settings.item(tenant_id, Settings(name="Mairie", locale="fr").model_dump(), 1)
+        Item=SettingsRepository().item(tenant_id, TenantSettings(name="Mairie", locale="fr"), 1)
     )
     monkeypatch.setenv("MANAGE_TOKEN_SECRET", "sample")
     ok, answer = lambda_runtime.invoke(template.functions()["NotificationsFunction"], event)

@@ -30,7 +30,7 @@ def test_prints_an_admin_key_of_a_new_tenant(aws, capsys):
     assert principal.role == "admin"
     assert principal.tenant_id in out
     settings = get_settings(principal.tenant_id)
-    assert (settings["name"], settings["timezone"], settings["locale"]) == (
+    assert (settings.name, settings.timezone, settings.locale) == (
         "Garage du Port",
         "Europe/Paris",
         "fr",
@@ -55,7 +55,7 @@ def test_json_output(aws, capsys):
     principal = authenticate({"x-api-key": created["admin_key"]}, writes=False)
     assert (principal.tenant_id, principal.role) == (created["tenant_id"], "admin")
     settings = get_settings(created["tenant_id"])
-    assert (settings["name"], settings["timezone"], settings["locale"]) == (
+    assert (settings.name, settings.timezone, settings.locale) == (
         "Clinique",
         "America/Montreal",
         "en",

@@ -1,28 +1,64 @@
-"""A tenant's settings: one item per tenant, created with the tenant."""
+"""A tenant's settings as a typed record, and the one repository that stores them: one item per
+tenant, created with the tenant, replaced only over the version read."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from creneau import config
 from creneau.dal.base import DOC, from_doc, put_over_version, tenant_pk, to_doc
 
 
-def key(tenant_id: str) -> dict[str, str]:
-    return {"pk": tenant_pk(tenant_id), "sk": "SETTINGS"}
+@dataclass(frozen=True)
+class TenantSettings:
+    """What models.catalog.Settings validates (the API's defaults are the same), and the version."""
+
+    name: str = ""
+    timezone: str = "Europe/Paris"
+    locale: str = "fr"
+    calendar_choice: str = "service_first"
+    any_calendar: bool = True
+    auto_confirm: bool = False
+    lock_ttl_seconds: int = 600
+    max_open_appointments_per_customer: int | None = None
+    require_email: bool = False
+    allowed_origins: list[str] = field(default_factory=list)
+    email_from: str | None = None
+    manage_url_template: str | None = None
+    reminder_minutes_before: list[int] = field(default_factory=lambda: [1440])
+    version: int = 0  # of the item read; 0 before it is stored
+
+    def public(self) -> dict[str, Any]:
+        """What GET /v1/settings shows, and what the item stores."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "version"}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any], version: int = 0) -> TenantSettings:
+        return cls(**doc, version=version)
 
 
-def get(tenant_id: str) -> tuple[dict[str, Any], int]:
-    item = config.catalog_table().get_item(Key=key(tenant_id), ConsistentRead=True).get("Item")
-    if item is None:  # a key always belongs to an existing tenant; this is corruption, not a 404
-        raise RuntimeError(f"tenant {tenant_id} has no settings")
-    return from_doc(item), int(item["version"])
+@dataclass(frozen=True)
+class SettingsRepository:
+    table: Callable[[], Any] = config.catalog_table
 
+    @staticmethod
+    def key(tenant_id: str) -> dict[str, str]:
+        return {"pk": tenant_pk(tenant_id), "sk": "SETTINGS"}
 
-def item(tenant_id: str, settings: dict[str, Any], version: int) -> dict[str, Any]:
-    return {**key(tenant_id), DOC: to_doc(settings), "version": version}
+    def get(self, tenant_id: str) -> TenantSettings:
+        item = self.table().get_item(Key=self.key(tenant_id), ConsistentRead=True).get("Item")
+        if item is None:  # a key always belongs to an existing tenant; this is corruption, not a 404
+            raise RuntimeError(f"tenant {tenant_id} has no settings")
+        return TenantSettings.from_doc(from_doc(item), int(item["version"]))
 
+    def item(self, tenant_id: str, settings: TenantSettings, version: int) -> dict[str, Any]:
+        return {**self.key(tenant_id), DOC: to_doc(settings.public()), "version": version}
 
-def replace(tenant_id: str, settings: dict[str, Any], version: int) -> None:
-    changed = "settings changed meanwhile; read them again"
-    put_over_version(config.catalog_table(), item(tenant_id, settings, version + 1), version, changed)
+    def replace(self, tenant_id: str, settings: TenantSettings) -> None:
+        """Write over `settings.version`, the version read; a change in between is a Conflict."""
+        changed = "settings changed meanwhile; read them again"
+        item = self.item(tenant_id, settings, settings.version + 1)
+        put_over_version(self.table(), item, settings.version, changed)

@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 
 from creneau import security
 from creneau.clock import iso
-from creneau.dal import calendar_time, customers
+from creneau.dal import calendar_time
 from creneau.dal import sessions as session_records
 from creneau.dal.appointment_repository import Appointment, AppointmentRepository
 from creneau.dal.calendar_time import HeldSpan
+from creneau.dal.customers import CustomerRecord
 from creneau.dal.lock_repository import Lock, LockRepository
+from creneau.dal.settings import TenantSettings
 from creneau.dal.transaction import Transaction, TransactionFailed
 from creneau.domain.availability import ServiceShape
 from creneau.domain.fields import field_problems
@@ -42,7 +44,7 @@ from creneau.errors import (
 )
 from creneau.logic import locks, retry, tenants
 from creneau.logic import sessions as seating
-from creneau.logic.customers import new_customer_doc
+from creneau.logic.customers import CUSTOMERS, new_customer
 from creneau.logic.schedule import (
     Attempt,
     Placement,
@@ -109,7 +111,7 @@ def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) 
         tenant_id=tenant_id,
         request=request,
         actor=actor,
-        auto_confirm=settings["auto_confirm"],
+        auto_confirm=settings.auto_confirm,
         chosen=chosen,
         shape=shape,
         customer=customer,
@@ -259,30 +261,29 @@ def _check_fields(chosen: list[dict], values: dict[str, Any]) -> None:
 
 
 def _customer_for(
-    tenant_id: str, request: AppointmentIn, settings: dict
+    tenant_id: str, request: AppointmentIn, settings: TenantSettings
 ) -> tuple[dict, list[dict], str | None]:
     """The customer snapshot for the appointment, the transaction items that count the booking
     (the limit holds per person, across their records), and the counter they count on."""
-    limit = settings.get("max_open_appointments_per_customer")
+    limit = settings.max_open_appointments_per_customer
     if request.customer_id is not None:
-        record = customers.records.find(tenant_id, request.customer_id)
+        record = CUSTOMERS.find(tenant_id, request.customer_id)
         if record is None:
             raise CustomerNotFound(f"no customer {request.customer_id}")
-        counter = customers.person_counter(record)
-        items = [customers.open_count_item(tenant_id, record["id"], +1, limit, counter)]
-        return _snapshot(record), items, counter
-    if settings.get("require_email") and not request.customer.email:
+        items = [CUSTOMERS.open_count_item(tenant_id, record.id, +1, limit, record.counter)]
+        return _snapshot(record), items, record.counter
+    if settings.require_email and not request.customer.email:
         raise ValidationFailed.field("customer.email", "an email address is required to book")
-    record = new_customer_doc(request.customer)
-    counter = customers.person_counter(record)
-    items = [customers.new_customer_item(tenant_id, record)]
-    if counter:
-        items.append(customers.open_count_item(tenant_id, record["id"], +1, limit, counter))
-    return _snapshot(record), items, counter
+    record = new_customer(request.customer)
+    items = [CUSTOMERS.new_customer_item(tenant_id, record)]
+    if record.counter:
+        items.append(CUSTOMERS.open_count_item(tenant_id, record.id, +1, limit, record.counter))
+    return _snapshot(record), items, record.counter
 
 
-def _snapshot(customer: dict) -> dict:
-    return {k: customer.get(k) for k in ("id", "first_name", "last_name", "email", "phone")}
+def _snapshot(customer: CustomerRecord) -> dict:
+    public = customer.public()
+    return {k: public[k] for k in ("id", "first_name", "last_name", "email", "phone")}
 
 
 def _total_price(chosen: list[dict]) -> dict | None:
@@ -354,7 +355,7 @@ def list_page(
 ) -> dict:
     if filters.get("from") and filters.get("to") and filters["to"] < filters["from"]:
         raise ValidationFailed.field("to", "must not be before from")
-    zone = ZoneInfo(tenants.get_settings(tenant_id)["timezone"])
+    zone = ZoneInfo(tenants.get_settings(tenant_id).timezone)
     start_from = _local_midnight(filters.get("from"), zone)
     start_before = _local_midnight(filters["to"] + timedelta(days=1), zone) if filters.get("to") else None
 
@@ -397,7 +398,7 @@ def change_status(
         elif frees_time(target):
             transaction.extend("release", calendar_time.release_items(_held_time(tenant_id, appointment)))
         if closes(current, target):
-            counted = customers.open_count_item(
+            counted = CUSTOMERS.open_count_item(
                 tenant_id, appointment.customer["id"], -1, None, appointment.counter
             )
             transaction.extend("customer", [counted])

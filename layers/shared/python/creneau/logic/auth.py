@@ -144,7 +144,7 @@ def check_origin(principal: Principal, origin: str | None) -> str | None:
         return None
     from creneau.logic.tenants import get_settings
 
-    allowed = get_settings(principal.tenant_id).get("allowed_origins") or []
+    allowed = get_settings(principal.tenant_id).allowed_origins
     if not allowed:
         return None
     if origin.lower() not in allowed:  # "null" (a sandboxed page, a file) is never listed

@@ -165,7 +165,7 @@ def get_calendar(tenant_id: str, calendar_id: str, only_active: bool = False) ->
 
 def create_calendar(tenant_id: str, data: CalendarFields) -> dict:
     fields = data.model_dump(mode="json")
-    fields["timezone"] = fields["timezone"] or tenants.get_settings(tenant_id)["timezone"]
+    fields["timezone"] = fields["timezone"] or tenants.get_settings(tenant_id).timezone
     doc = _new(Calendar, fields)
     _check_calendar(tenant_id, doc)
     # Claim units are keyed on this zone's wall clock for the calendar's whole life (domain/units.py).

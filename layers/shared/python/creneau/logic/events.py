@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from creneau.dal.settings import TenantSettings
 from creneau.domain import events as domain
 
 APPOINTMENT_PREFIX = "APPT#"
@@ -178,13 +179,13 @@ class SchedulerReminders:
             self.client.delete_schedule(Name=name, GroupName=self.group)
 
 
-def settings_reminders(read_settings: Callable[[str], dict]) -> Callable[[str], list[int]]:
+def settings_reminders(read_settings: Callable[[str], TenantSettings]) -> Callable[[str], list[int]]:
     """reminder_minutes_before per tenant, read once per tenant per batch."""
     cache: dict[str, list[int]] = {}
 
     def minutes(tenant_id: str) -> list[int]:
         if tenant_id not in cache:
-            cache[tenant_id] = list(read_settings(tenant_id).get("reminder_minutes_before", [1440]))
+            cache[tenant_id] = list(read_settings(tenant_id).reminder_minutes_before)
         return cache[tenant_id]
 
     return minutes

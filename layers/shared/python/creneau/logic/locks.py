@@ -76,7 +76,7 @@ def hold(
     calendars (an agent limited to some)."""
     code = request.lock_code or new_lock_code()
     settings = tenants.get_settings(tenant_id)
-    ttl = settings["lock_ttl_seconds"]
+    ttl = settings.lock_ttl_seconds
     chosen = load_services(tenant_id, request.services)
     require_calendar_choice(settings, request.calendar_id)
     shape = shape_of(chosen)

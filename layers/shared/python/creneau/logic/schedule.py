@@ -15,6 +15,7 @@ from creneau.clock import iso
 from creneau.dal import calendar_time, sessions
 from creneau.dal.calendar_time import Hold
 from creneau.dal.catalog import calendars, services
+from creneau.dal.settings import TenantSettings
 from creneau.domain import explain
 from creneau.domain.availability import (
     CalendarAvailability,
@@ -60,9 +61,11 @@ def load_services(tenant_id: str, service_ids: list[str]) -> list[dict[str, Any]
     return loaded
 
 
-def require_calendar_choice(settings: dict, calendar_id: str | None, lock_code: str | None = None) -> None:
+def require_calendar_choice(
+    settings: TenantSettings, calendar_id: str | None, lock_code: str | None = None
+) -> None:
     """`any_calendar: false`: the customer picks the calendar (a lock was placed on one already)."""
-    if calendar_id is None and lock_code is None and not settings["any_calendar"]:
+    if calendar_id is None and lock_code is None and not settings.any_calendar:
         raise ValidationFailed.field("calendar_id", "this tenant asks to choose a calendar")
 
 
@@ -164,6 +167,13 @@ class Attempt:
     ignore_owners: frozenset[str] = frozenset()
     bypass_notice: bool = False
 
+    def following(self) -> SlotSearch:
+        """The search for what is free on its calendar after it."""
+        calendars = [self.calendar]
+        return SlotSearch(
+            self.tenant_id, calendars, self.shape, self.now, self.ignore_owners, self.bypass_notice
+        )
+
 
 def place(
     tenant_id: str,
@@ -224,16 +234,8 @@ def refusal(attempt: Attempt, occupied: list[explain.Occupied] | None = None) ->
     free slot. Only computed on refusal: the next free slot costs a few reads."""
     found = why_not(attempt, occupied)
     reason = found[0].reason if found else "taken"  # nothing left in the way: a race just took it
-    calendar, after = attempt.calendar, attempt.start + timedelta(microseconds=1)
-    following = first_free(
-        attempt.tenant_id,
-        [calendar],
-        attempt.shape,
-        after,
-        attempt.now,
-        attempt.ignore_owners,
-        attempt.bypass_notice,
-    )
+    calendar = attempt.calendar
+    following = first_free(attempt.following(), attempt.start + timedelta(microseconds=1))
     detail = {"reason": reason, "calendar_id": calendar["id"], "next_free": slot_view(following)}
     message = f"{local_time(attempt.start, calendar['timezone'])} is not available on {calendar['name']}: "
     return SlotUnavailable(message + REASON_TEXT[reason], [detail])
@@ -258,23 +260,29 @@ class GroupAsk:
     lock_code: str | None = None
 
 
-def offered_slots(
-    tenant_id: str,
-    calendars: list[dict],
-    shape: ServiceShape,
-    window: Interval,
-    now: datetime,
-    ignore_owners: frozenset[str] = frozenset(),
-    bypass_notice: bool = False,
-    group: GroupAsk | None = None,
-) -> list[Slot]:
+@dataclass(frozen=True)
+class SlotSearch:
+    """What a search for slots looks at: these calendars, for this shape, as of `now`, with the
+    holds of `ignore_owners` (the caller's own) free, and for a group service the seats asked."""
+
+    tenant_id: str
+    calendars: list[dict]
+    shape: ServiceShape
+    now: datetime
+    ignore_owners: frozenset[str] = frozenset()
+    bypass_notice: bool = False
+    group: GroupAsk | None = None
+
+
+def offered_slots(search: SlotSearch, window: Interval) -> list[Slot]:
     """The engine over each calendar's occupancy (one Query per calendar, one more for a group
     service's sessions) in `window`."""
+    tenant_id, shape, now, group = search.tenant_id, search.shape, search.now, search.group
     # Busy time matters from the first slot's buffer before to the last slot's buffer after.
     reach_from = occupied_span(window.start, shape)[0]
     reach_until = occupied_span(window.end, shape)[2]
     inputs = []
-    for calendar in calendars:
+    for calendar in search.calendars:
         joinable = _joinable(tenant_id, calendar, group, window, now) if group else {}
         found = calendar_time.occupancy(
             tenant_id,
@@ -283,9 +291,10 @@ def offered_slots(
             reach_until,
             now,
             calendar["unit_minutes"],
-            ignore_owners | frozenset(joinable),
+            search.ignore_owners | frozenset(joinable),
         )
-        engine = engine_calendar(calendar, [(held.start, held.end) for held in found], bypass_notice)
+        busy = [(held.start, held.end) for held in found]
+        engine = engine_calendar(calendar, busy, search.bypass_notice)
         inputs.append(dataclasses.replace(engine, sessions=list(joinable.values())) if joinable else engine)
     return compute_slots(inputs, shape, window, now, seats=group.seats if group else 1)
 
@@ -303,24 +312,16 @@ def _joinable(
     return found
 
 
-def first_free(
-    tenant_id: str,
-    calendars: list[dict],
-    shape: ServiceShape,
-    after: datetime,
-    now: datetime,
-    ignore_owners: frozenset[str] = frozenset(),
-    bypass_notice: bool = False,
-    group: GroupAsk | None = None,
-) -> Slot | None:
+def first_free(search: SlotSearch, after: datetime) -> Slot | None:
     """The earliest bookable slot from `after` within the calendars' horizon, read window by window."""
-    if not calendars:
+    if not search.calendars:
         return None
-    horizon = now + timedelta(days=max(c["horizon_days"] for c in calendars))
+    now = search.now
+    horizon = now + timedelta(days=max(c["horizon_days"] for c in search.calendars))
     start = max(after, now)
     while start < horizon:
         window = Interval(start, min(start + timedelta(days=FREE_SEARCH_WINDOW_DAYS), horizon))
-        slots = offered_slots(tenant_id, calendars, shape, window, now, ignore_owners, bypass_notice, group)
+        slots = offered_slots(search, window)
         if slots:
             return slots[0]
         start = window.end

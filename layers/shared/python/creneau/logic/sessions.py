@@ -26,6 +26,7 @@ from creneau.errors import CalendarNotFound, SessionNotFound, SlotUnavailable, V
 from creneau.logic.schedule import (
     REASON_TEXT,
     Attempt,
+    SlotSearch,
     engine_calendar,
     first_free,
     occupied_around,
@@ -145,7 +146,9 @@ def _check_joinable(tenant_id, calendar, shape, live: Session, now, seats, mine,
         return
     if left >= seats:
         raise refusal(attempt)
-    following = first_free(tenant_id, [calendar], shape, live.start + timedelta(microseconds=1), now)
+    following = first_free(
+        SlotSearch(tenant_id, [calendar], shape, now), live.start + timedelta(microseconds=1)
+    )
     place_word = "place" if left == 1 else "places"
     message = (
         f"{local_time(live.start, calendar['timezone'])} on {calendar['name']} has {left} {place_word} "

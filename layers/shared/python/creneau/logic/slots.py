@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 
 from creneau.clock import iso
 from creneau.dal import calendar_time
+from creneau.dal.settings import TenantSettings
 from creneau.domain.availability import Interval, ServiceShape, Slot
 from creneau.errors import ValidationFailed
 from creneau.logic import tenants
 from creneau.logic.schedule import (
     Attempt,
     GroupAsk,
+    SlotSearch,
     candidate_calendars,
     first_free,
     load_services,
@@ -46,10 +48,11 @@ def find_slots(
     settings = tenants.get_settings(tenant_id)
     chosen, shape, calendars = _offering(tenant_id, service_ids, calendar_id, settings)
     group = _group(chosen, shape, seats, lock_code)
-    zone_name = timezone or (calendars[0]["timezone"] if calendar_id and calendars else settings["timezone"])
+    zone_name = timezone or (calendars[0]["timezone"] if calendar_id and calendars else settings.timezone)
     zone = ZoneInfo(zone_name)
     window = Interval(_midnight(first_day, zone), _midnight(last_day + timedelta(days=1), zone))
-    slots = offered_slots(tenant_id, calendars, shape, window, now, _mine(lock_code), bypass_notice, group)
+    search = SlotSearch(tenant_id, calendars, shape, now, _mine(lock_code), bypass_notice, group)
+    slots = offered_slots(search, window)
     return {"timezone": zone_name, "slots": [_slot_view(slot) for slot in slots]}
 
 
@@ -64,7 +67,9 @@ def first_slot(
 ) -> dict[str, Any]:
     chosen, shape, calendars = _offering(tenant_id, service_ids, calendar_id, tenants.get_settings(tenant_id))
     group = _group(chosen, shape, seats, lock_code)
-    slot = first_free(tenant_id, calendars, shape, now, now, _mine(lock_code), bypass_notice, group)
+    slot = first_free(
+        SlotSearch(tenant_id, calendars, shape, now, _mine(lock_code), bypass_notice, group), now
+    )
     return {"slot": _slot_view(slot) if slot else None}
 
 
@@ -99,7 +104,7 @@ def _reason_view(reason) -> dict[str, Any]:
 
 
 def _offering(
-    tenant_id: str, service_ids: list[str], calendar_id: str | None, settings: dict
+    tenant_id: str, service_ids: list[str], calendar_id: str | None, settings: TenantSettings
 ) -> tuple[list[dict], ServiceShape, list[dict]]:
     chosen = load_services(tenant_id, service_ids)
     require_calendar_choice(settings, calendar_id)

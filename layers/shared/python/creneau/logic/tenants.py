@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from creneau import config
-from creneau.dal import settings
 from creneau.dal.api_keys import ApiKey, ApiKeyRepository
+from creneau.dal.settings import SettingsRepository, TenantSettings
 from creneau.security import hash_secret, new_id, new_secret
 
 API_KEYS = ApiKeyRepository()
+SETTINGS = SettingsRepository()
 
 
 def create_tenant(name: str, timezone: str = "Europe/Paris", locale: str = "fr") -> tuple[str, str]:
@@ -16,12 +17,14 @@ def create_tenant(name: str, timezone: str = "Europe/Paris", locale: str = "fr")
 
     tenant_id = new_id()
     key_id, key = new_id(), new_secret("ck")
-    first_settings = Settings(name=name, timezone=timezone, locale=locale).model_dump()
+    first_settings = TenantSettings.from_doc(
+        Settings(name=name, timezone=timezone, locale=locale).model_dump()
+    )
     items = [
         {
             "Put": {
                 "TableName": config.table_name("CATALOG_TABLE"),
-                "Item": settings.item(tenant_id, first_settings, version=1),
+                "Item": SETTINGS.item(tenant_id, first_settings, version=1),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         },
@@ -41,17 +44,18 @@ def list_api_keys(tenant_id: str) -> list[dict[str, str]]:
     return [{"id": k.id, "role": k.role, "name": k.name} for k in API_KEYS.list_for(tenant_id)]
 
 
-def get_settings(tenant_id: str) -> dict:
-    return settings.get(tenant_id)[0]
+def get_settings(tenant_id: str) -> TenantSettings:
+    return SETTINGS.get(tenant_id)
 
 
 def update_settings(tenant_id: str, changes: dict) -> dict:
     from creneau.models.catalog import Settings
 
-    current, version = settings.get(tenant_id)
-    updated = Settings.model_validate({**current, **changes}).model_dump()
-    settings.replace(tenant_id, updated, version)
-    return updated
+    current = SETTINGS.get(tenant_id)
+    validated = Settings.model_validate({**current.public(), **changes}).model_dump()
+    updated = TenantSettings.from_doc(validated, current.version)
+    SETTINGS.replace(tenant_id, updated)
+    return updated.public()
 
 
 def delete_api_key(tenant_id: str, key_id: str) -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from creneau.dal import settings
 from creneau.dal.appointment_repository import AppointmentRepository
 from creneau.dal.catalog import calendars, services
+from creneau.dal.settings import SettingsRepository
 from creneau.errors import AppointmentNotFound
 
 APPOINTMENTS = AppointmentRepository()
+SETTINGS = SettingsRepository()
 
 
 class TableDirectory:
@@ -27,7 +28,7 @@ class TableDirectory:
         return self._kept[key]
 
     def settings(self, tenant_id: str) -> dict[str, Any]:
-        return self._once(("settings", tenant_id), lambda: settings.get(tenant_id)[0])
+        return self._once(("settings", tenant_id), lambda: SETTINGS.get(tenant_id).public())
 
     def calendar(self, tenant_id: str, calendar_id: str) -> dict[str, Any] | None:
         return self._once(

@@ -329,7 +329,7 @@ class _Run:
         self.service, self.doc, self.deadline, self.report, self.now = service, doc, deadline, report, now
         self.tenant_id = doc["_tenant_id"]
         self.calendar = calendars.get(self.tenant_id, doc["calendar_id"])
-        self.locale = tenants.get_settings(self.tenant_id)["locale"]
+        self.locale = tenants.get_settings(self.tenant_id).locale
         self.options = doc["options"]
         self.sync_state = doc.get("sync_state")
         self._provider: CalendarProvider | None = None
