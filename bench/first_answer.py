@@ -109,7 +109,7 @@ def _sample(code_dir: Path, statement: str, env: dict, request_file: str) -> tup
     return float(imported), float(cpu), float(wall)
 
 
-def measure(runs: int) -> dict[str, tuple[float, float, float]]:
+def measure(runs: int, warmup: int = 1) -> dict[str, tuple[float, float, float]]:
     """Target -> median (import CPU s, import + first request CPU s, import + first request wall s)."""
     from bench.setup import make_tenant
     from bench.stack import running_stack
@@ -143,10 +143,10 @@ def measure(runs: int) -> dict[str, tuple[float, float, float]]:
             env = {**_env("catalog" if name == "baseline" else name), **bound_env.get(name, {}), **endpoint}
             label = name if name == "baseline" else f"functions/{name}/app.py"
             targets[label] = (code_dir, statement, env, request_file)
-        for run in range(1 + runs):  # the warm-up run writes .pyc files and fills the file cache
+        for run in range(warmup + runs):  # a warm-up run writes .pyc files and fills the file cache
             for label, (code_dir, statement, env, request_file) in targets.items():
                 sample = _sample(code_dir, statement, env, request_file)
-                if run:
+                if run >= warmup:
                     samples[label].append(sample)
     return {
         label: tuple(timing.median([s[i] for s in values]) for i in range(3))
@@ -161,7 +161,7 @@ def _hours() -> dict:
 
 
 def run(quick: bool, print_line) -> None:
-    medians = measure(runs=1 if quick else 5)
+    medians = measure(runs=1, warmup=0) if quick else measure(runs=5)
     _, baseline, baseline_wall = medians.pop("baseline")
     print_line(
         f"first answer baseline, boto3 + powertools event_handler answering one GetItem: "

@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.tenants import create_tenant
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 120
 
@@ -161,13 +163,6 @@ def new_tenant(stack):
     """Factory: new_tenant(name=None) -> {"tenant_id": ..., "admin_key": ...}, a fresh tenant in the stack."""
 
     def create(name: str | None = None) -> dict:
-        name = name or f"Test tenant {uuid.uuid4().hex[:8]}"
-        cmd = [sys.executable, "-m", "creneau.cli", "tenant", "create", "--name", name, "--json"]
-        done = subprocess.run(
-            cmd, cwd=ROOT, env={**os.environ, **stack["env"]}, capture_output=True, text=True, timeout=60
-        )
-        if done.returncode != 0:
-            pytest.fail(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        return json.loads(done.stdout)
+        return create_tenant(stack["env"], name or f"Test tenant {uuid.uuid4().hex[:8]}")
 
     return create

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import ssl
-import subprocess
-import sys
 import uuid
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
@@ -14,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from tests.e2e.tenants import create_tenant
 from tests.fakes.google import FakeGoogle
 from tests.fakes.microsoft import FakeMicrosoft
 from tests.fakes.tls import make_certificates
@@ -47,13 +45,7 @@ class SyncStack:
         return self.clients[-1]
 
     def new_tenant(self, name: str | None = None) -> dict:
-        name = name or f"Sync tenant {uuid.uuid4().hex[:8]}"
-        cmd = [sys.executable, "-m", "creneau.cli", "tenant", "create", "--name", name, "--json"]
-        done = subprocess.run(
-            cmd, cwd=ROOT, env={**os.environ, **self.info["env"]}, capture_output=True, text=True, timeout=60
-        )
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
+        return create_tenant(self.info["env"], name or f"Sync tenant {uuid.uuid4().hex[:8]}")
 
     def consent(self, authorization_url: str) -> httpx.Response:
         """What the person's browser does: the provider's page (consent given), then our callback."""

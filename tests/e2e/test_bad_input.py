@@ -4,16 +4,15 @@ is wrong. Then the local gateway's own answers (TRACE, broken framing, unknown r
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from helpers import assert_error, at, build_shop, created, future_weekday
+
+from tests.e2e.tenants import create_tenant
 
 pytestmark = pytest.mark.xdist_group("e2e")
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,11 +33,7 @@ def shop(stack):
         return clients[-1]
 
     def new_tenant() -> dict:
-        cmd = [sys.executable, "-m", "creneau.cli", "tenant", "create", "--name", "Bad input", "--json"]
-        env = {**os.environ, **stack["env"]}
-        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
+        return create_tenant(stack["env"], "Bad input")
 
     yield build_shop(api, new_tenant, calendars=("Alice",))
     for client in clients:
