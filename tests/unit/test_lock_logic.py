@@ -18,21 +18,11 @@ from creneau.dal.lock_repository import Lock, LockRepository
 from creneau.errors import LockNotFound
 from creneau.logic import locks
 from creneau.models.booking import LockIn
+from tests.fakes.memory_table import InMemoryTable
 
 TENANT = "tenant-a"
 NOW = datetime(2026, 3, 2, 9, 0, 7, tzinfo=UTC)
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-class InMemoryTable:
-    """The part of a DynamoDB Table the repository reads: items by key, consistent or not."""
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], dict] = {}
-
-    def get_item(self, Key: dict, ConsistentRead: bool = False) -> dict:  # noqa: N803 (boto3's names)
-        item = self.items.get((Key["pk"], Key["sk"]))
-        return {"Item": dict(item)} if item else {}
 
 
 class InMemoryLocks(LockRepository):
@@ -45,7 +35,7 @@ class InMemoryLocks(LockRepository):
 
     def store(self, tenant_id: str, lock: Lock) -> Lock:
         item = self.put_item(tenant_id, lock, None)["Put"]["Item"]
-        self.memory.items[(item["pk"], item["sk"])] = item
+        self.memory.put(item)
         return lock
 
 

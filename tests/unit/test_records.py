@@ -16,23 +16,10 @@ from creneau.dal.customers import CustomerRecord, CustomerRepository
 from creneau.dal.settings import SettingsRepository, TenantSettings
 from creneau.domain.availability import ServiceShape
 from creneau.errors import AppointmentNotFound
+from tests.fakes.memory_table import InMemoryTable
 
 TENANT = "tenant-a"
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-class InMemoryTable:
-    """The part of a DynamoDB Table these repositories read: items by key."""
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], dict] = {}
-
-    def get_item(self, Key: dict, ConsistentRead: bool = False) -> dict:  # noqa: N803 (boto3's names)
-        item = self.items.get((Key["pk"], Key["sk"]))
-        return {"Item": dict(item)} if item else {}
-
-    def put(self, item: dict) -> None:
-        self.items[(item["pk"], item["sk"])] = item
 
 
 def an_appointment(**changes) -> Appointment:

@@ -164,11 +164,19 @@ def _table(name: str):
 
 
 def catalog_table():
-    return _table(table_name("CATALOG_TABLE"))
+    return _table(catalog_table_name())
 
 
 def bookings_table():
-    return _table(table_name("BOOKINGS_TABLE"))
+    return _table(bookings_table_name())
+
+
+def catalog_table_name() -> str:
+    return table_name("CATALOG_TABLE")
+
+
+def bookings_table_name() -> str:
+    return table_name("BOOKINGS_TABLE")
 
 
 def table_name(env_var: str) -> str:

@@ -34,14 +34,10 @@ class ApiKey:
         return cls(item["tenant_id"], item["id"], item["role"], item["name"], item["key_hash"])
 
 
-def _catalog_table_name() -> str:
-    return config.table_name("CATALOG_TABLE")
-
-
 @dataclass(frozen=True)
 class ApiKeyRepository:
     table: Callable[[], Any] = config.catalog_table
-    table_name: Callable[[], str] = _catalog_table_name
+    table_name: Callable[[], str] = config.catalog_table_name
     client: Callable[[], Any] = config.client
 
     @staticmethod

@@ -85,14 +85,10 @@ class Appointment:
 _PRIVATE = {"hold", "shape", "counter", "version"}
 
 
-def _bookings_table_name() -> str:
-    return config.table_name("BOOKINGS_TABLE")
-
-
 @dataclass(frozen=True)
 class AppointmentRepository:
     table: Callable[[], Any] = config.bookings_table
-    table_name: Callable[[], str] = _bookings_table_name
+    table_name: Callable[[], str] = config.bookings_table_name
 
     @staticmethod
     def key(tenant_id: str, appointment_id: str) -> dict[str, str]:

@@ -52,7 +52,7 @@ class CustomerRecord:
 @dataclass(frozen=True)
 class CustomerRepository:
     records: TenantRecords = field(default_factory=lambda: TenantRecords("CUSTOMER", CustomerNotFound))
-    table_name: Callable[[], str] = lambda: config.table_name("CATALOG_TABLE")
+    table_name: Callable[[], str] = config.catalog_table_name
 
     def find(self, tenant_id: str, customer_id: str) -> CustomerRecord | None:
         doc = self.records.find(tenant_id, customer_id)

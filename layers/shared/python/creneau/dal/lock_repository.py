@@ -77,17 +77,13 @@ class Lock:
         return doc
 
 
-def _bookings_table_name() -> str:
-    return config.table_name("BOOKINGS_TABLE")
-
-
 @dataclass(frozen=True)
 class LockRepository:
     """The lock records of every tenant: keys, item shape, reads, and the transaction items that
     write them (a lock is always written together with its claims or seats)."""
 
     table: Callable[[], Any] = config.bookings_table
-    table_name: Callable[[], str] = _bookings_table_name
+    table_name: Callable[[], str] = config.bookings_table_name
 
     @staticmethod
     def key(tenant_id: str, lock_code: str) -> dict[str, str]:
