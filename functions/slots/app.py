@@ -22,10 +22,11 @@ BypassNotice = Annotated[bool, Query(description="agents and admins: no minimum 
 Seats = Annotated[int, Query(ge=1, le=500, description="group services: the party's size (places wanted)")]
 
 
-def _bypass(bypass_notice: bool) -> bool:
+def _ask(service_id, service_ids, calendar_id, lock_code, bypass_notice: bool, seats: int) -> slots.SlotAsk:
+    chosen = service_list(service_id, service_ids)
     if bypass_notice and not api.principal().at_least(AGENT):
         raise Forbidden("bypass_notice needs an agent or admin key")
-    return bypass_notice
+    return slots.SlotAsk(api.tenant_id, chosen, calendar_id, lock_code, bypass_notice, seats)
 
 
 @api.get(
@@ -48,19 +49,8 @@ def list_slots(
     bypass_notice: BypassNotice = False,
     seats: Seats = 1,
 ) -> SlotsOut:
-    chosen = service_list(service_id, service_ids)
-    return slots.find_slots(
-        api.tenant_id,
-        chosen,
-        calendar_id,
-        first_day,
-        last_day,
-        timezone,
-        lock_code,
-        api.now(),
-        _bypass(bypass_notice),
-        seats,
-    )
+    ask = _ask(service_id, service_ids, calendar_id, lock_code, bypass_notice, seats)
+    return slots.find_slots(ask, first_day, last_day, timezone, api.now())
 
 
 @api.get(
@@ -80,10 +70,8 @@ def first_slot(
     bypass_notice: BypassNotice = False,
     seats: Seats = 1,
 ) -> FirstSlotOut:
-    chosen = service_list(service_id, service_ids)
-    return slots.first_slot(
-        api.tenant_id, chosen, calendar_id, lock_code, api.now(), _bypass(bypass_notice), seats
-    )
+    ask = _ask(service_id, service_ids, calendar_id, lock_code, bypass_notice, seats)
+    return slots.first_slot(ask, api.now())
 
 
 @api.get(

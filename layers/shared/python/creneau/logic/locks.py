@@ -20,19 +20,8 @@ from creneau.dal.catalog import services
 from creneau.dal.lock_repository import Lock, LockRepository
 from creneau.dal.transaction import Transaction, TransactionFailed
 from creneau.errors import LockNotFound, SlotUnavailable
-from creneau.logic import retry, tenants
+from creneau.logic import retry, schedule, tenants
 from creneau.logic import sessions as seating
-from creneau.logic.schedule import (
-    Attempt,
-    Placement,
-    candidate_calendars,
-    combined_refusal,
-    load_services,
-    place,
-    refusal,
-    require_calendar_choice,
-    shape_of,
-)
 from creneau.models.booking import LockIn
 from creneau.security import new_id, new_lock_code
 
@@ -77,13 +66,13 @@ def hold(
     code = request.lock_code or new_lock_code()
     settings = tenants.get_settings(tenant_id)
     ttl = settings.lock_ttl_seconds
-    chosen = load_services(tenant_id, request.services)
-    require_calendar_choice(settings, request.calendar_id)
-    shape = shape_of(chosen)
+    chosen = schedule.load_services(tenant_id, request.services)
+    schedule.require_calendar_choice(settings, request.calendar_id)
+    shape = schedule.shape_of(chosen)
     seating.check_seats(request.seats, shape.capacity)
     for _attempt in retry.attempts():
         previous = repository.find(tenant_id, code)
-        calendars = candidate_calendars(tenant_id, chosen, request.calendar_id, calendar_ids)
+        calendars = schedule.candidate_calendars(tenant_id, chosen, request.calendar_id, calendar_ids)
         holding = _Holding(tenant_id, code, request, shape, previous, epoch_after(now, ttl), now, repository)
         try:
             return _hold_on_first_free(holding, calendars)
@@ -141,7 +130,7 @@ def _hold_on_first_free(holding: _Holding, calendars: list[dict]) -> dict:
                 refusals.append(error)
                 continue
         try:
-            placement = place(
+            placement = schedule.place(
                 tenant_id,
                 calendar,
                 shape,
@@ -169,11 +158,13 @@ def _hold_on_first_free(holding: _Holding, calendars: list[dict]) -> dict:
             if failure.refused & {"lock", "release"}:
                 raise _LockChanged from failure
             mine = frozenset({owner})
-            attempt = Attempt(tenant_id, calendar, shape, placement.start, now, mine, request.bypass_notice)
-            refusals.append(refusal(attempt))
+            attempt = schedule.Attempt(
+                tenant_id, calendar, shape, placement.start, now, mine, request.bypass_notice
+            )
+            refusals.append(schedule.refusal(attempt))
             continue
         return view(lock)
-    raise combined_refusal(refusals)
+    raise schedule.combined_refusal(refusals)
 
 
 def _hold_seats(holding: _Holding, calendar: dict) -> dict:
@@ -280,7 +271,7 @@ def converted(tenant_id: str, lock: Lock | None, calendar: dict, request, now: d
     if request.services != list(lock.service_ids) or iso(request.start) != iso(lock.start):
         return None
     held = replace(lock.held_time(tenant_id), owner=owner, expires_at=None)
-    return Placement(calendar=calendar, start=lock.start, end=lock.end, hold=held)
+    return schedule.Placement(calendar=calendar, start=lock.start, end=lock.end, hold=held)
 
 
 def taken_over(lock: Lock | None, calendar_id: str, now: datetime) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,48 +30,49 @@ from creneau.logic.sessions import check_seats
 MAX_DAYS = 92
 
 
+@dataclass(frozen=True)
+class SlotAsk:
+    """What a caller of the slot routes asks: services, perhaps one calendar, its own lock (whose
+    time shows as free to it), seats of a group service, and whether the notice is bypassed."""
+
+    tenant_id: str
+    service_ids: list[str]
+    calendar_id: str | None = None
+    lock_code: str | None = None
+    bypass_notice: bool = False
+    seats: int = 1
+
+
 def find_slots(
-    tenant_id: str,
-    service_ids: list[str],
-    calendar_id: str | None,
-    first_day: date,
-    last_day: date,
-    timezone: str | None,
-    lock_code: str | None,
-    now: datetime,
-    bypass_notice: bool = False,
-    seats: int = 1,
+    ask: SlotAsk, first_day: date, last_day: date, timezone: str | None, now: datetime
 ) -> dict[str, Any]:
     if last_day < first_day:
         raise ValidationFailed.field("to", "must not be before from")
     if (last_day - first_day).days + 1 > MAX_DAYS:
         raise ValidationFailed.field("to", f"at most {MAX_DAYS} days at once")
-    settings = tenants.get_settings(tenant_id)
-    chosen, shape, calendars = _offering(tenant_id, service_ids, calendar_id, settings)
-    group = _group(chosen, shape, seats, lock_code)
-    zone_name = timezone or (calendars[0]["timezone"] if calendar_id and calendars else settings.timezone)
+    settings = tenants.get_settings(ask.tenant_id)
+    search = _search(ask, now, settings)
+    calendars = search.calendars
+    zone_name = timezone or (calendars[0]["timezone"] if ask.calendar_id and calendars else settings.timezone)
     zone = ZoneInfo(zone_name)
     window = Interval(_midnight(first_day, zone), _midnight(last_day + timedelta(days=1), zone))
-    search = SlotSearch(tenant_id, calendars, shape, now, _mine(lock_code), bypass_notice, group)
     slots = offered_slots(search, window)
     return {"timezone": zone_name, "slots": [_slot_view(slot) for slot in slots]}
 
 
-def first_slot(
-    tenant_id: str,
-    service_ids: list[str],
-    calendar_id: str | None,
-    lock_code: str | None,
-    now: datetime,
-    bypass_notice: bool = False,
-    seats: int = 1,
-) -> dict[str, Any]:
-    chosen, shape, calendars = _offering(tenant_id, service_ids, calendar_id, tenants.get_settings(tenant_id))
-    group = _group(chosen, shape, seats, lock_code)
-    slot = first_free(
-        SlotSearch(tenant_id, calendars, shape, now, _mine(lock_code), bypass_notice, group), now
-    )
+def first_slot(ask: SlotAsk, now: datetime) -> dict[str, Any]:
+    slot = first_free(_search(ask, now, tenants.get_settings(ask.tenant_id)), now)
     return {"slot": _slot_view(slot) if slot else None}
+
+
+def _search(ask: SlotAsk, now: datetime, settings: TenantSettings) -> SlotSearch:
+    chosen = load_services(ask.tenant_id, ask.service_ids)
+    require_calendar_choice(settings, ask.calendar_id)
+    shape = shape_of(chosen)
+    calendars = candidate_calendars(ask.tenant_id, chosen, ask.calendar_id)
+    group = _group(chosen, shape, ask.seats, ask.lock_code)
+    mine = _mine(ask.lock_code)
+    return SlotSearch(ask.tenant_id, calendars, shape, now, mine, ask.bypass_notice, group)
 
 
 def explain(
@@ -101,14 +103,6 @@ def explain(
 def _reason_view(reason) -> dict[str, Any]:
     view = reason.view()
     return {**view, "until": iso(view["until"])} if "until" in view else view
-
-
-def _offering(
-    tenant_id: str, service_ids: list[str], calendar_id: str | None, settings: TenantSettings
-) -> tuple[list[dict], ServiceShape, list[dict]]:
-    chosen = load_services(tenant_id, service_ids)
-    require_calendar_choice(settings, calendar_id)
-    return chosen, shape_of(chosen), candidate_calendars(tenant_id, chosen, calendar_id)
 
 
 def _mine(lock_code: str | None) -> frozenset[str]:
