@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from creneau import config
 from creneau.dal.api_keys import ApiKey, ApiKeyRepository
-from creneau.dal.catalog import calendars, categories, services
+from creneau.dal.catalog import CategoryRecord, calendars, categories, services
 from creneau.dal.customers import CustomerRecord, CustomerRepository
 from creneau.dal.settings import SettingsRepository, TenantSettings
 from creneau.errors import (
@@ -115,10 +115,10 @@ def test_records_are_per_tenant(aws):
 
 def test_kinds_do_not_mix(aws):
     services.create(TENANT, service_doc("A service"))
-    categories.create(TENANT, {"id": new_id(), "name": "A category", "position": 0})
+    categories.create(TENANT, CategoryRecord(id=new_id(), name="A category"))
     calendars.create(TENANT, {"id": new_id(), "name": "A calendar", "service_ids": [], "active": True})
     assert [d["name"] for d in services.list_all(TENANT)] == ["A service"]
-    assert [d["name"] for d in categories.list_all(TENANT)] == ["A category"]
+    assert [c.name for c in categories.list_all(TENANT)] == ["A category"]
     assert [d["name"] for d in calendars.list_all(TENANT)] == ["A calendar"]
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from creneau.dal.appointment_repository import Appointment, AppointmentRepository
 from creneau.dal.calendar_time import HeldSpan
+from creneau.dal.catalog import CategoryRecord
 from creneau.dal.customers import CustomerRecord, CustomerRepository
 from creneau.dal.settings import SettingsRepository, TenantSettings
 from creneau.domain.availability import ServiceShape
@@ -141,3 +142,11 @@ def test_a_new_customer_item_counts_its_first_booking_and_is_indexed_by_email():
     item = put["Put"]["Item"]
     assert (item["open_count"], item["version"], item["gsi1pk"]) == (1, 1, "T#tenant-a#EMAIL#ada@example.com")
     assert json.loads(item["doc"])["email"] == "Ada@Example.com"
+
+
+# ---- categories -----------------------------------------------------------------------------------
+
+
+def test_a_category_shows_its_fields_and_keeps_its_version_inside():
+    category = CategoryRecord.from_doc({"id": "cat-1", "name": "Hair", "position": 2}, version=7)
+    assert (category.version, category.public()) == (7, {"id": "cat-1", "name": "Hair", "position": 2})

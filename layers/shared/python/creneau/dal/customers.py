@@ -8,7 +8,6 @@ one counter item per person (their email, else their phone), across their record
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,12 +15,12 @@ from typing import Any
 
 from creneau import config
 from creneau.dal.base import tenant_pk
-from creneau.dal.records import TenantRecords
+from creneau.dal.records import TenantRecords, TypedRecords, VersionedRecord
 from creneau.errors import CustomerNotFound
 
 
 @dataclass(frozen=True)
-class CustomerRecord:
+class CustomerRecord(VersionedRecord):
     id: str
     first_name: str = ""
     last_name: str = ""
@@ -29,14 +28,6 @@ class CustomerRecord:
     phone: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     version: int = 0  # of the item read; 0 before it is stored
-
-    def public(self) -> dict[str, Any]:
-        """What the API shows and what the item's document keeps."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if k != "version"}
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any], version: int = 0) -> CustomerRecord:
-        return cls(**{k: v for k, v in doc.items() if k != "_version"}, version=version)
 
     @property
     def counter(self) -> str | None:
@@ -49,34 +40,15 @@ class CustomerRecord:
         return f"PERSON#{hashlib.sha256(identity.encode()).hexdigest()}" if identity else None
 
 
-@dataclass(frozen=True)
-class CustomerRepository:
-    records: TenantRecords = field(default_factory=lambda: TenantRecords("CUSTOMER", CustomerNotFound))
-    table_name: Callable[[], str] = config.catalog_table_name
-
-    def find(self, tenant_id: str, customer_id: str) -> CustomerRecord | None:
-        doc = self.records.find(tenant_id, customer_id)
-        return _record(doc) if doc else None
-
-    def get(self, tenant_id: str, customer_id: str) -> CustomerRecord:
-        return _record(self.records.get(tenant_id, customer_id))
-
-    def create(self, tenant_id: str, customer: CustomerRecord) -> None:
-        self.records.create(tenant_id, customer.public(), _index_attributes(tenant_id, customer))
-
-    def replace(self, tenant_id: str, customer: CustomerRecord) -> None:
-        """Over `customer.version`, the version read; the email index follows the email."""
-        attributes = _index_attributes(tenant_id, customer)
-        self.records.replace(tenant_id, customer.public(), customer.version, attributes)
-
-    def delete(self, tenant_id: str, customer_id: str) -> None:
-        self.records.delete(tenant_id, customer_id)
-
-    def list_page(
-        self, tenant_id: str, limit: int, cursor: str | None, keep: Callable[[CustomerRecord], bool]
-    ) -> tuple[list[CustomerRecord], str | None]:
-        docs, next_cursor = self.records.list_page(tenant_id, limit, cursor, lambda d: keep(_record(d)))
-        return [_record(doc) for doc in docs], next_cursor
+class CustomerRepository(TypedRecords[CustomerRecord]):
+    def __init__(
+        self,
+        records: TenantRecords | None = None,
+        table_name: Callable[[], str] = config.catalog_table_name,
+    ) -> None:
+        records = records or TenantRecords("CUSTOMER", CustomerNotFound)
+        super().__init__(records, CustomerRecord.from_doc, _index_attributes)  # the email index
+        self.table_name = table_name
 
     def find_by_email(self, tenant_id: str, email: str) -> list[CustomerRecord]:
         page = self.records.table().query(
@@ -136,7 +108,3 @@ def _index_attributes(tenant_id: str, customer: CustomerRecord) -> dict[str, Any
     if not email:
         return {"gsi1pk": None, "gsi1sk": None}
     return {"gsi1pk": _email_index(tenant_id, email), "gsi1sk": f"CUSTOMER#{customer.id}"}
-
-
-def _record(doc: dict[str, Any]) -> CustomerRecord:
-    return CustomerRecord.from_doc(doc, doc["_version"])

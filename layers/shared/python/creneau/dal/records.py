@@ -6,8 +6,9 @@ update carries the version it read so two concurrent edits cannot silently lose 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -23,6 +24,21 @@ from creneau.dal.base import (
     to_doc,
 )
 from creneau.errors import Conflict, CreneauError
+
+
+class VersionedRecord:
+    """A frozen dataclass whose fields, but its `version` (of the item read; 0 before it is stored),
+    are the document its item keeps and the API shows."""
+
+    version: int
+
+    def public(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "version"}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any], version: int = 0):
+        return cls(**doc, version=version)
+
 
 KEY_NAMES = ("pk", "sk")
 
@@ -144,3 +160,53 @@ class TenantRecords:
 def _stored(doc: dict[str, Any]) -> str:
     """The version lives beside the document, not in it."""
     return to_doc({k: v for k, v in doc.items() if k != "_version"})
+
+
+R = TypeVar("R")
+
+
+class TypedRecords(Generic[R]):
+    """One kind of a tenant's records, read and written as typed records: `read(doc, version)` builds
+    a record, its `public()` is the document an item keeps, its `version` the version read that a
+    replace is conditioned on. `attributes(tenant_id, record)` are kept beside the document (an
+    index's keys)."""
+
+    def __init__(
+        self,
+        records: TenantRecords,
+        read: Callable[[dict[str, Any], int], R],
+        attributes: Callable[[str, R], dict[str, Any]] | None = None,
+    ) -> None:
+        self.records, self.read = records, read
+        self.attributes = attributes or (lambda _tenant_id, _record: {})
+
+    def find(self, tenant_id: str, record_id: str) -> R | None:
+        doc = self.records.find(tenant_id, record_id)
+        return self._record(doc) if doc else None
+
+    def get(self, tenant_id: str, record_id: str) -> R:
+        return self._record(self.records.get(tenant_id, record_id))
+
+    def list_all(self, tenant_id: str) -> list[R]:
+        return [self._record(doc) for doc in self.records.list_all(tenant_id)]
+
+    def list_page(
+        self, tenant_id: str, limit: int, cursor: str | None, keep: Callable[[R], bool] | None = None
+    ) -> tuple[list[R], str | None]:
+        kept = (lambda doc: keep(self._record(doc))) if keep else None
+        docs, next_cursor = self.records.list_page(tenant_id, limit, cursor, kept)
+        return [self._record(doc) for doc in docs], next_cursor
+
+    def create(self, tenant_id: str, record: R) -> None:
+        self.records.create(tenant_id, record.public(), self.attributes(tenant_id, record))
+
+    def replace(self, tenant_id: str, record: R) -> None:
+        """Over `record.version`, the version read; a concurrent change in between is a Conflict."""
+        attributes = self.attributes(tenant_id, record)
+        self.records.replace(tenant_id, record.public(), record.version, attributes)
+
+    def delete(self, tenant_id: str, record_id: str) -> None:
+        self.records.delete(tenant_id, record_id)
+
+    def _record(self, doc: dict[str, Any]) -> R:
+        return self.read({k: v for k, v in doc.items() if k != "_version"}, doc["_version"])

@@ -3,17 +3,17 @@ tenant, created with the tenant, replaced only over the version read."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from creneau import config
 from creneau.dal.base import DOC, from_doc, put_over_version, tenant_pk, to_doc
+from creneau.dal.records import VersionedRecord
 
 
 @dataclass(frozen=True)
-class TenantSettings:
+class TenantSettings(VersionedRecord):
     """What models.catalog.Settings validates (the API's defaults are the same), and the version."""
 
     name: str = ""
@@ -30,14 +30,6 @@ class TenantSettings:
     manage_url_template: str | None = None
     reminder_minutes_before: list[int] = field(default_factory=lambda: [1440])
     version: int = 0  # of the item read; 0 before it is stored
-
-    def public(self) -> dict[str, Any]:
-        """What GET /v1/settings shows, and what the item stores."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if k != "version"}
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any], version: int = 0) -> TenantSettings:
-        return cls(**doc, version=version)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from creneau.clock import iso
 from creneau.dal.appointment_repository import Appointment, AppointmentRepository
-from creneau.dal.catalog import calendars, categories, services
+from creneau.dal.catalog import CategoryRecord, calendars, categories, services
 from creneau.dal.records import TenantRecords
 from creneau.domain.catalog_rules import service_problems, step_problems
 from creneau.domain.lifecycle import OPEN, Status
@@ -51,24 +51,25 @@ def _page(records: TenantRecords, tenant_id: str, limit: int, cursor: str | None
 
 
 def list_categories(tenant_id: str, limit: int, cursor: str | None) -> dict:
-    page = _page(categories, tenant_id, limit, cursor)
-    page["items"].sort(key=lambda c: (c["position"], c["name"]))
-    return page
+    page, next_cursor = categories.list_page(tenant_id, limit, cursor)
+    ordered = sorted(page, key=lambda c: (c.position, c.name))
+    return {"items": [c.public() for c in ordered], "next_cursor": next_cursor}
 
 
 def create_category(tenant_id: str, data: CategoryIn) -> dict:
-    doc = _new(Category, data.model_dump())
-    categories.create(tenant_id, doc)
-    return doc
+    category = CategoryRecord.from_doc(_new(Category, data.model_dump()))
+    categories.create(tenant_id, category)
+    return category.public()
 
 
 def get_category(tenant_id: str, category_id: str) -> dict:
-    return public_view(categories.get(tenant_id, category_id))
+    return categories.get(tenant_id, category_id).public()
 
 
 def update_category(tenant_id: str, category_id: str, changes: dict) -> dict:
-    current, merged = merged_with(categories, Category, tenant_id, category_id, changes)
-    categories.replace(tenant_id, {**current, **merged}, current["_version"])
+    current = categories.get(tenant_id, category_id)
+    merged = Category.model_validate({**current.public(), **changes}).model_dump(mode="json")
+    categories.replace(tenant_id, CategoryRecord.from_doc(merged, current.version))
     return merged
 
 
