@@ -410,16 +410,21 @@ class EventLoop:
         self.firer = ScheduleFirer(functions, invoke, session, urls)
         self._stop = threading.Event()
         self._loops: list[_Loop] = []
+        self._stream_loops: list[_Loop] = []
 
     def start(self) -> None:
-        parts = [(f"stream {p.spec.name}", p.step) for p in self.pollers]
+        self._stream_loops = [self._start(f"stream {p.spec.name}", p.step) for p in self.pollers]
         # Two pollers per queue, as Lambda runs several batches of a queue at once.
-        parts += [(f"queue {d.spec.name} #{n}", d.step) for d in self.drainers for n in (1, 2)]
-        parts.append(("schedules", self.firer.step))
-        for name, step in parts:
-            loop = _Loop(name, step, self._stop, self.wake)
-            loop.thread.start()
-            self._loops.append(loop)
+        for drainer in self.drainers:
+            for n in (1, 2):
+                self._start(f"queue {drainer.spec.name} #{n}", drainer.step)
+        self._start("schedules", self.firer.step)
+
+    def _start(self, name: str, step: Callable[[], int]) -> _Loop:
+        loop = _Loop(name, step, self._stop, self.wake)
+        loop.thread.start()
+        self._loops.append(loop)
+        return loop
 
     def wake(self) -> None:
         """A batch was handled: what it sent (messages, schedules) is every other loop's input."""
@@ -430,7 +435,7 @@ class EventLoop:
         """A request wrote: its records are on the streams. The queues and schedules are fed by the
         stream's functions, which wake them in turn; waking them here too would only add polls of
         moto to every request (a storm of bookings would then poll it more than it books)."""
-        for loop in self._loops[: len(self.pollers)]:
+        for loop in self._stream_loops:
             loop.wake.set()
 
     def stop(self) -> None:
