@@ -11,12 +11,14 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT_S = 60  # for one tenant, as the command line was given
 
 _RUNNER = """
 import contextlib, io, json, sys
@@ -49,6 +51,11 @@ class TenantCommand:
         with self.lock:
             self.process.stdin.write(json.dumps(list(argv)) + "\n")
             self.process.stdin.flush()
+            # One line answers each command: wait for it, but not forever.
+            answered, _, _ = select.select([self.process.stdout], [], [], TIMEOUT_S)
+            if not answered:
+                self.process.kill()
+                raise TimeoutError(f"creneau {' '.join(argv)} did not answer within {TIMEOUT_S} s")
             line = self.process.stdout.readline()
         if not line:
             raise RuntimeError(f"the tenant command runner exited with {self.process.wait()}")
