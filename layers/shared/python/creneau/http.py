@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -142,7 +143,7 @@ class Api:
     def no_content() -> Response:
         return Response(status_code=HTTPStatus.NO_CONTENT, body="")
 
-    def now(self):
+    def now(self) -> datetime:
         return self.clock.now()
 
     # ---- the caller ---------------------------------------------------------------------------

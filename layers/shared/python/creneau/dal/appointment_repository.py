@@ -22,6 +22,7 @@ from creneau.errors import AppointmentNotFound
 
 LISTING = "appointments"  # a cursor of this listing works only here
 _OPTIONAL = ("seats", "session_id")  # public fields a group booking has, others do not
+_PRIVATE = {"hold", "shape", "counter", "version"}  # what only the write path and sync read
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,6 @@ class Appointment:
             counter=doc.get("_counter"),
             version=version,
         )
-
-
-_PRIVATE = {"hold", "shape", "counter", "version"}
 
 
 @dataclass(frozen=True)

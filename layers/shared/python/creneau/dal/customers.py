@@ -104,7 +104,6 @@ def _email_index(tenant_id: str, email: str) -> str:
 
 
 def _index_attributes(tenant_id: str, customer: CustomerRecord) -> dict[str, Any]:
-    email = (customer.email or "").lower()
-    if not email:
+    if not customer.email:
         return {"gsi1pk": None, "gsi1sk": None}
-    return {"gsi1pk": _email_index(tenant_id, email), "gsi1sk": f"CUSTOMER#{customer.id}"}
+    return {"gsi1pk": _email_index(tenant_id, customer.email), "gsi1sk": f"CUSTOMER#{customer.id}"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -36,7 +36,7 @@ class VersionedRecord:
         return {k: v for k, v in dataclasses.asdict(self).items() if k != "version"}
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any], version: int = 0):
+    def from_doc(cls, doc: dict[str, Any], version: int = 0) -> Self:
         return cls(**doc, version=version)
 
 

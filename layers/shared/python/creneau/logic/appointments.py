@@ -17,7 +17,7 @@ from creneau.clock import iso
 from creneau.dal import calendar_time
 from creneau.dal import sessions as session_records
 from creneau.dal.appointment_repository import Appointment, AppointmentRepository
-from creneau.dal.calendar_time import HeldSpan
+from creneau.dal.calendar_time import HeldSpan, Hold
 from creneau.dal.customers import CustomerRecord
 from creneau.dal.lock_repository import Lock, LockRepository
 from creneau.dal.settings import TenantSettings
@@ -270,15 +270,17 @@ def _customer_for(
         record = CUSTOMERS.find(tenant_id, request.customer_id)
         if record is None:
             raise CustomerNotFound(f"no customer {request.customer_id}")
-        items = [CUSTOMERS.open_count_item(tenant_id, record.id, +1, limit, record.counter)]
-        return _snapshot(record), items, record.counter
+        counter = record.counter
+        items = [CUSTOMERS.open_count_item(tenant_id, record.id, +1, limit, counter)]
+        return _snapshot(record), items, counter
     if settings.require_email and not request.customer.email:
         raise ValidationFailed.field("customer.email", "an email address is required to book")
     record = new_customer(request.customer)
     items = [CUSTOMERS.new_customer_item(tenant_id, record)]
-    if record.counter:
-        items.append(CUSTOMERS.open_count_item(tenant_id, record.id, +1, limit, record.counter))
-    return _snapshot(record), items, record.counter
+    counter = record.counter
+    if counter:
+        items.append(CUSTOMERS.open_count_item(tenant_id, record.id, +1, limit, counter))
+    return _snapshot(record), items, counter
 
 
 def _snapshot(customer: CustomerRecord) -> dict:
@@ -390,7 +392,7 @@ def change_status(
         actor.sees(appointment)
         current = Status(appointment.status)
         check_transition(current, target)
-        updated = _with_status(appointment, target, actor, request.reason, now)
+        updated = _noted(appointment, actor, request.reason, now, status=target)
         transaction = Transaction()
         transaction.extend("appointment", [APPOINTMENTS.replace_item(tenant_id, updated)])
         if frees_time(target) and appointment.session_id:
@@ -469,13 +471,7 @@ def _noted(
     return appointment.changed(status=status_value, updated_at=iso(now), history=history)
 
 
-def _with_status(
-    appointment: Appointment, target: Status, actor: Actor, reason: str, now: datetime
-) -> Appointment:
-    return _noted(appointment, actor, reason, now, status=target)
-
-
-def _held_time(tenant_id: str, appointment: Appointment):
+def _held_time(tenant_id: str, appointment: Appointment) -> Hold:
     return appointment.hold.of_owner(tenant_id, appointment.calendar_id, appointment.owner)
 
 
