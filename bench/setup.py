@@ -3,10 +3,10 @@ catalog handler with the admin key, appointments booked through logic/appointmen
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench.stack import Stack
@@ -69,19 +69,21 @@ def starts_on_grid(first_day: date, days: int, weekly: dict, every_minutes: int)
 
 def book_directly(tenant: Tenant, calendar_id: str, starts: list[datetime]) -> None:
     """Appointments through logic/appointments.create (no HTTP layer): the state the bench reads."""
+    from creneau import config
+    from creneau.dal.store import BookingStore
     from creneau.logic.appointments import Actor, create
     from creneau.models.booking import AppointmentIn
 
     actor = Actor("agent:bench")
-    with seeding_without_transactions():
-        for number, start in enumerate(starts):
-            request = AppointmentIn(
-                service_id=tenant.service_id,
-                calendar_id=calendar_id,
-                start=start,
-                customer=customer(number),
-            )
-            create(tenant.id, request, actor, datetime.now(UTC))
+    store = BookingStore(client=lambda: SeedingClient(config.client()))
+    for number, start in enumerate(starts):
+        request = AppointmentIn(
+            service_id=tenant.service_id,
+            calendar_id=calendar_id,
+            start=start,
+            customer=customer(number),
+        )
+        create(store, tenant.id, request, actor, datetime.now(UTC))
 
 
 def customer(number: int) -> dict:
@@ -93,10 +95,10 @@ def customer(number: int) -> dict:
     }
 
 
-@contextlib.contextmanager
-def seeding_without_transactions() -> Iterator[None]:
-    """Seed fast: write a booking's items with BatchWriteItem instead of one TransactWriteItems,
-    and leave out its unit claims.
+@dataclass(frozen=True)
+class SeedingClient:
+    """Seed fast: a booking's items written with BatchWriteItem instead of one TransactWriteItems,
+    its unit claims left out.
 
     moto's TransactWriteItems deep-copies each table it touches once per item (its rollback backup),
     so a transaction costs O(items x table size); and moto's Query reads every item of the table,
@@ -104,27 +106,21 @@ def seeding_without_transactions() -> Iterator[None]:
     booking here): stored, they would only slow moto down for both sides of the comparison.
     Seeding is sequential, and create() has checked that each time is free before writing.
     """
-    from unittest import mock
 
-    from creneau import config
-    from creneau.dal.transaction import Transaction
+    client: Any
 
-    def commit(self: Transaction) -> None:
-        client = config.client()
+    def transact_write_items(self, TransactItems: list[dict]) -> None:  # noqa: N803 (boto3's name)
         writes: dict[str, list[dict]] = {}
-        for operation in self._items:
+        for operation in TransactItems:
             ((kind, request),) = operation.items()
             if kind == "Put" and not request["Item"]["pk"].startswith("CLAIM#"):
                 writes.setdefault(request["TableName"], []).append({"PutRequest": {"Item": request["Item"]}})
             elif kind == "Delete":
                 writes.setdefault(request["TableName"], []).append({"DeleteRequest": {"Key": request["Key"]}})
             elif kind == "Update":
-                client.update_item(**request)
+                self.client.update_item(**request)
         for table, requests in writes.items():
             for first in range(0, len(requests), 25):
                 pending = {table: requests[first : first + 25]}
                 while pending:
-                    pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
-
-    with mock.patch.object(Transaction, "commit", commit):
-        yield
+                    pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems")

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from aws_lambda_powertools.logging import correlation_paths
 
 from creneau import config, observability
+from creneau.dal.store import DYNAMODB as STORE
 from creneau.errors import (
     AppointmentNotFound,
     CalendarNotFound,
@@ -63,7 +64,7 @@ def _actor(appointment_id: str | None = None, manage_token: str | None = None) -
         return _as_principal()
     if manage_token is None:
         raise Forbidden("this needs an agent key, or the appointment's manage_token")
-    appointments.get(principal.tenant_id, appointment_id, manage_token)  # 404 unless the token matches
+    appointments.get(STORE, principal.tenant_id, appointment_id, manage_token)  # 404 unless the token matches
     return Actor("customer", is_customer=True)
 
 
@@ -102,7 +103,7 @@ def create_appointment(
     booked = []
 
     def book() -> dict:
-        booked.append(appointments.create(principal.tenant_id, body, actor, api.now()))
+        booked.append(appointments.create(STORE, principal.tenant_id, body, actor, api.now()))
         return booked[0]
 
     raw_body = api.app.current_event.json_body
@@ -135,7 +136,7 @@ def list_appointments(
         "from": first_day,
         "to": last_day,
     }
-    return appointments.list_page(api.tenant_id, filters, limit, cursor, api.principal().calendar_ids)
+    return appointments.list_page(STORE, api.tenant_id, filters, limit, cursor, api.principal().calendar_ids)
 
 
 @api.get(
@@ -146,7 +147,7 @@ def list_appointments(
     errors=(AppointmentNotFound,),
 )
 def get_appointment(id: Id, manage_token: ManageToken = None) -> Appointment:
-    return appointments.get(api.tenant_id, id, actor=_actor(id, manage_token))
+    return appointments.get(STORE, api.tenant_id, id, actor=_actor(id, manage_token))
 
 
 @api.get(
@@ -188,7 +189,7 @@ def get_appointment_ics(id: Id, manage_token: ManageToken = None):
     ),
 )
 def change_status(id: Id, body: StatusIn, manage_token: ManageToken = None) -> Appointment:
-    return appointments.change_status(api.tenant_id, id, body, _actor(id, manage_token), api.now())
+    return appointments.change_status(STORE, api.tenant_id, id, body, _actor(id, manage_token), api.now())
 
 
 @api.post(
@@ -207,7 +208,7 @@ def change_status(id: Id, body: StatusIn, manage_token: ManageToken = None) -> A
     ),
 )
 def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> Appointment:
-    moved = appointments.reschedule(api.tenant_id, id, body, _actor(id, manage_token), api.now())
+    moved = appointments.reschedule(STORE, api.tenant_id, id, body, _actor(id, manage_token), api.now())
     if body.lock_code is not None:
         observability.count(LOCK_CONVERSIONS)
     return moved
@@ -221,7 +222,7 @@ def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> 
     errors=(AppointmentNotFound, SlotUnavailable, InvalidStatusTransition, Conflict),
 )
 def change_seats(id: Id, body: SeatsIn, manage_token: ManageToken = None) -> Appointment:
-    return appointments.change_seats(api.tenant_id, id, body, _actor(id, manage_token), api.now())
+    return appointments.change_seats(STORE, api.tenant_id, id, body, _actor(id, manage_token), api.now())
 
 
 # ---- group sessions -------------------------------------------------------------------------------
@@ -239,7 +240,7 @@ def list_sessions(
     last_day: Annotated[Day, Query(alias="to")],
 ) -> GroupSessionPage:
     allowed = api.principal().calendar_ids
-    return sessions.list_sessions(api.tenant_id, calendar_id, first_day, last_day, api.now(), allowed)
+    return sessions.list_sessions(STORE, api.tenant_id, calendar_id, first_day, last_day, api.now(), allowed)
 
 
 @api.get(
@@ -249,7 +250,7 @@ def list_sessions(
     errors=(SessionNotFound,),
 )
 def get_session(id: Id) -> GroupSessionOut:
-    return sessions.get_session(api.tenant_id, id, api.now(), api.principal().calendar_ids)
+    return sessions.get_session(STORE, api.tenant_id, id, api.now(), api.principal().calendar_ids)
 
 
 # ---- customers --------------------------------------------------------------------------------

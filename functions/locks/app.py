@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 
-from creneau.dal.lock_repository import LockRepository
+from creneau.dal.store import DYNAMODB as STORE
 from creneau.errors import (
     CalendarNotFound,
     Conflict,
@@ -23,7 +23,6 @@ from creneau.models.common import Key
 from creneau.observability import instrumented
 
 api = Api()
-lock_records = LockRepository()
 Code = Annotated[Key, Path()]
 
 
@@ -42,19 +41,17 @@ Code = Annotated[Key, Path()]
 def create_lock(body: LockIn) -> LockOut:
     if body.bypass_notice and not api.principal().at_least(AGENT):
         raise Forbidden("bypass_notice needs an agent or admin key")
-    return locks.hold(api.tenant_id, body, api.now(), api.principal().calendar_ids, repository=lock_records)
+    return locks.hold(STORE, api.tenant_id, body, api.now(), api.principal().calendar_ids)
 
 
 @api.get("/v1/locks/{lock_code}", role=PUBLIC, summary="Read a hold", errors=(LockNotFound,))
 def get_lock(lock_code: Code) -> LockOut:
-    return locks.get(
-        api.tenant_id, lock_code, api.now(), api.principal().calendar_ids, repository=lock_records
-    )
+    return locks.get(STORE, api.tenant_id, lock_code, api.now(), api.principal().calendar_ids)
 
 
 @api.delete("/v1/locks/{lock_code}", role=PUBLIC, summary="Release a hold", errors=(LockNotFound,))
 def delete_lock(lock_code: Code):
-    locks.release(api.tenant_id, lock_code, api.now(), api.principal().calendar_ids, repository=lock_records)
+    locks.release(STORE, api.tenant_id, lock_code, api.now(), api.principal().calendar_ids)
     return api.no_content()
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
+from creneau.dal.store import DYNAMODB as STORE
 from creneau.errors import CalendarNotFound, Forbidden, ServiceNotFound
 from creneau.http import AGENT, PUBLIC, Api
 from creneau.logic import slots
@@ -50,7 +51,7 @@ def list_slots(
     seats: Seats = 1,
 ) -> SlotsOut:
     ask = _ask(service_id, service_ids, calendar_id, lock_code, bypass_notice, seats)
-    return slots.find_slots(ask, first_day, last_day, timezone, api.now())
+    return slots.find_slots(STORE, ask, first_day, last_day, timezone, api.now())
 
 
 @api.get(
@@ -71,7 +72,7 @@ def first_slot(
     seats: Seats = 1,
 ) -> FirstSlotOut:
     ask = _ask(service_id, service_ids, calendar_id, lock_code, bypass_notice, seats)
-    return slots.first_slot(ask, api.now())
+    return slots.first_slot(STORE, ask, api.now())
 
 
 @api.get(
@@ -87,7 +88,9 @@ def explain_slot(
     calendar_id: KeyQuery = None,
 ) -> ExplainOut:
     chosen = service_list(service_id, service_ids)
-    return slots.explain(api.tenant_id, chosen, calendar_id, start, api.now(), api.principal().calendar_ids)
+    return slots.explain(
+        STORE, api.tenant_id, chosen, calendar_id, start, api.now(), api.principal().calendar_ids
+    )
 
 
 @instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

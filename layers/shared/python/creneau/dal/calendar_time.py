@@ -10,6 +10,7 @@ whole seconds) — TTL deletion is only garbage collection.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from boto3.dynamodb.conditions import Key
 
 from creneau import config
 from creneau.clock import epoch, iso
+from creneau.dal.base import query_all
 from creneau.domain.explain import Occupied
 from creneau.domain.units import MAX_UNITS_PER_BOOKING
 
@@ -164,31 +166,35 @@ def occupancy_delete(hold: Hold) -> dict[str, Any]:
     }
 
 
-def occupancy(
-    tenant_id: str,
-    calendar_id: str,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    unit_minutes: int,
-    ignore_owners: frozenset[str] = frozenset(),
-) -> list[Occupied]:
-    """Every live occupancy record touching [start, end), with its owner, in one Query.
+@dataclass(frozen=True)
+class CalendarTime:
+    """The read side of calendar time: a calendar's occupancy records (the item builders above write it)."""
 
-    A hold is at most MAX_UNITS_PER_BOOKING units long, so looking back that far from `start`
-    finds the ones that began before the window and still overlap it.
-    """
-    lookback = timedelta(minutes=MAX_UNITS_PER_BOOKING * unit_minutes)
-    condition = Key("pk").eq(_occupancy_pk(tenant_id, calendar_id)) & Key("sk").between(
-        iso(start - lookback), iso(end) + "~"
-    )
-    now_epoch = epoch(now)
-    found = []
-    table = config.bookings_table()
-    params: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
-    while True:
-        page = table.query(**params)
-        for item in page.get("Items", []):
+    table: Callable[[], Any] = config.bookings_table
+
+    def occupancy(
+        self,
+        tenant_id: str,
+        calendar_id: str,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        unit_minutes: int,
+        ignore_owners: frozenset[str] = frozenset(),
+    ) -> list[Occupied]:
+        """Every live occupancy record touching [start, end), with its owner, in one Query.
+
+        A hold is at most MAX_UNITS_PER_BOOKING units long, so looking back that far from `start`
+        finds the ones that began before the window and still overlap it.
+        """
+        lookback = timedelta(minutes=MAX_UNITS_PER_BOOKING * unit_minutes)
+        condition = Key("pk").eq(_occupancy_pk(tenant_id, calendar_id)) & Key("sk").between(
+            iso(start - lookback), iso(end) + "~"
+        )
+        now_epoch = epoch(now)
+        found = []
+        params: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
+        for item in query_all(self.table().query, params):
             expires_at = int(item["expires_at"]) if "expires_at" in item else None
             if item["owner"] in ignore_owners or (expires_at is not None and expires_at <= now_epoch):
                 continue
@@ -198,6 +204,4 @@ def occupancy(
             )
             if occ_end > start and occ_start < end:
                 found.append(Occupied(occ_start, occ_end, item["owner"], expires_at))
-        if "LastEvaluatedKey" not in page:
-            return found
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found

@@ -17,6 +17,7 @@ the first booking removes that expiry.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,6 +27,7 @@ from boto3.dynamodb.conditions import Key
 
 from creneau import config
 from creneau.clock import epoch, iso
+from creneau.dal.base import query_all
 from creneau.security import new_id
 
 SESSION_ID_PREFIX = "ses_"
@@ -142,27 +144,24 @@ def _from_item(tenant_id: str, item: dict[str, Any]) -> Session:
     )
 
 
-def find(tenant_id: str, calendar_id: str, start: datetime) -> Session | None:
-    """The session record as stored, live or expired (callers decide)."""
-    item = (
-        config.bookings_table()
-        .get_item(Key=_key(tenant_id, calendar_id, start), ConsistentRead=True)
-        .get("Item")
-    )
-    return _from_item(tenant_id, item) if item else None
+@dataclass(frozen=True)
+class SessionRepository:
+    """Reads group session records (the item builders below write them)."""
 
+    table: Callable[[], Any] = config.bookings_table
 
-def in_range(tenant_id: str, calendar_id: str, start: datetime, end: datetime) -> list[Session]:
-    """Sessions of a calendar starting in [start, end), in start order, in one Query (paged)."""
-    condition = Key("pk").eq(_pk(tenant_id, calendar_id)) & Key("sk").between(iso(start), iso(end))
-    params: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
-    found: list[Session] = []
-    while True:
-        page = config.bookings_table().query(**params)
-        found.extend(_from_item(tenant_id, item) for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return [s for s in found if s.start < end]
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    def find(self, tenant_id: str, calendar_id: str, start: datetime) -> Session | None:
+        """The session record as stored, live or expired (callers decide)."""
+        key = _key(tenant_id, calendar_id, start)
+        item = self.table().get_item(Key=key, ConsistentRead=True).get("Item")
+        return _from_item(tenant_id, item) if item else None
+
+    def in_range(self, tenant_id: str, calendar_id: str, start: datetime, end: datetime) -> list[Session]:
+        """Sessions of a calendar starting in [start, end), in start order, in one Query (paged)."""
+        condition = Key("pk").eq(_pk(tenant_id, calendar_id)) & Key("sk").between(iso(start), iso(end))
+        params: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
+        found = [_from_item(tenant_id, item) for item in query_all(self.table().query, params)]
+        return [s for s in found if s.start < end]
 
 
 # ---- transaction items --------------------------------------------------------------------------

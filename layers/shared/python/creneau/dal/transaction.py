@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -22,7 +23,10 @@ class TransactionFailed(Exception):
 
 
 class Transaction:
-    def __init__(self) -> None:
+    """Tagged items committed together; `client` is the DynamoDB client that commits them."""
+
+    def __init__(self, client: Callable[[], Any] = config.client) -> None:
+        self._client = client
         self._items: list[dict[str, Any]] = []
         self._tags: list[str] = []
 
@@ -41,7 +45,7 @@ class Transaction:
         if len(self._items) > MAX_ITEMS:  # catalog validation keeps bookings far below this
             raise ValueError(f"a transaction of {len(self._items)} items exceeds DynamoDB's {MAX_ITEMS}")
         try:
-            config.client().transact_write_items(TransactItems=self._items)
+            self._client().transact_write_items(TransactItems=self._items)
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise

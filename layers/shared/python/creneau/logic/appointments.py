@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 from creneau import security
 from creneau.clock import iso
 from creneau.dal import calendar_time
-from creneau.dal import sessions as session_records
-from creneau.dal.appointment_repository import Appointment, AppointmentRepository
+from creneau.dal.appointment_repository import Appointment
 from creneau.dal.calendar_time import HeldSpan, Hold
 from creneau.dal.customers import CustomerRecord
-from creneau.dal.lock_repository import Lock, LockRepository
+from creneau.dal.lock_repository import Lock
 from creneau.dal.settings import TenantSettings
-from creneau.dal.transaction import Transaction, TransactionFailed
+from creneau.dal.store import BookingStore
+from creneau.dal.transaction import TransactionFailed
 from creneau.domain.availability import ServiceShape
 from creneau.domain.fields import field_problems
 from creneau.domain.lifecycle import (
@@ -42,9 +42,9 @@ from creneau.errors import (
     TooManyAppointments,
     ValidationFailed,
 )
-from creneau.logic import locks, retry, tenants
+from creneau.logic import locks, retry
 from creneau.logic import sessions as seating
-from creneau.logic.customers import CUSTOMERS, new_customer
+from creneau.logic.customers import new_customer
 from creneau.logic.schedule import (
     Attempt,
     Placement,
@@ -58,9 +58,6 @@ from creneau.logic.schedule import (
 )
 from creneau.models.booking import AppointmentIn, RescheduleIn, SeatsIn, StatusIn
 from creneau.security import new_id
-
-LOCKS = LockRepository()  # the lock records bookings read, convert and consume
-APPOINTMENTS = AppointmentRepository()
 
 
 @dataclass(frozen=True)
@@ -85,6 +82,7 @@ class Actor:
 class _Booking:
     """Everything a booking request settles before it looks for a calendar."""
 
+    store: BookingStore
     tenant_id: str
     request: AppointmentIn
     actor: Actor
@@ -97,17 +95,18 @@ class _Booking:
     now: datetime
 
 
-def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) -> dict:
+def create(store: BookingStore, tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) -> dict:
     """Book; the answer is the appointment without its manage token (see `with_manage_token`), so
     that an idempotent replay can store it as is."""
-    settings = tenants.get_settings(tenant_id)
-    chosen = load_services(tenant_id, request.services)
+    settings = store.settings.get(tenant_id)
+    chosen = load_services(store, tenant_id, request.services)
     require_calendar_choice(settings, request.calendar_id, request.lock_code)
     _check_fields(chosen, request.fields)
     shape = shape_of(chosen)
     seating.check_seats(request.seats, shape.capacity)
-    customer, customer_items, counter = _customer_for(tenant_id, request, settings)
+    customer, customer_items, counter = _customer_for(store, tenant_id, request, settings)
     booking = _Booking(
+        store=store,
         tenant_id=tenant_id,
         request=request,
         actor=actor,
@@ -120,41 +119,40 @@ def create(tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) 
         now=now,
     )
     for _attempt in retry.attempts():
-        lock = _read_lock(tenant_id, request.lock_code)
+        lock = _read_lock(store, tenant_id, request.lock_code)
+        calendars = _calendars_for(booking, lock)
         try:
-            booked = _book_first_free(
-                booking, _calendars_for(tenant_id, chosen, request.calendar_id, lock, now, actor), lock
-            )
+            booked = _book_first_free(booking, calendars, lock)
         except _Contended:
             continue
         except SlotUnavailable:
-            if _lock_changed(tenant_id, request.lock_code, lock):
+            if _lock_changed(store, tenant_id, request.lock_code, lock):
                 continue  # our own lock appeared or moved meanwhile: decide again with it
             raise
         return booked.public()
     raise SlotUnavailable("this time is being booked by another request right now; try again")
 
 
-def _calendars_for(
-    tenant_id: str, chosen: list[dict], calendar_id: str | None, lock: Lock | None, now, actor: Actor
-) -> list:
+def _calendars_for(booking: _Booking, lock: Lock | None) -> list:
     """A live lock names the calendar; an expired one is ignored, its calendar merely tried first."""
-    allowed = actor.calendar_ids
-    if lock is not None and lock.is_live(now):
-        return candidate_calendars(tenant_id, chosen, calendar_id or lock.calendar_id, allowed)
-    calendars = candidate_calendars(tenant_id, chosen, calendar_id, allowed)
+    store, tenant_id, chosen = booking.store, booking.tenant_id, booking.chosen
+    calendar_id, allowed = booking.request.calendar_id, booking.actor.calendar_ids
+    if lock is not None and lock.is_live(booking.now):
+        return candidate_calendars(store, tenant_id, chosen, calendar_id or lock.calendar_id, allowed)
+    calendars = candidate_calendars(store, tenant_id, chosen, calendar_id, allowed)
     if lock is not None:
         calendars.sort(key=lambda calendar: calendar["id"] != lock.calendar_id)
     return calendars
 
 
-def _read_lock(tenant_id: str, lock_code: str | None) -> Lock | None:
-    return LOCKS.find(tenant_id, lock_code) if lock_code else None
+def _read_lock(store: BookingStore, tenant_id: str, lock_code: str | None) -> Lock | None:
+    return store.locks.find(tenant_id, lock_code) if lock_code else None
 
 
-def _lock_changed(tenant_id: str, lock_code: str | None, read: Lock | None) -> bool:
+def _lock_changed(store: BookingStore, tenant_id: str, lock_code: str | None, read: Lock | None) -> bool:
     """Whether the lock named by the request is no longer the one read (created, moved, released)."""
-    return bool(lock_code) and locks.revision(_read_lock(tenant_id, lock_code)) != locks.revision(read)
+    now_read = _read_lock(store, tenant_id, lock_code)
+    return bool(lock_code) and locks.revision(now_read) != locks.revision(read)
 
 
 class _Contended(Exception):
@@ -162,7 +160,7 @@ class _Contended(Exception):
 
 
 def _book_first_free(booking: _Booking, calendars: list[dict], lock: Lock | None) -> Appointment:
-    tenant_id, request, now = booking.tenant_id, booking.request, booking.now
+    store, tenant_id, request, now = booking.store, booking.tenant_id, booking.request, booking.now
     appointment_id = new_id()
     owner = calendar_time.appointment_owner(appointment_id)
     refusals: list[SlotUnavailable] = []
@@ -176,6 +174,7 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: Lock | None
         also_mine = locks.taken_over(lock, calendar["id"], now)
         try:
             placement = locks.converted(tenant_id, lock, calendar, request, now, owner) or place(
+                store,
                 tenant_id,
                 calendar,
                 booking.shape,
@@ -189,15 +188,18 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: Lock | None
             refusals.append(error)
             continue
         appointment = _new_appointment(appointment_id, booking, placement)
-        transaction = Transaction()
+        transaction = store.transaction()
         transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=also_mine))
-        transaction.extend("appointment", [APPOINTMENTS.create_item(tenant_id, appointment)])
+        transaction.extend("appointment", [store.appointments.create_item(tenant_id, appointment)])
         transaction.extend("customer", booking.customer_items)
-        transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now, LOCKS))
+        transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now, store.locks))
         try:
             transaction.commit()
         except TransactionFailed as failure:
-            refused = _refusal(failure, placement.start, calendar, booking.shape, now, also_mine, tenant_id)
+            attempt = Attempt(
+                store, tenant_id, calendar, booking.shape, placement.start, now, frozenset(also_mine)
+            )
+            refused = _refusal(failure, attempt)
             if isinstance(refused, SlotUnavailable):
                 refusals.append(refused)
                 continue
@@ -209,9 +211,10 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: Lock | None
 def _book_seats(booking: _Booking, calendar: dict, lock: Lock | None, appointment_id: str) -> Appointment:
     """A group service: seats of the session at the start (opened by this booking if nobody holds
     it), a live lock of this party on that session converted into them."""
-    tenant_id, request, now = booking.tenant_id, booking.request, booking.now
+    store, tenant_id, request, now = booking.store, booking.tenant_id, booking.request, booking.now
     own = lock if locks.holds_seats(lock, calendar["id"], now) else None
     plan = seating.plan_seats(
+        store,
         tenant_id,
         calendar,
         booking.chosen[0],
@@ -228,12 +231,12 @@ def _book_seats(booking: _Booking, calendar: dict, lock: Lock | None, appointmen
     appointment = _new_appointment(appointment_id, booking, placement).changed(
         seats=request.seats, session_id=plan.session.id
     )
-    transaction = Transaction()
+    transaction = store.transaction()
     transaction.extend("session", plan.items)
-    transaction.extend("appointment", [APPOINTMENTS.create_item(tenant_id, appointment)])
+    transaction.extend("appointment", [store.appointments.create_item(tenant_id, appointment)])
     transaction.extend("customer", booking.customer_items)
     if own is not None:
-        transaction.extend("lock", [LOCKS.delete_item(tenant_id, own)])
+        transaction.extend("lock", [store.locks.delete_item(tenant_id, own)])
     try:
         transaction.commit()
     except TransactionFailed as failure:
@@ -245,12 +248,14 @@ def _book_seats(booking: _Booking, calendar: dict, lock: Lock | None, appointmen
     return appointment
 
 
-def _refusal(failure: TransactionFailed, start, calendar, shape, now, mine, tenant_id) -> Exception:
+def _refusal(failure: TransactionFailed, attempt: Attempt) -> Exception:
+    """What a refused transaction of `attempt` means: the customer's limit, a record changed since
+    it was read (decide again), or the time taken (409 with the reason, read again)."""
     if "customer" in failure.refused:
         return TooManyAppointments("this customer already has the most open appointments the settings allow")
     if failure.refused & {"lock", "appointment"} or (failure.contended and not failure.refused):
         return _Contended()
-    return refusal(Attempt(tenant_id, calendar, shape, start, now, frozenset(mine)))
+    return refusal(attempt)
 
 
 def _check_fields(chosen: list[dict], values: dict[str, Any]) -> None:
@@ -261,25 +266,25 @@ def _check_fields(chosen: list[dict], values: dict[str, Any]) -> None:
 
 
 def _customer_for(
-    tenant_id: str, request: AppointmentIn, settings: TenantSettings
+    store: BookingStore, tenant_id: str, request: AppointmentIn, settings: TenantSettings
 ) -> tuple[dict, list[dict], str | None]:
     """The customer snapshot for the appointment, the transaction items that count the booking
     (the limit holds per person, across their records), and the counter they count on."""
     limit = settings.max_open_appointments_per_customer
     if request.customer_id is not None:
-        record = CUSTOMERS.find(tenant_id, request.customer_id)
+        record = store.customers.find(tenant_id, request.customer_id)
         if record is None:
             raise CustomerNotFound(f"no customer {request.customer_id}")
         counter = record.counter
-        items = [CUSTOMERS.open_count_item(tenant_id, record.id, +1, limit, counter)]
+        items = [store.customers.open_count_item(tenant_id, record.id, +1, limit, counter)]
         return _snapshot(record), items, counter
     if settings.require_email and not request.customer.email:
         raise ValidationFailed.field("customer.email", "an email address is required to book")
     record = new_customer(request.customer)
-    items = [CUSTOMERS.new_customer_item(tenant_id, record)]
+    items = [store.customers.new_customer_item(tenant_id, record)]
     counter = record.counter
     if counter:
-        items.append(CUSTOMERS.open_count_item(tenant_id, record.id, +1, limit, counter))
+        items.append(store.customers.open_count_item(tenant_id, record.id, +1, limit, counter))
     return _snapshot(record), items, counter
 
 
@@ -327,9 +332,13 @@ def _new_appointment(appointment_id: str, booking: _Booking, placement) -> Appoi
 
 
 def get(
-    tenant_id: str, appointment_id: str, manage_token: str | None = None, actor: Actor | None = None
+    store: BookingStore,
+    tenant_id: str,
+    appointment_id: str,
+    manage_token: str | None = None,
+    actor: Actor | None = None,
 ) -> dict:
-    appointment = APPOINTMENTS.get(tenant_id, appointment_id)
+    appointment = store.appointments.get(tenant_id, appointment_id)
     if manage_token is not None:
         check_manage_token(tenant_id, appointment.id, manage_token)
     if actor is not None:
@@ -349,6 +358,7 @@ def check_manage_token(tenant_id: str, appointment_id: str, token: str) -> None:
 
 
 def list_page(
+    store: BookingStore,
     tenant_id: str,
     filters: dict[str, Any],
     limit: int,
@@ -357,7 +367,7 @@ def list_page(
 ) -> dict:
     if filters.get("from") and filters.get("to") and filters["to"] < filters["from"]:
         raise ValidationFailed.field("to", "must not be before from")
-    zone = ZoneInfo(tenants.get_settings(tenant_id).timezone)
+    zone = ZoneInfo(store.settings.get(tenant_id).timezone)
     start_from = _local_midnight(filters.get("from"), zone)
     start_before = _local_midnight(filters["to"] + timedelta(days=1), zone) if filters.get("to") else None
 
@@ -370,7 +380,7 @@ def list_page(
             and (calendar_ids is None or found.calendar_id in calendar_ids)
         )
 
-    page, next_cursor = APPOINTMENTS.list_page(tenant_id, start_from, start_before, keep, limit, cursor)
+    page, next_cursor = store.appointments.list_page(tenant_id, start_from, start_before, keep, limit, cursor)
     return {"items": [found.public() for found in page], "next_cursor": next_cursor}
 
 
@@ -382,25 +392,25 @@ def _local_midnight(day, zone: ZoneInfo) -> str | None:
 
 
 def change_status(
-    tenant_id: str, appointment_id: str, request: StatusIn, actor: Actor, now: datetime
+    store: BookingStore, tenant_id: str, appointment_id: str, request: StatusIn, actor: Actor, now: datetime
 ) -> dict:
     target = Status(request.status)
     if actor.is_customer and target is not Status.CANCELLED:
         raise Forbidden("with a manage token, an appointment can only be cancelled")
     for _attempt in retry.attempts():
-        appointment = APPOINTMENTS.get(tenant_id, appointment_id)
+        appointment = store.appointments.get(tenant_id, appointment_id)
         actor.sees(appointment)
         current = Status(appointment.status)
         check_transition(current, target)
         updated = _noted(appointment, actor, request.reason, now, status=target)
-        transaction = Transaction()
-        transaction.extend("appointment", [APPOINTMENTS.replace_item(tenant_id, updated)])
+        transaction = store.transaction()
+        transaction.extend("appointment", [store.appointments.replace_item(tenant_id, updated)])
         if frees_time(target) and appointment.session_id:
-            transaction.extend("release", _leave_session(tenant_id, appointment, now))
+            transaction.extend("release", _leave_session(store, tenant_id, appointment, now))
         elif frees_time(target):
             transaction.extend("release", calendar_time.release_items(_held_time(tenant_id, appointment)))
         if closes(current, target):
-            counted = CUSTOMERS.open_count_item(
+            counted = store.customers.open_count_item(
                 tenant_id, appointment.customer["id"], -1, None, appointment.counter
             )
             transaction.extend("customer", [counted])
@@ -412,16 +422,20 @@ def change_status(
     raise Conflict("the appointment is being changed by another request; try again")
 
 
-def _leave_session(tenant_id: str, appointment: Appointment, now: datetime) -> list[dict]:
+def _leave_session(
+    store: BookingStore, tenant_id: str, appointment: Appointment, now: datetime
+) -> list[dict]:
     start = datetime.fromisoformat(appointment.start)
-    session = session_records.find(tenant_id, appointment.calendar_id, start)
+    session = store.sessions.find(tenant_id, appointment.calendar_id, start)
     return seating.leave_items(session, now, booking=appointment.id)
 
 
-def change_seats(tenant_id: str, appointment_id: str, request: SeatsIn, actor: Actor, now: datetime) -> dict:
+def change_seats(
+    store: BookingStore, tenant_id: str, appointment_id: str, request: SeatsIn, actor: Actor, now: datetime
+) -> dict:
     """A party of a group session grows or shrinks, in one transaction with its session's seats."""
     for _attempt in retry.attempts():
-        appointment = APPOINTMENTS.get(tenant_id, appointment_id)
+        appointment = store.appointments.get(tenant_id, appointment_id)
         actor.sees(appointment)
         if not appointment.session_id:
             raise ValidationFailed.field(
@@ -432,7 +446,7 @@ def change_seats(tenant_id: str, appointment_id: str, request: SeatsIn, actor: A
         if request.seats == appointment.seats:
             return appointment.public()
         start = datetime.fromisoformat(appointment.start)
-        session = session_records.find(tenant_id, appointment.calendar_id, start)
+        session = store.sessions.find(tenant_id, appointment.calendar_id, start)
         if session is None or appointment.id not in session.bookings:
             raise Conflict("the session of this appointment is being changed; try again")
         seating.check_seats(request.seats, session.capacity)
@@ -450,9 +464,9 @@ def change_seats(tenant_id: str, appointment_id: str, request: SeatsIn, actor: A
             )
         reason = f"seats {appointment.seats} -> {request.seats}"
         updated = _noted(appointment, actor, reason, now).changed(seats=request.seats)
-        transaction = Transaction()
+        transaction = store.transaction()
         transaction.extend("session", seating.seats_change_items(session, now, appointment.id, request.seats))
-        transaction.extend("appointment", [APPOINTMENTS.replace_item(tenant_id, updated)])
+        transaction.extend("appointment", [store.appointments.replace_item(tenant_id, updated)])
         try:
             transaction.commit()
         except TransactionFailed:
@@ -479,11 +493,16 @@ def _held_time(tenant_id: str, appointment: Appointment) -> Hold:
 
 
 def reschedule(
-    tenant_id: str, appointment_id: str, request: RescheduleIn, actor: Actor, now: datetime
+    store: BookingStore,
+    tenant_id: str,
+    appointment_id: str,
+    request: RescheduleIn,
+    actor: Actor,
+    now: datetime,
 ) -> dict:
     """Move an appointment in one transaction: the old time is freed only if the new one is taken."""
     for _attempt in retry.attempts():
-        appointment = APPOINTMENTS.get(tenant_id, appointment_id)
+        appointment = store.appointments.get(tenant_id, appointment_id)
         actor.sees(appointment)
         if Status(appointment.status) not in RESCHEDULABLE:
             raise InvalidStatusTransition(f"a {appointment.status} appointment cannot be rescheduled")
@@ -491,45 +510,46 @@ def reschedule(
             raise ValidationFailed.field(
                 "start", "a seat in a group session is not moved: cancel it and book the other session"
             )
-        lock = _read_lock(tenant_id, request.lock_code)
+        lock = _read_lock(store, tenant_id, request.lock_code)
         live = lock if lock and lock.is_live(now) else None
         calendar_id = request.calendar_id or (live.calendar_id if live else appointment.calendar_id)
         chosen = [{"id": sid} for sid in appointment.service_ids]
-        calendars = candidate_calendars(tenant_id, chosen, calendar_id, actor.calendar_ids)
+        calendars = candidate_calendars(store, tenant_id, chosen, calendar_id, actor.calendar_ids)
         if not calendars:
             raise SlotUnavailable("that calendar is not active")
         try:
-            return _move(tenant_id, appointment, request, actor, calendars[0], lock, now).public()
+            return _move(store, tenant_id, appointment, request, actor, calendars[0], lock, now).public()
         except _Contended:
             continue
         except SlotUnavailable:
-            if _lock_changed(tenant_id, request.lock_code, lock):
+            if _lock_changed(store, tenant_id, request.lock_code, lock):
                 continue  # the lock appeared or moved meanwhile: decide again with it
             raise
     raise Conflict("the appointment is being changed by another request; try again")
 
 
-def _move(tenant_id, appointment: Appointment, request, actor, calendar, lock, now) -> Appointment:
+def _move(store, tenant_id, appointment: Appointment, request, actor, calendar, lock, now) -> Appointment:
     owner = appointment.owner
     mine = (owner, *locks.taken_over(lock, calendar["id"], now))
     shape = appointment.shape
-    placement = place(tenant_id, calendar, shape, request.start, now, owner, frozenset(mine))
+    placement = place(store, tenant_id, calendar, shape, request.start, now, owner, frozenset(mine))
     moved = _noted(appointment, actor, f"rescheduled from {appointment.start}", now).changed(
         calendar_id=calendar["id"],
         start=iso(placement.start),
         end=iso(placement.end),
         hold=HeldSpan.of(placement.hold),
     )
-    transaction = Transaction()
+    transaction = store.transaction()
     transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=mine))
     release = calendar_time.release_items(_held_time(tenant_id, appointment), placement.hold)
     transaction.extend("release", release)
-    transaction.extend("appointment", [APPOINTMENTS.replace_item(tenant_id, moved)])
-    transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now, LOCKS))
+    transaction.extend("appointment", [store.appointments.replace_item(tenant_id, moved)])
+    transaction.extend("lock", locks.consumption_items(tenant_id, lock, placement.hold, now, store.locks))
     try:
         transaction.commit()
     except TransactionFailed as failure:
         if failure.refused & {"release"}:
             raise _Contended() from failure
-        raise _refusal(failure, placement.start, calendar, shape, now, mine, tenant_id) from failure
+        attempt = Attempt(store, tenant_id, calendar, shape, placement.start, now, frozenset(mine))
+        raise _refusal(failure, attempt) from failure
     return moved

@@ -14,13 +14,12 @@ from typing import Any
 
 from creneau.clock import epoch_after, iso
 from creneau.dal import calendar_time
-from creneau.dal import sessions as session_records
 from creneau.dal.calendar_time import HeldSpan, Hold
-from creneau.dal.catalog import services
 from creneau.dal.lock_repository import Lock, LockRepository
-from creneau.dal.transaction import Transaction, TransactionFailed
+from creneau.dal.store import BookingStore
+from creneau.dal.transaction import TransactionFailed
 from creneau.errors import LockNotFound, SlotUnavailable
-from creneau.logic import retry, schedule, tenants
+from creneau.logic import retry, schedule
 from creneau.logic import sessions as seating
 from creneau.models.booking import LockIn
 from creneau.security import new_id, new_lock_code
@@ -54,26 +53,25 @@ def view(lock: Lock) -> dict[str, Any]:
 
 
 def hold(
+    store: BookingStore,
     tenant_id: str,
     request: LockIn,
     now: datetime,
     calendar_ids: frozenset[str] | None = None,
-    *,
-    repository: LockRepository,
 ) -> dict[str, Any]:
     """Create the lock, or move it when the code already names one; `calendar_ids` limits the
     calendars (an agent limited to some)."""
     code = request.lock_code or new_lock_code()
-    settings = tenants.get_settings(tenant_id)
+    settings = store.settings.get(tenant_id)
     ttl = settings.lock_ttl_seconds
-    chosen = schedule.load_services(tenant_id, request.services)
+    chosen = schedule.load_services(store, tenant_id, request.services)
     schedule.require_calendar_choice(settings, request.calendar_id)
     shape = schedule.shape_of(chosen)
     seating.check_seats(request.seats, shape.capacity)
     for _attempt in retry.attempts():
-        previous = repository.find(tenant_id, code)
-        calendars = schedule.candidate_calendars(tenant_id, chosen, request.calendar_id, calendar_ids)
-        holding = _Holding(tenant_id, code, request, shape, previous, epoch_after(now, ttl), now, repository)
+        previous = store.locks.find(tenant_id, code)
+        calendars = schedule.candidate_calendars(store, tenant_id, chosen, request.calendar_id, calendar_ids)
+        holding = _Holding(store, tenant_id, code, request, shape, previous, epoch_after(now, ttl), now)
         try:
             return _hold_on_first_free(holding, calendars)
         except _LockChanged:
@@ -89,6 +87,7 @@ class _LockChanged(Exception):
 class _Holding:
     """One attempt at holding: what was asked, and the lock record read for the code (if any)."""
 
+    store: BookingStore
     tenant_id: str
     code: str
     request: LockIn
@@ -96,7 +95,6 @@ class _Holding:
     previous: Lock | None
     expires_at: int
     now: datetime
-    repository: LockRepository
 
     def lock(self, calendar_id: str, start: datetime, end: datetime, held: HeldSpan, **seats) -> Lock:
         return Lock(
@@ -131,6 +129,7 @@ def _hold_on_first_free(holding: _Holding, calendars: list[dict]) -> dict:
                 continue
         try:
             placement = schedule.place(
+                holding.store,
                 tenant_id,
                 calendar,
                 shape,
@@ -145,9 +144,9 @@ def _hold_on_first_free(holding: _Holding, calendars: list[dict]) -> dict:
             refusals.append(error)
             continue
         lock = holding.lock(calendar["id"], placement.start, placement.end, HeldSpan.of(placement.hold))
-        transaction = Transaction()
+        transaction = holding.store.transaction()
         transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=(owner,)))
-        transaction.extend("lock", [holding.repository.put_item(tenant_id, lock, previous)])
+        transaction.extend("lock", [holding.store.locks.put_item(tenant_id, lock, previous)])
         if previous is not None:
             transaction.extend(
                 "release", calendar_time.release_items(_releasable(tenant_id, previous, now), placement.hold)
@@ -159,7 +158,7 @@ def _hold_on_first_free(holding: _Holding, calendars: list[dict]) -> dict:
                 raise _LockChanged from failure
             mine = frozenset({owner})
             attempt = schedule.Attempt(
-                tenant_id, calendar, shape, placement.start, now, mine, request.bypass_notice
+                holding.store, tenant_id, calendar, shape, placement.start, now, mine, request.bypass_notice
             )
             refusals.append(schedule.refusal(attempt))
             continue
@@ -172,10 +171,12 @@ def _hold_seats(holding: _Holding, calendar: dict) -> dict:
     holds it); the same code moved from elsewhere gives its former seats or time back at once."""
     tenant_id, request, previous, now = holding.tenant_id, holding.request, holding.previous, holding.now
     here = holds_seats(previous, calendar["id"], now) and iso(previous.start) == iso(request.start)
+    store = holding.store
     plan = seating.plan_seats(
+        store,
         tenant_id,
         calendar,
-        services.get(tenant_id, request.services[0]),
+        store.services.get(tenant_id, request.services[0]),
         holding.shape,
         request.start,
         now,
@@ -190,11 +191,11 @@ def _hold_seats(holding: _Holding, calendar: dict) -> dict:
     lock = holding.lock(
         calendar["id"], session.start, session.end, no_units, seats=request.seats, session_id=session.id
     )
-    transaction = Transaction()
+    transaction = store.transaction()
     transaction.extend("seats", plan.items)
-    transaction.extend("lock", [holding.repository.put_item(tenant_id, lock, previous)])
+    transaction.extend("lock", [store.locks.put_item(tenant_id, lock, previous)])
     if previous is not None and not here:
-        transaction.extend("release", _giving_back(tenant_id, previous, now))
+        transaction.extend("release", _giving_back(store, tenant_id, previous, now))
     try:
         transaction.commit()
     except TransactionFailed as failure:
@@ -202,13 +203,13 @@ def _hold_seats(holding: _Holding, calendar: dict) -> dict:
     return view(lock)
 
 
-def _giving_back(tenant_id: str, lock: Lock, now: datetime) -> list[dict[str, Any]]:
+def _giving_back(store: BookingStore, tenant_id: str, lock: Lock, now: datetime) -> list[dict[str, Any]]:
     """What a lock moved elsewhere or released frees: its seats of a session, or its own time."""
     if not lock.session_id:
         return calendar_time.release_items(_releasable(tenant_id, lock, now))
     if not lock.is_live(now):
         return []  # expired seats are free already; the next writer of that session reclaims them
-    session = session_records.find(tenant_id, lock.calendar_id, lock.start)
+    session = store.sessions.find(tenant_id, lock.calendar_id, lock.start)
     return seating.leave_items(session, now, lock=lock.lock_code)
 
 
@@ -220,10 +221,10 @@ def _releasable(tenant_id: str, lock: Lock, now: datetime) -> Hold:
 
 
 def _live_visible(
-    repository: LockRepository, tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[str] | None
+    locks: LockRepository, tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[str] | None
 ) -> Lock:
     """The lock under `code` if it is live and on a calendar the caller sees; LockNotFound otherwise."""
-    lock = repository.find(tenant_id, code)
+    lock = locks.find(tenant_id, code)
     visible = lock is not None and (calendar_ids is None or lock.calendar_id in calendar_ids)
     if not visible or not lock.is_live(now):
         raise LockNotFound(NOT_FOUND)
@@ -231,29 +232,19 @@ def _live_visible(
 
 
 def get(
-    tenant_id: str,
-    code: str,
-    now: datetime,
-    calendar_ids: frozenset[str] | None = None,
-    *,
-    repository: LockRepository,
+    store: BookingStore, tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[str] | None = None
 ) -> dict[str, Any]:
-    return view(_live_visible(repository, tenant_id, code, now, calendar_ids))
+    return view(_live_visible(store.locks, tenant_id, code, now, calendar_ids))
 
 
 def release(
-    tenant_id: str,
-    code: str,
-    now: datetime,
-    calendar_ids: frozenset[str] | None = None,
-    *,
-    repository: LockRepository,
+    store: BookingStore, tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[str] | None = None
 ) -> None:
     for _attempt in retry.attempts():
-        lock = _live_visible(repository, tenant_id, code, now, calendar_ids)
-        transaction = Transaction()
-        transaction.extend("release", _giving_back(tenant_id, lock, now))
-        transaction.extend("lock", [repository.delete_item(tenant_id, lock)])
+        lock = _live_visible(store.locks, tenant_id, code, now, calendar_ids)
+        transaction = store.transaction()
+        transaction.extend("release", _giving_back(store, tenant_id, lock, now))
+        transaction.extend("lock", [store.locks.delete_item(tenant_id, lock)])
         try:
             transaction.commit()
             return

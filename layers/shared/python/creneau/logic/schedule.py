@@ -12,10 +12,10 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from creneau.clock import iso
-from creneau.dal import calendar_time, sessions
+from creneau.dal import sessions
 from creneau.dal.calendar_time import Hold
-from creneau.dal.catalog import calendars, services
 from creneau.dal.settings import TenantSettings
+from creneau.dal.store import BookingStore
 from creneau.domain import explain
 from creneau.domain.availability import (
     CalendarAvailability,
@@ -52,8 +52,8 @@ class Placement:
     hold: Hold
 
 
-def load_services(tenant_id: str, service_ids: list[str]) -> list[dict[str, Any]]:
-    loaded = [services.get(tenant_id, service_id) for service_id in service_ids]
+def load_services(store: BookingStore, tenant_id: str, service_ids: list[str]) -> list[dict[str, Any]]:
+    loaded = [store.services.get(tenant_id, service_id) for service_id in service_ids]
     inactive = [s["name"] for s in loaded if not s["active"]]
     if inactive:
         field = "service_id" if len(service_ids) == 1 else "service_ids"
@@ -85,6 +85,7 @@ def shape_of(chosen: list[dict[str, Any]]) -> ServiceShape:
 
 
 def candidate_calendars(
+    store: BookingStore,
     tenant_id: str,
     chosen: list[dict[str, Any]],
     calendar_id: str | None,
@@ -96,7 +97,7 @@ def candidate_calendars(
     if calendar_id is not None:
         if allowed is not None and calendar_id not in allowed:
             raise CalendarNotFound(f"no calendar {calendar_id}")
-        calendar = calendars.get(tenant_id, calendar_id)
+        calendar = store.calendars.get(tenant_id, calendar_id)
         missing = [s.get("name", s["id"]) for s in chosen if s["id"] not in calendar["service_ids"]]
         if missing:
             raise ValidationFailed.field(
@@ -105,7 +106,7 @@ def candidate_calendars(
         return [calendar] if calendar["active"] else []
     offering = [
         c
-        for c in calendars.list_all(tenant_id)
+        for c in store.calendars.list_all(tenant_id)
         if c["active"] and wanted <= set(c["service_ids"]) and (allowed is None or c["id"] in allowed)
     ]
     return sorted(offering, key=lambda c: (c["name"], c["id"]))
@@ -157,8 +158,9 @@ def occupied_span(start: datetime, shape: ServiceShape) -> tuple[datetime, datet
 class Attempt:
     """One start tried on one calendar for one shape, as of `now`: what placing, explaining and
     refusing it read. `ignore_owners` are the caller's own holds (its lock, the appointment it
-    moves), free for it."""
+    moves), free for it. `store` is where it reads."""
 
+    store: BookingStore
     tenant_id: str
     calendar: dict[str, Any]
     shape: ServiceShape
@@ -171,11 +173,18 @@ class Attempt:
         """The search for what is free on its calendar after it."""
         calendars = [self.calendar]
         return SlotSearch(
-            self.tenant_id, calendars, self.shape, self.now, self.ignore_owners, self.bypass_notice
+            self.store,
+            self.tenant_id,
+            calendars,
+            self.shape,
+            self.now,
+            self.ignore_owners,
+            self.bypass_notice,
         )
 
 
 def place(
+    store: BookingStore,
     tenant_id: str,
     calendar: dict[str, Any],
     shape: ServiceShape,
@@ -188,7 +197,7 @@ def place(
 ) -> Placement:
     """The hold for `owner` at `start` on `calendar`, if that is a slot right now; else 409."""
     start = start.astimezone(UTC)
-    attempt = Attempt(tenant_id, calendar, shape, start, now, ignore_owners, bypass_notice)
+    attempt = Attempt(store, tenant_id, calendar, shape, start, now, ignore_owners, bypass_notice)
     occupied_start, end, occupied_end = occupied_span(start, shape)
     occupied = occupied_around(attempt)
     engine = engine_calendar(calendar, [(o.start, o.end) for o in occupied], bypass_notice)
@@ -210,7 +219,7 @@ def occupied_around(attempt: Attempt) -> list[explain.Occupied]:
     """The live holds (others' than the attempt's own) that meet the span the attempt would occupy."""
     occupied_start, _end, occupied_end = occupied_span(attempt.start, attempt.shape)
     calendar = attempt.calendar
-    return calendar_time.occupancy(
+    return attempt.store.calendar_time.occupancy(
         attempt.tenant_id,
         calendar["id"],
         occupied_start,
@@ -263,8 +272,10 @@ class GroupAsk:
 @dataclass(frozen=True)
 class SlotSearch:
     """What a search for slots looks at: these calendars, for this shape, as of `now`, with the
-    holds of `ignore_owners` (the caller's own) free, and for a group service the seats asked."""
+    holds of `ignore_owners` (the caller's own) free, and for a group service the seats asked;
+    `store` is where it reads."""
 
+    store: BookingStore
     tenant_id: str
     calendars: list[dict]
     shape: ServiceShape
@@ -283,8 +294,8 @@ def offered_slots(search: SlotSearch, window: Interval) -> list[Slot]:
     reach_until = occupied_span(window.end, shape)[2]
     inputs = []
     for calendar in search.calendars:
-        joinable = _joinable(tenant_id, calendar, group, window, now) if group else {}
-        found = calendar_time.occupancy(
+        joinable = _joinable(search, calendar, window) if group else {}
+        found = search.store.calendar_time.occupancy(
             tenant_id,
             calendar["id"],
             reach_from,
@@ -299,12 +310,11 @@ def offered_slots(search: SlotSearch, window: Interval) -> list[Slot]:
     return compute_slots(inputs, shape, window, now, seats=group.seats if group else 1)
 
 
-def _joinable(
-    tenant_id: str, calendar: dict, group: GroupAsk, window: Interval, now: datetime
-) -> dict[str, GroupSession]:
+def _joinable(search: SlotSearch, calendar: dict, window: Interval) -> dict[str, GroupSession]:
     """The live sessions of the asked service on `calendar` starting in `window`, by claim owner."""
     found = {}
-    for session in sessions.in_range(tenant_id, calendar["id"], window.start, window.end):
+    group, now = search.group, search.now
+    for session in search.store.sessions.in_range(search.tenant_id, calendar["id"], window.start, window.end):
         if session.service_id != group.service_id or not session.is_live(now):
             continue
         left = session.seats_left(now, group.lock_code)

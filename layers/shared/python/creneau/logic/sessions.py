@@ -16,10 +16,9 @@ from zoneinfo import ZoneInfo
 
 from creneau.clock import iso
 from creneau.dal import calendar_time, sessions
-from creneau.dal.appointment_repository import AppointmentRepository
 from creneau.dal.calendar_time import HeldSpan, Hold
-from creneau.dal.catalog import calendars
 from creneau.dal.sessions import Held, SeatChange, Session
+from creneau.dal.store import BookingStore
 from creneau.domain.availability import GroupSession, Interval, ServiceShape, compute_slots
 from creneau.domain.wording import local_time
 from creneau.errors import CalendarNotFound, SessionNotFound, SlotUnavailable, ValidationFailed
@@ -34,8 +33,6 @@ from creneau.logic.schedule import (
     refusal,
     slot_view,
 )
-
-APPOINTMENTS = AppointmentRepository()  # read for a session's attendees
 
 
 def check_seats(seats: int, capacity: int) -> None:
@@ -62,6 +59,7 @@ def _hold_of(session: Session, expires_at: int | None) -> Hold:
 
 
 def plan_seats(
+    store: BookingStore,
     tenant_id: str,
     calendar: dict[str, Any],
     service: dict[str, Any],
@@ -78,16 +76,18 @@ def plan_seats(
 ) -> SeatPlan:
     """The items that give `seats` of the session at `start` on `calendar` to one holder, opening
     the session when nobody holds it; 409 when the time is not free or too few seats are left."""
-    found = sessions.find(tenant_id, calendar["id"], start)
+    found = store.sessions.find(tenant_id, calendar["id"], start)
     live = found if found is not None and found.is_live(now) else None
     holder = {"add_bookings": {booking: seats}} if booking else {"add_held": {lock[0]: Held(seats, lock[1])}}
     if live is None:
-        return _open(tenant_id, calendar, service, shape, start, now, seats, booking, lock, bypass_notice)
+        return _open(
+            store, tenant_id, calendar, service, shape, start, now, seats, booking, lock, bypass_notice
+        )
     if live.service_id != service["id"]:
-        raise refusal(Attempt(tenant_id, calendar, shape, start, now))
+        raise refusal(Attempt(store, tenant_id, calendar, shape, start, now))
     mine = giving_back if giving_back in live.held else None
     if not converting:
-        _check_joinable(tenant_id, calendar, shape, live, now, seats, mine, bypass_notice)
+        _check_joinable(store, tenant_id, calendar, shape, live, now, seats, mine, bypass_notice)
     change = SeatChange(read=live, now=now, remove_held=(mine,) if mine else (), **holder)
     items: list[dict[str, Any]] = []
     if booking and live.expires_at is not None:  # held by locks only until now: it stops expiring
@@ -99,7 +99,9 @@ def plan_seats(
     return SeatPlan([change.item(), *items], live, live.start, live.end)
 
 
-def _open(tenant_id, calendar, service, shape, start, now, seats, booking, lock, bypass_notice) -> SeatPlan:
+def _open(
+    store, tenant_id, calendar, service, shape, start, now, seats, booking, lock, bypass_notice
+) -> SeatPlan:
     opening = Session(
         tenant_id=tenant_id,
         calendar_id=calendar["id"],
@@ -111,6 +113,7 @@ def _open(tenant_id, calendar, service, shape, start, now, seats, booking, lock,
     )
     expires_at = lock[1] if lock else None
     placement = place(
+        store,
         tenant_id,
         calendar,
         shape,
@@ -133,11 +136,13 @@ def _open(tenant_id, calendar, service, shape, start, now, seats, booking, lock,
     return SeatPlan(items, session, placement.start, placement.end)
 
 
-def _check_joinable(tenant_id, calendar, shape, live: Session, now, seats, mine, bypass_notice) -> None:
+def _check_joinable(
+    store, tenant_id, calendar, shape, live: Session, now, seats, mine, bypass_notice
+) -> None:
     """The session's start must still be a slot (hours, exceptions, notice) with the seats asked."""
     left = live.seats_left(now, mine)
     owner = sessions.owner(live)
-    attempt = Attempt(tenant_id, calendar, shape, live.start, now, frozenset({owner}), bypass_notice)
+    attempt = Attempt(store, tenant_id, calendar, shape, live.start, now, frozenset({owner}), bypass_notice)
     others = occupied_around(attempt)
     engine = engine_calendar(calendar, [(o.start, o.end) for o in others], bypass_notice)
     engine = replace(engine, sessions=[GroupSession(live.start, Interval(*live.occupied), left)])
@@ -147,7 +152,7 @@ def _check_joinable(tenant_id, calendar, shape, live: Session, now, seats, mine,
     if left >= seats:
         raise refusal(attempt)
     following = first_free(
-        SlotSearch(tenant_id, [calendar], shape, now), live.start + timedelta(microseconds=1)
+        SlotSearch(store, tenant_id, [calendar], shape, now), live.start + timedelta(microseconds=1)
     )
     place_word = "place" if left == 1 else "places"
     message = (
@@ -213,6 +218,7 @@ def session_view(session: Session, now: datetime, attendees: list[dict[str, Any]
 
 
 def list_sessions(
+    store: BookingStore,
     tenant_id: str,
     calendar_id: str,
     first_day: date,
@@ -225,41 +231,43 @@ def list_sessions(
         raise ValidationFailed.field("to", "must not be before from")
     if (last_day - first_day).days > 92:
         raise ValidationFailed.field("to", "at most 93 days at once")
-    calendar = _calendar(tenant_id, calendar_id, allowed)
+    calendar = _calendar(store, tenant_id, calendar_id, allowed)
     zone = ZoneInfo(calendar["timezone"])
     start = datetime.combine(first_day, time(0), tzinfo=zone)
     end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)
-    found = sessions.in_range(tenant_id, calendar_id, start, end)
-    return {"items": [_with_attendees(s, now) for s in found if s.is_live(now)], "next_cursor": None}
+    found = store.sessions.in_range(tenant_id, calendar_id, start, end)
+    return {"items": [_with_attendees(store, s, now) for s in found if s.is_live(now)], "next_cursor": None}
 
 
 def get_session(
-    tenant_id: str, session_id: str, now: datetime, allowed: frozenset[str] | None = None
+    store: BookingStore, tenant_id: str, session_id: str, now: datetime, allowed: frozenset[str] | None = None
 ) -> dict:
     parsed = sessions.parse_session_id(session_id)
     if parsed is None:
         raise SessionNotFound(f"no session {session_id}")
     calendar_id, start = parsed
     try:
-        _calendar(tenant_id, calendar_id, allowed)
+        _calendar(store, tenant_id, calendar_id, allowed)
     except CalendarNotFound as missing:
         raise SessionNotFound(f"no session {session_id}") from missing
-    found = sessions.find(tenant_id, calendar_id, start)
+    found = store.sessions.find(tenant_id, calendar_id, start)
     if found is None or not found.is_live(now):
         raise SessionNotFound(f"no session {session_id} (nobody holds a place in it)")
-    return _with_attendees(found, now)
+    return _with_attendees(store, found, now)
 
 
-def _calendar(tenant_id: str, calendar_id: str, allowed: frozenset[str] | None) -> dict[str, Any]:
+def _calendar(
+    store: BookingStore, tenant_id: str, calendar_id: str, allowed: frozenset[str] | None
+) -> dict[str, Any]:
     if allowed is not None and calendar_id not in allowed:
         raise CalendarNotFound(f"no calendar {calendar_id}")
-    return calendars.get(tenant_id, calendar_id)
+    return store.calendars.get(tenant_id, calendar_id)
 
 
-def _with_attendees(session: Session, now: datetime) -> dict[str, Any]:
+def _with_attendees(store: BookingStore, session: Session, now: datetime) -> dict[str, Any]:
     attendees = []
     for appointment_id, seats in sorted(session.bookings.items()):
-        appointment = APPOINTMENTS.get(session.tenant_id, appointment_id)
+        appointment = store.appointments.get(session.tenant_id, appointment_id)
         attendees.append(
             {
                 "appointment_id": appointment_id,

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from creneau.clock import iso
 from creneau.dal import calendar_time
 from creneau.dal.settings import TenantSettings
+from creneau.dal.store import BookingStore
 from creneau.domain.availability import Interval, ServiceShape, Slot
 from creneau.errors import ValidationFailed
-from creneau.logic import tenants
 from creneau.logic.schedule import (
     Attempt,
     GroupAsk,
@@ -44,14 +44,14 @@ class SlotAsk:
 
 
 def find_slots(
-    ask: SlotAsk, first_day: date, last_day: date, timezone: str | None, now: datetime
+    store: BookingStore, ask: SlotAsk, first_day: date, last_day: date, timezone: str | None, now: datetime
 ) -> dict[str, Any]:
     if last_day < first_day:
         raise ValidationFailed.field("to", "must not be before from")
     if (last_day - first_day).days + 1 > MAX_DAYS:
         raise ValidationFailed.field("to", f"at most {MAX_DAYS} days at once")
-    settings = tenants.get_settings(ask.tenant_id)
-    search = _search(ask, now, settings)
+    settings = store.settings.get(ask.tenant_id)
+    search = _search(store, ask, now, settings)
     calendars = search.calendars
     zone_name = timezone or (calendars[0]["timezone"] if ask.calendar_id and calendars else settings.timezone)
     zone = ZoneInfo(zone_name)
@@ -60,22 +60,23 @@ def find_slots(
     return {"timezone": zone_name, "slots": [_slot_view(slot) for slot in slots]}
 
 
-def first_slot(ask: SlotAsk, now: datetime) -> dict[str, Any]:
-    slot = first_free(_search(ask, now, tenants.get_settings(ask.tenant_id)), now)
+def first_slot(store: BookingStore, ask: SlotAsk, now: datetime) -> dict[str, Any]:
+    slot = first_free(_search(store, ask, now, store.settings.get(ask.tenant_id)), now)
     return {"slot": _slot_view(slot) if slot else None}
 
 
-def _search(ask: SlotAsk, now: datetime, settings: TenantSettings) -> SlotSearch:
-    chosen = load_services(ask.tenant_id, ask.service_ids)
+def _search(store: BookingStore, ask: SlotAsk, now: datetime, settings: TenantSettings) -> SlotSearch:
+    chosen = load_services(store, ask.tenant_id, ask.service_ids)
     require_calendar_choice(settings, ask.calendar_id)
     shape = shape_of(chosen)
-    calendars = candidate_calendars(ask.tenant_id, chosen, ask.calendar_id)
+    calendars = candidate_calendars(store, ask.tenant_id, chosen, ask.calendar_id)
     group = _group(chosen, shape, ask.seats, ask.lock_code)
     mine = _mine(ask.lock_code)
-    return SlotSearch(ask.tenant_id, calendars, shape, now, mine, ask.bypass_notice, group)
+    return SlotSearch(store, ask.tenant_id, calendars, shape, now, mine, ask.bypass_notice, group)
 
 
 def explain(
+    store: BookingStore,
     tenant_id: str,
     service_ids: list[str],
     calendar_id: str | None,
@@ -85,11 +86,11 @@ def explain(
 ) -> dict[str, Any]:
     """For each candidate calendar (among `allowed`, for an agent limited to some), whether `start` is
     bookable and every reason it is not."""
-    chosen = load_services(tenant_id, service_ids)
+    chosen = load_services(store, tenant_id, service_ids)
     shape = shape_of(chosen)
     verdicts = []
-    for calendar in candidate_calendars(tenant_id, chosen, calendar_id, allowed):
-        found = why_not(Attempt(tenant_id, calendar, shape, start, now))
+    for calendar in candidate_calendars(store, tenant_id, chosen, calendar_id, allowed):
+        found = why_not(Attempt(store, tenant_id, calendar, shape, start, now))
         verdicts.append(
             {
                 "calendar_id": calendar["id"],

@@ -19,6 +19,7 @@ from creneau.clock import Clock, iso
 from creneau.dal import connections, external_busy, sessions
 from creneau.dal.appointment_repository import AppointmentRepository
 from creneau.dal.catalog import calendars, services
+from creneau.dal.sessions import SessionRepository
 from creneau.errors import (
     Conflict,
     ConnectionNotReady,
@@ -42,6 +43,7 @@ from creneau.sync.ports import (
 
 logger = logging.getLogger(__name__)
 APPOINTMENTS = AppointmentRepository()
+SESSIONS = SessionRepository()
 MAX_PULL_DAYS = 365
 RESYNC_MARGIN = timedelta(days=7)  # a full pull again when the window would outgrow the last one
 PAST_REACH = timedelta(days=1)  # appointments that ended this recently are still kept in sync
@@ -381,7 +383,7 @@ class _Run:
         if not key.startswith(sessions.SESSION_ID_PREFIX):
             return self._appointment(key)
         parsed = sessions.parse_session_id(key)
-        found = sessions.find(self.tenant_id, *parsed) if parsed else None
+        found = SESSIONS.find(self.tenant_id, *parsed) if parsed else None
         if found is None or not found.is_live(self.now):
             return None
         attendees = [a for a in map(self._appointment, sorted(found.bookings)) if a is not None]

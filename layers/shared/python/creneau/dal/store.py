@@ -1,0 +1,61 @@
+"""Where the booking use cases read and write: one repository per aggregate and the client their
+transactions commit through, passed to logic as one small context. A handler uses the store over
+DynamoDB; a unit test builds one over in-memory tables (`BookingStore.over`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from creneau import config
+from creneau.dal import catalog
+from creneau.dal.appointment_repository import AppointmentRepository
+from creneau.dal.calendar_time import CalendarTime
+from creneau.dal.customers import CustomerRepository
+from creneau.dal.lock_repository import LockRepository
+from creneau.dal.records import TenantRecords
+from creneau.dal.sessions import SessionRepository
+from creneau.dal.settings import SettingsRepository
+from creneau.dal.transaction import Transaction
+from creneau.errors import CalendarNotFound, CustomerNotFound, ServiceNotFound
+
+
+@dataclass(frozen=True)
+class BookingStore:
+    settings: SettingsRepository = field(default_factory=SettingsRepository)
+    services: TenantRecords = catalog.services
+    calendars: TenantRecords = catalog.calendars
+    customers: CustomerRepository = field(default_factory=CustomerRepository)
+    calendar_time: CalendarTime = field(default_factory=CalendarTime)
+    sessions: SessionRepository = field(default_factory=SessionRepository)
+    locks: LockRepository = field(default_factory=LockRepository)
+    appointments: AppointmentRepository = field(default_factory=AppointmentRepository)
+    client: Callable[[], Any] = config.client
+
+    def transaction(self) -> Transaction:
+        return Transaction(self.client)
+
+    @classmethod
+    def over(
+        cls,
+        catalog_table: Callable[[], Any],
+        bookings_table: Callable[[], Any],
+        client: Callable[[], Any],
+    ) -> BookingStore:
+        """Every repository reading these two tables, its transactions committed through `client`
+        (the items they write name the tables as configured)."""
+        return cls(
+            settings=SettingsRepository(catalog_table),
+            services=TenantRecords("SERVICE", ServiceNotFound, catalog_table),
+            calendars=TenantRecords("CALENDAR", CalendarNotFound, catalog_table),
+            customers=CustomerRepository(TenantRecords("CUSTOMER", CustomerNotFound, catalog_table)),
+            calendar_time=CalendarTime(bookings_table),
+            sessions=SessionRepository(bookings_table),
+            locks=LockRepository(bookings_table),
+            appointments=AppointmentRepository(bookings_table),
+            client=client,
+        )
+
+
+DYNAMODB = BookingStore()  # what the handlers pass: the deployment's tables (config), resolved per call

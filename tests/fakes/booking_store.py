@@ -1,0 +1,68 @@
+"""A BookingStore over in-memory tables, seeded the way the catalog's use cases store a tenant: for
+unit tests of the booking use cases (slots, locks, appointments) without moto."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from creneau import config
+from creneau.dal.settings import TenantSettings
+from creneau.dal.store import BookingStore
+from creneau.models.catalog import Calendar, Service
+from tests.fakes.memory_table import InMemoryDynamo
+
+TABLES = ("catalog", "bookings")
+
+
+@dataclass
+class MemoryShop:
+    """One tenant in memory: its store, the tables behind it, and what it seeded."""
+
+    store: BookingStore
+    dynamo: InMemoryDynamo
+    tenant_id: str
+
+    def settings(self, **changes: Any) -> None:
+        settings = TenantSettings(name="Salon", timezone="Europe/Paris", **changes)
+        self.dynamo.tables["catalog"].put(self.store.settings.item(self.tenant_id, settings, 1))
+
+    def service(self, service_id: str, name: str, minutes: int, **fields: Any) -> dict[str, Any]:
+        doc = Service.model_validate({"id": service_id, "name": name, "duration_minutes": minutes, **fields})
+        return self._put(self.store.services, doc.model_dump(mode="json"))
+
+    def calendar(self, calendar_id: str, name: str, service_ids: list[str], **fields: Any) -> dict[str, Any]:
+        fields = {
+            "timezone": "Europe/Paris",
+            "id": calendar_id,
+            "name": name,
+            "service_ids": service_ids,
+        } | fields
+        doc = Calendar.model_validate(fields).model_dump(mode="json")
+        return self._put(self.store.calendars, {**doc, "_claim_timezone": doc["timezone"]})
+
+    def _put(self, records, doc: dict[str, Any]) -> dict[str, Any]:
+        self.dynamo.tables["catalog"].put(records.item(self.tenant_id, doc, version=1))
+        return doc
+
+    def items(self, prefix: str) -> list[dict[str, Any]]:
+        """The bookings table's items whose partition key starts with `prefix` (CLAIM#, OCC#, ...)."""
+        return [
+            item for item in self.dynamo.tables["bookings"].items.values() if item["pk"].startswith(prefix)
+        ]
+
+
+def memory_shop(monkeypatch: pytest.MonkeyPatch) -> MemoryShop:
+    """A tenant whose settings are the defaults (Europe/Paris), over fresh in-memory tables; the
+    environment names them (the items transactions write carry the configured names). The caller
+    calls `config.reset()` when done."""
+    monkeypatch.setenv("CATALOG_TABLE", TABLES[0])
+    monkeypatch.setenv("BOOKINGS_TABLE", TABLES[1])
+    config.reset()
+    dynamo = InMemoryDynamo(*TABLES)
+    store = BookingStore.over(dynamo.table(TABLES[0]), dynamo.table(TABLES[1]), lambda: dynamo)
+    shop = MemoryShop(store, dynamo, "tenant-a")
+    shop.settings()
+    return shop
