@@ -89,35 +89,17 @@ class LockOut(Model):
     session_id: str | None = Field(None, description="group services: the session whose seats it holds")
 
 
-class AppointmentIn(Strict):
-    service_id: Id | None = None
-    service_ids: list[Id] | None = Field(None, min_length=1, max_length=10)
-    start: Instant
-    calendar_id: Id | None = None
-    lock_code: str | None = Field(None, pattern=LOCK_CODE_PATTERN)
+class AppointmentIn(LockIn):  # what a lock asks for, and who the booking is for
     customer_id: Id | None = None
     customer: CustomerFields | None = None
     comments: str = Field("", max_length=5000)
     fields: JsonObject = {}
-    bypass_notice: StrictBool = Field(False, description="agents and admins: no minimum notice")
-    seats: int = Field(1, ge=1, le=500, description="group services: places taken (a party of several)")
 
     @model_validator(mode="after")
-    def _one_of_each(self) -> AppointmentIn:
-        if (self.service_id is None) == (self.service_ids is None):
-            raise ValueError("give exactly one of service_id or service_ids")
+    def _one_customer(self) -> AppointmentIn:
         if (self.customer_id is None) == (self.customer is None):
             raise ValueError("give exactly one of customer_id or customer")
         return self
-
-    @field_validator("service_ids")
-    @classmethod
-    def _each_once(cls, service_ids: list[str] | None) -> list[str] | None:
-        return _each_once(service_ids)
-
-    @property
-    def services(self) -> list[str]:
-        return self.service_ids if self.service_ids is not None else [self.service_id]
 
 
 class StatusIn(Strict):
