@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from creneau import config
 from creneau.clock import SystemClock
+from creneau.dal.connections import ConnectionRecord
 from creneau.errors import (
     CalendarNotFound,
     Conflict,
@@ -65,12 +66,12 @@ def service() -> SyncService:
         "outlook": outlook_calendar.MicrosoftFlow(session),
     }
 
-    def provider_for(doc: dict, deadline: Deadline):
-        if doc["provider"] == "google":
+    def provider_for(connection: ConnectionRecord, deadline: Deadline):
+        if connection.provider == "google":
             google_transport.left = deadline.left
-            return google_calendar.GoogleCalendar(doc, google_transport, session)
+            return google_calendar.GoogleCalendar(connection, google_transport, session)
         graph_transport.left = deadline.left
-        return outlook_calendar.OutlookCalendar(doc, graph_transport, session)
+        return outlook_calendar.OutlookCalendar(connection, graph_transport, session)
 
     return SyncService(flows, provider_for, SystemClock(), count)
 
@@ -207,8 +208,8 @@ def _on_change(record: SQSRecord) -> None:
     """Queue the change durably first (a failure here is redelivered), then try to push it; a
     provider that fails now leaves it queued for the schedule."""
     event = json.loads(record.body)
-    for doc in service().enqueue(event):
-        service().push_queued(doc, seconds=10)
+    for connection in service().enqueue(event):
+        service().push_queued(connection, seconds=10)
 
 
 def _is_schedule(event: dict[str, Any]) -> bool:

@@ -23,6 +23,7 @@ from provider_http import Transport
 from token_store import TokenStore
 
 from creneau import config
+from creneau.dal.connections import ConnectionRecord
 from creneau.sync.ports import (
     BusyListing,
     EventSpec,
@@ -168,8 +169,8 @@ def _oauth_error(answer: httpx.Response) -> str:
 class GoogleCalendar:
     """The connected account's primary calendar."""
 
-    def __init__(self, doc: dict[str, Any], transport: Transport, session: requests.Session) -> None:
-        self.store = TokenStore(doc)
+    def __init__(self, connection: ConnectionRecord, transport: Transport, session: requests.Session) -> None:
+        self.store = TokenStore(connection)
         self.transport = transport
         self.session = session
         self.base = f"{api_base()}/calendars/primary/events"

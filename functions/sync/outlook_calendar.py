@@ -17,6 +17,7 @@ from provider_http import Transport
 from token_store import TokenStore
 
 from creneau import config
+from creneau.dal.connections import ConnectionRecord
 from creneau.sync.ports import (
     BusyListing,
     EventSpec,
@@ -108,8 +109,8 @@ def _message(response: httpx.Response) -> str:
 
 
 class OutlookCalendar:
-    def __init__(self, doc: dict[str, Any], transport: Transport, session: requests.Session) -> None:
-        self.store = TokenStore(doc)
+    def __init__(self, connection: ConnectionRecord, transport: Transport, session: requests.Session) -> None:
+        self.store = TokenStore(connection)
         self.transport = transport
         self.session = session
         self.base = graph_base()

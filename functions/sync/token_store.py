@@ -6,28 +6,29 @@ from __future__ import annotations
 from typing import Any
 
 from creneau.dal import connections
+from creneau.dal.connections import ConnectionRecord
 from creneau.errors import Conflict
 from creneau.sync import vault
 
 
 class TokenStore:
-    def __init__(self, doc: dict[str, Any]) -> None:
-        self.doc = doc
+    def __init__(self, connection: ConnectionRecord) -> None:
+        self.connection = connection
 
     @property
     def _ids(self) -> tuple[str, str]:
-        return self.doc["_tenant_id"], self.doc["id"]
+        return self.connection.tenant_id, self.connection.id
 
     def load(self) -> dict[str, Any]:
-        if not self.doc.get("_tokens"):
+        if not self.connection.tokens:
             return {}
-        return vault.unseal(self.doc["_tokens"], *self._ids)
+        return vault.unseal(self.connection.tokens, *self._ids)
 
     def save(self, tokens: dict[str, Any]) -> dict[str, Any] | None:
         """Store `tokens`; None if saved, else the tokens another run stored first (use those)."""
         try:
-            self.doc = connections.save_tokens(self.doc, vault.seal(tokens, *self._ids))
+            self.connection = connections.save_tokens(self.connection, vault.seal(tokens, *self._ids))
             return None
         except Conflict:
-            self.doc = connections.get(self.doc["_tenant_id"], self.doc["calendar_id"], self.doc["id"])
+            self.connection = connections.reread(self.connection)
             return self.load()

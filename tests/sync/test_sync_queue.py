@@ -218,8 +218,8 @@ def test_tokens_sealed_at_rest_and_refresh_guarded_by_version(connected, sync_en
         sys.path.remove(str(ROOT / "functions" / "sync"))
     from creneau.dal import connections
 
-    doc = connections.get(connected["tenant"].id, connected["calendar"]["id"])
-    first, second = TokenStore(doc), TokenStore(dict(doc))
+    connection = connections.get(connected["tenant"].id, connected["calendar"]["id"])
+    first, second = TokenStore(connection), TokenStore(connection)
     tokens = first.load()
     assert tokens["refresh_token"] == refresh
     assert first.save({**tokens, "access_token": "from-first"}) is None

@@ -15,6 +15,8 @@ Outside the tenant: `OAUTHSTATE#<nonce>`, single-use (a conditional delete), exp
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,34 +35,78 @@ def _failed_condition(error: ClientError) -> bool:
     return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
+_DOC_FIELDS = (
+    "id",
+    "calendar_id",
+    "provider",
+    "status",
+    "account",
+    "options",
+    "last_sync_at",
+    "last_error",
+    "sync_state",
+    "throttled_until",
+)
+_PUBLIC = _DOC_FIELDS[:8]  # what the API shows; the sync state and throttling are the run's own
+
+
+@dataclass(frozen=True)
+class ConnectionRecord:
+    """A calendar's connection to Google or Outlook. The document holds the fields up to
+    `throttled_until`; the sealed tokens and their own version sit beside it in the item."""
+
+    id: str
+    calendar_id: str
+    provider: str
+    status: str  # pending, connected, needs_reconnect
+    options: dict[str, Any]
+    account: str | None = None  # the connected account's email
+    last_sync_at: str | None = None
+    last_error: dict[str, Any] | None = None
+    sync_state: dict[str, Any] | None = None  # the provider's incremental pull state
+    throttled_until: str | None = None
+    tenant_id: str = ""
+    version: int = 0  # of the document read; 0 before it is stored
+    tokens: bytes | None = None  # sealed (sync/vault.py)
+    token_version: int = 0
+
+    def changed(self, **fields: Any) -> ConnectionRecord:
+        return dataclasses.replace(self, **fields)
+
+    def public(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _PUBLIC}
+
+    def to_doc(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _DOC_FIELDS}
+
+
 def _key(tenant_id: str, calendar_id: str) -> dict[str, str]:
     return {"pk": tenant_pk(tenant_id), "sk": f"CONNECTION#{calendar_id}"}
 
 
-def _record(item: dict[str, Any]) -> dict[str, Any]:
+def _record(item: dict[str, Any]) -> ConnectionRecord:
     doc = from_doc(item)
-    doc["_version"] = int(item["version"])
-    doc["_token_version"] = int(item.get("token_version", 0))
-    doc["_tokens"] = bytes(item["tokens"]) if "tokens" in item else None
-    doc["_tenant_id"] = item["tenant_id"]
-    return doc
+    return ConnectionRecord(
+        **{name: doc.get(name) for name in _DOC_FIELDS if name in doc},
+        tenant_id=item["tenant_id"],
+        version=int(item["version"]),
+        tokens=bytes(item["tokens"]) if "tokens" in item else None,
+        token_version=int(item.get("token_version", 0)),
+    )
 
 
-def _stored(doc: dict[str, Any]) -> str:
-    return to_doc({k: v for k, v in doc.items() if not k.startswith("_")})
-
-
-def create(tenant_id: str, doc: dict[str, Any]) -> None:
+def create(connection: ConnectionRecord) -> None:
+    tenant_id, calendar_id = connection.tenant_id, connection.calendar_id
     try:
         config.catalog_table().put_item(
             Item={
-                **_key(tenant_id, doc["calendar_id"]),
+                **_key(tenant_id, calendar_id),
                 "gsi1pk": CONNECTIONS_INDEX,
-                "gsi1sk": f"{tenant_id}#{doc['calendar_id']}",
+                "gsi1sk": f"{tenant_id}#{calendar_id}",
                 "tenant_id": tenant_id,
-                "connection_id": doc["id"],
+                "connection_id": connection.id,
                 "version": 1,
-                DOC: _stored(doc),
+                DOC: to_doc(connection.to_doc()),
             },
             ConditionExpression="attribute_not_exists(pk)",
         )
@@ -70,68 +116,73 @@ def create(tenant_id: str, doc: dict[str, Any]) -> None:
         raise
 
 
-def find(tenant_id: str, calendar_id: str) -> dict[str, Any] | None:
+def find(tenant_id: str, calendar_id: str) -> ConnectionRecord | None:
     item = config.catalog_table().get_item(Key=_key(tenant_id, calendar_id), ConsistentRead=True).get("Item")
     return _record(item) if item else None
 
 
-def get(tenant_id: str, calendar_id: str, connection_id: str | None = None) -> dict[str, Any]:
-    doc = find(tenant_id, calendar_id)
-    if doc is None or (connection_id is not None and doc["id"] != connection_id):
+def get(tenant_id: str, calendar_id: str, connection_id: str | None = None) -> ConnectionRecord:
+    found = find(tenant_id, calendar_id)
+    if found is None or (connection_id is not None and found.id != connection_id):
         raise ConnectionNotFound(f"no connection {connection_id or ''} on calendar {calendar_id!r}".strip())
-    return doc
+    return found
 
 
-def replace(doc: dict[str, Any]) -> dict[str, Any]:
+def reread(connection: ConnectionRecord) -> ConnectionRecord:
+    """The connection as stored now (after a concurrent change)."""
+    return get(connection.tenant_id, connection.calendar_id, connection.id)
+
+
+def replace(connection: ConnectionRecord) -> ConnectionRecord:
     """Write the document over the version read (tokens untouched); returns it with its new version."""
     try:
         config.catalog_table().update_item(
-            Key=_key(doc["_tenant_id"], doc["calendar_id"]),
+            Key=_key(connection.tenant_id, connection.calendar_id),
             UpdateExpression="SET #doc = :doc, version = :next",
             ConditionExpression="version = :read",
             ExpressionAttributeNames={"#doc": DOC},
             ExpressionAttributeValues={
-                ":doc": _stored(doc),
-                ":next": doc["_version"] + 1,
-                ":read": doc["_version"],
+                ":doc": to_doc(connection.to_doc()),
+                ":next": connection.version + 1,
+                ":read": connection.version,
             },
         )
     except ClientError as error:
         if _failed_condition(error):
             raise Conflict("this connection changed meanwhile; read it again") from error
         raise
-    return {**doc, "_version": doc["_version"] + 1}
+    return connection.changed(version=connection.version + 1)
 
 
-def save_tokens(doc: dict[str, Any], sealed: bytes) -> dict[str, Any]:
+def save_tokens(connection: ConnectionRecord, sealed: bytes) -> ConnectionRecord:
     """Store new sealed tokens only over the token version read: of two concurrent refreshes, the
     second learns it lost (Conflict) and re-reads the winner's tokens instead of dropping them."""
     try:
         config.catalog_table().update_item(
-            Key=_key(doc["_tenant_id"], doc["calendar_id"]),
+            Key=_key(connection.tenant_id, connection.calendar_id),
             UpdateExpression="SET tokens = :tokens, token_version = :next",
             ConditionExpression="attribute_exists(pk) AND #doc_id = :id AND "
             "(attribute_not_exists(token_version) OR token_version = :read)",
             ExpressionAttributeNames={"#doc_id": "connection_id"},
             ExpressionAttributeValues={
                 ":tokens": sealed,
-                ":next": doc["_token_version"] + 1,
-                ":read": doc["_token_version"],
-                ":id": doc["id"],
+                ":next": connection.token_version + 1,
+                ":read": connection.token_version,
+                ":id": connection.id,
             },
         )
     except ClientError as error:
         if _failed_condition(error):
             raise Conflict("the tokens were refreshed meanwhile") from error
         raise
-    return {**doc, "_tokens": sealed, "_token_version": doc["_token_version"] + 1}
+    return connection.changed(tokens=sealed, token_version=connection.token_version + 1)
 
 
 def delete(tenant_id: str, calendar_id: str) -> None:
     config.catalog_table().delete_item(Key=_key(tenant_id, calendar_id))
 
 
-def all_connections() -> list[dict[str, Any]]:
+def all_connections() -> list[ConnectionRecord]:
     """Every tenant's connections (gsi1; eventually consistent, fine for a schedule)."""
     params = {"IndexName": "gsi1", "KeyConditionExpression": Key("gsi1pk").eq(CONNECTIONS_INDEX)}
     return [_record(item) for item in query_all(config.catalog_table().query, params)]

@@ -19,6 +19,7 @@ from creneau.clock import Clock, iso
 from creneau.dal import connections, external_busy, sessions
 from creneau.dal.appointment_repository import AppointmentRepository
 from creneau.dal.catalog import calendars, services
+from creneau.dal.connections import ConnectionRecord
 from creneau.dal.sessions import SessionRepository
 from creneau.errors import (
     Conflict,
@@ -47,11 +48,6 @@ SESSIONS = SessionRepository()
 MAX_PULL_DAYS = 365
 RESYNC_MARGIN = timedelta(days=7)  # a full pull again when the window would outgrow the last one
 PAST_REACH = timedelta(days=1)  # appointments that ended this recently are still kept in sync
-
-
-def public(doc: dict[str, Any]) -> dict[str, Any]:
-    keys = ("id", "calendar_id", "provider", "status", "account", "options", "last_sync_at", "last_error")
-    return {k: doc.get(k) for k in keys}
 
 
 @dataclass
@@ -93,7 +89,7 @@ class SyncService:
     def __init__(
         self,
         flows: dict[str, OAuthFlow],
-        provider_for: Callable[[dict[str, Any], Deadline], CalendarProvider],
+        provider_for: Callable[[ConnectionRecord, Deadline], CalendarProvider],
         clock: Clock,
         metric: Metric = _no_metric,
     ):
@@ -104,19 +100,22 @@ class SyncService:
     def create(self, tenant_id: str, calendar_id: str, request: ConnectionIn, redirect_base: str) -> dict:
         calendars.get(tenant_id, calendar_id)  # 404 calendar-not-found first
         flow = self._flow(request.provider)
-        doc = {
-            "id": new_id(),
-            "calendar_id": calendar_id,
-            "provider": request.provider,
+        connection = ConnectionRecord(
+            id=new_id(),
+            calendar_id=calendar_id,
+            provider=request.provider,
+            status="pending",
+            options=request.options.model_dump(),
+            tenant_id=tenant_id,
+        )
+        connections.create(connection)
+        url = self._authorize(connection, flow, redirect_base)
+        return {
+            "id": connection.id,
+            "provider": connection.provider,
             "status": "pending",
-            "account": None,
-            "options": request.options.model_dump(),
-            "last_sync_at": None,
-            "last_error": None,
+            "authorization_url": url,
         }
-        connections.create(tenant_id, doc)
-        url = self._authorize(tenant_id, doc, flow, redirect_base)
-        return {"id": doc["id"], "provider": doc["provider"], "status": "pending", "authorization_url": url}
 
     def _flow(self, provider: str) -> OAuthFlow:
         flow = self.flows.get(provider)
@@ -126,15 +125,15 @@ class SyncService:
             raise ProviderNotConfigured(f"{provider} connections need {needed} in the configuration")
         return flow
 
-    def _authorize(self, tenant_id: str, doc: dict, flow: OAuthFlow, redirect_base: str) -> str:
-        redirect_uri = f"{redirect_base.rstrip('/')}/v1/oauth/{doc['provider']}/callback"
+    def _authorize(self, connection: ConnectionRecord, flow: OAuthFlow, redirect_base: str) -> str:
+        redirect_uri = f"{redirect_base.rstrip('/')}/v1/oauth/{connection.provider}/callback"
         nonce, signed = state.new_state()
         url, pending = flow.start(redirect_uri, signed)
         record = {
-            "tenant_id": tenant_id,
-            "calendar_id": doc["calendar_id"],
-            "connection_id": doc["id"],
-            "provider": doc["provider"],
+            "tenant_id": connection.tenant_id,
+            "calendar_id": connection.calendar_id,
+            "connection_id": connection.id,
+            "provider": connection.provider,
             "redirect_uri": redirect_uri,
             "pending": pending,
         }
@@ -153,8 +152,8 @@ class SyncService:
             raise OAuthRefused("this link was already used or has expired; start the connection again")
         if record["provider"] != provider:
             raise OAuthRefused("this link belongs to another provider")
-        doc = connections.find(record["tenant_id"], record["calendar_id"])
-        if doc is None or doc["id"] != record["connection_id"]:
+        connection = connections.find(record["tenant_id"], record["calendar_id"])
+        if connection is None or connection.id != record["connection_id"]:
             raise OAuthRefused("this connection no longer exists")
         if query.get("error"):
             reason = query.get("error_description") or query["error"]
@@ -165,58 +164,54 @@ class SyncService:
             grant = self._flow(provider).finish(record["redirect_uri"], record["pending"], query)
         except ProviderError as error:
             raise OAuthRefused(f"{provider} did not accept the authorization: {error.message}") from error
-        sealed = vault.seal(grant.tokens, record["tenant_id"], doc["id"])
-        doc = self._save_tokens_forced(doc, sealed)
-        doc = self._update(doc, status="connected", account=grant.account, last_error=None, sync_state=None)
-        return public(doc)
+        sealed = vault.seal(grant.tokens, record["tenant_id"], connection.id)
+        connection = self._save_tokens_forced(connection, sealed)
+        connected = {"status": "connected", "account": grant.account, "last_error": None, "sync_state": None}
+        return self._update(connection, **connected).public()
 
-    def _save_tokens_forced(self, doc: dict, sealed: bytes) -> dict:
+    def _save_tokens_forced(self, connection: ConnectionRecord, sealed: bytes) -> ConnectionRecord:
         for _ in range(5):
             try:
-                return connections.save_tokens(doc, sealed)
+                return connections.save_tokens(connection, sealed)
             except Conflict:
-                doc = connections.get(doc["_tenant_id"], doc["calendar_id"], doc["id"])
+                connection = connections.reread(connection)
         raise Conflict("the connection is being changed by another request; try again")
 
-    def _update(self, doc: dict, **changes: Any) -> dict:
+    def _update(self, connection: ConnectionRecord, **changes: Any) -> ConnectionRecord:
         """Apply `changes` to the latest version of the connection (re-read on a concurrent edit)."""
         for _ in range(10):
             try:
-                return connections.replace({**doc, **changes})
+                return connections.replace(connection.changed(**changes))
             except Conflict:
-                doc = connections.get(doc["_tenant_id"], doc["calendar_id"], doc["id"])
+                connection = connections.reread(connection)
         raise Conflict("the connection is being changed by another request; try again")
 
     def list(self, tenant_id: str, calendar_id: str) -> dict:
         calendars.get(tenant_id, calendar_id)
-        doc = connections.find(tenant_id, calendar_id)
-        return {"items": [public(doc)] if doc else [], "next_cursor": None}
+        found = connections.find(tenant_id, calendar_id)
+        return {"items": [found.public()] if found else [], "next_cursor": None}
 
     def get(self, tenant_id: str, calendar_id: str, connection_id: str) -> dict:
-        return public(connections.get(tenant_id, calendar_id, connection_id))
+        return connections.get(tenant_id, calendar_id, connection_id).public()
 
     def patch(self, tenant_id: str, calendar_id: str, connection_id: str, options: dict) -> dict:
-        doc = connections.get(tenant_id, calendar_id, connection_id)
-        merged = ConnectionOptions.model_validate({**doc["options"], **options}).model_dump()
-        return public(self._update(doc, options=merged))
+        connection = connections.get(tenant_id, calendar_id, connection_id)
+        merged = ConnectionOptions.model_validate({**connection.options, **options}).model_dump()
+        return self._update(connection, options=merged).public()
 
     def reconnect(self, tenant_id: str, calendar_id: str, connection_id: str, redirect_base: str) -> dict:
-        doc = connections.get(tenant_id, calendar_id, connection_id)
-        url = self._authorize(tenant_id, doc, self._flow(doc["provider"]), redirect_base)
-        return {
-            "id": doc["id"],
-            "provider": doc["provider"],
-            "status": doc["status"],
-            "authorization_url": url,
-        }
+        connection = connections.get(tenant_id, calendar_id, connection_id)
+        url = self._authorize(connection, self._flow(connection.provider), redirect_base)
+        shown = {"id": connection.id, "provider": connection.provider, "status": connection.status}
+        return {**shown, "authorization_url": url}
 
     def delete(self, tenant_id: str, calendar_id: str, connection_id: str, remove_events: bool) -> None:
-        doc = connections.get(tenant_id, calendar_id, connection_id)
+        connection = connections.get(tenant_id, calendar_id, connection_id)
         calendar = calendars.get(tenant_id, calendar_id)
-        if doc.get("_tokens"):
-            provider = self.provider_for(doc, Deadline(20))
+        if connection.tokens:
+            provider = self.provider_for(connection, Deadline(20))
             if remove_events:
-                for appointment_id, pushed in connections.pushed_all(tenant_id, doc["id"]).items():
+                for appointment_id, pushed in connections.pushed_all(tenant_id, connection.id).items():
                     if pushed.get("exists"):
                         try:
                             provider.delete(appointment_id, pushed.get("remote_id"), notify=False)
@@ -224,13 +219,13 @@ class SyncService:
                             break  # best effort: the events stay, the connection still goes
             with contextlib.suppress(ProviderError):  # best effort, as API.md says
                 provider.revoke()
-        external_busy.drop(tenant_id, calendar_id, doc["id"], calendar["unit_minutes"], self.clock.now())
-        connections.drop_connection_records(tenant_id, doc["id"])
+        external_busy.drop(tenant_id, calendar_id, connection.id, calendar["unit_minutes"], self.clock.now())
+        connections.drop_connection_records(tenant_id, connection.id)
         connections.delete(tenant_id, calendar_id)
 
     # ---- changes in ------------------------------------------------------------------------------
 
-    def enqueue(self, event: dict[str, Any]) -> list[dict]:
+    def enqueue(self, event: dict[str, Any]) -> list[ConnectionRecord]:
         """An appointment change event (API.md "Events"): queue it for every connection it concerns
         (the calendar it is on, and the one it left); returns those connections."""
         tenant_id = event["tenant_id"]
@@ -240,69 +235,69 @@ class SyncService:
             calendar_ids.add(event["previous"]["calendar_id"])
         concerned = []
         for calendar_id in sorted(calendar_ids):
-            doc = connections.find(tenant_id, calendar_id)
-            if doc is None or doc["status"] == "disconnected":
+            connection = connections.find(tenant_id, calendar_id)
+            if connection is None or connection.status == "disconnected":
                 continue
             subject = appointment.get("session_id") or appointment["id"]  # a group session: one event
-            connections.enqueue(tenant_id, doc["id"], subject, event["id"], iso(self.clock.now()))
-            concerned.append(doc)
+            connections.enqueue(tenant_id, connection.id, subject, event["id"], iso(self.clock.now()))
+            concerned.append(connection)
         return concerned
 
     # ---- a run ---------------------------------------------------------------------------------------
 
     def sync_calendar(self, tenant_id: str, calendar_id: str, seconds: float) -> dict:
         """POST /v1/calendars/{id}/sync: push everything pending, reconcile, pull busy times."""
-        doc = connections.find(tenant_id, calendar_id)
-        if doc is None:
+        connection = connections.find(tenant_id, calendar_id)
+        if connection is None:
             raise ConnectionNotReady("this calendar has no connection")
-        if doc["status"] != "connected":
-            raise ConnectionNotReady(f"the connection is {doc['status']}; connect it first")
-        return self.run(doc, Deadline(seconds), reconcile=True, pull=True).view()
+        if connection.status != "connected":
+            raise ConnectionNotReady(f"the connection is {connection.status}; connect it first")
+        return self.run(connection, Deadline(seconds), reconcile=True, pull=True).view()
 
-    def push_queued(self, doc: dict, seconds: float) -> Report:
+    def push_queued(self, connection: ConnectionRecord, seconds: float) -> Report:
         """After an event: push what is queued for the connection, nothing else."""
-        return self.run(doc, Deadline(seconds), reconcile=False, pull=False)
+        return self.run(connection, Deadline(seconds), reconcile=False, pull=False)
 
     def scheduled(self, seconds: float) -> dict[str, int]:
         """The 5-minute schedule: every connected connection gets a full run in turn."""
         deadline = Deadline(seconds)
         counts = {"connections": 0, "errors": 0}
-        for doc in connections.all_connections():
+        for connection in connections.all_connections():
             if deadline.left() <= 1:
                 break
-            if doc["status"] != "connected":
+            if connection.status != "connected":
                 continue
             share = Deadline(min(deadline.left(), 60))
             counts["connections"] += 1
             try:
-                report = self.run(doc, share, reconcile=True, pull=True)
+                report = self.run(connection, share, reconcile=True, pull=True)
             except Exception:  # one connection's failure must not starve the others
-                logger.exception("sync run failed", extra={"connection_id": doc["id"]})
+                logger.exception("sync run failed", extra={"connection_id": connection.id})
                 counts["errors"] += 1
                 continue
             counts["errors"] += len(report.errors)
         return counts
 
-    def run(self, doc: dict, deadline: Deadline, reconcile: bool, pull: bool) -> Report:
-        tenant_id = doc["_tenant_id"]
+    def run(self, connection: ConnectionRecord, deadline: Deadline, reconcile: bool, pull: bool) -> Report:
+        tenant_id = connection.tenant_id
         report = Report()
         now = self.clock.now()
-        queued = connections.outbox(tenant_id, doc["id"])
-        if doc["status"] != "connected" or _throttled(doc, now):
+        queued = connections.outbox(tenant_id, connection.id)
+        if connection.status != "connected" or _throttled(connection, now):
             report.pending = len(queued)
             return report
-        run = _Run(self, doc, deadline, report, now)
+        run = _Run(self, connection, deadline, report, now)
         error: ProviderError | None = None
         try:
             run.push(queued, reconcile)
-            if pull and doc["options"]["block_busy_times"]:
+            if pull and connection.options["block_busy_times"]:
                 run.pull()
         except GrantRevoked as revoked:
             error = revoked
             self.metric("SyncNeedsReconnect", 1)
         except ProviderError as failure:  # throttled or down: everything stays queued
             error = failure
-        report.pending = len(connections.outbox(tenant_id, doc["id"]))
+        report.pending = len(connections.outbox(tenant_id, connection.id))
         changes: dict[str, Any] = {"last_sync_at": iso(self.clock.now()), "sync_state": run.sync_state}
         if error is not None:
             report.errors.append({"code": error.code, "message": error.message})
@@ -314,39 +309,47 @@ class SyncService:
                 changes["throttled_until"] = iso(self.clock.now() + timedelta(seconds=error.retry_after))
         elif not report.errors:
             changes["last_error"] = None
-        self._update(connections.get(tenant_id, doc["calendar_id"], doc["id"]), **changes)
+        self._update(connections.reread(connection), **changes)
         self.metric("SyncPushed", report.pushed + report.updated + report.deleted)
         return report
 
 
-def _throttled(doc: dict, now: datetime) -> bool:
-    until = doc.get("throttled_until")
+def _throttled(connection: ConnectionRecord, now: datetime) -> bool:
+    until = connection.throttled_until
     return bool(until) and datetime.fromisoformat(until) > now
 
 
 class _Run:
     """One connection's run: the provider, the catalog it needs, and what it did."""
 
-    def __init__(self, service: SyncService, doc: dict, deadline: Deadline, report: Report, now: datetime):
-        self.service, self.doc, self.deadline, self.report, self.now = service, doc, deadline, report, now
-        self.tenant_id = doc["_tenant_id"]
-        self.calendar = calendars.get(self.tenant_id, doc["calendar_id"])
+    def __init__(
+        self,
+        service: SyncService,
+        connection: ConnectionRecord,
+        deadline: Deadline,
+        report: Report,
+        now: datetime,
+    ):
+        self.service, self.connection, self.deadline = service, connection, deadline
+        self.report, self.now = report, now
+        self.tenant_id = connection.tenant_id
+        self.calendar = calendars.get(self.tenant_id, connection.calendar_id)
         self.locale = tenants.get_settings(self.tenant_id).locale
-        self.options = doc["options"]
-        self.sync_state = doc.get("sync_state")
+        self.options = connection.options
+        self.sync_state = connection.sync_state
         self._provider: CalendarProvider | None = None
         self._services: dict[str, dict] = {}
 
     @property
     def provider(self) -> CalendarProvider:
         if self._provider is None:
-            self._provider = self.service.provider_for(self.doc, self.deadline)
+            self._provider = self.service.provider_for(self.connection, self.deadline)
         return self._provider
 
     # ---- push ----------------------------------------------------------------------------------------
 
     def push(self, queued: dict[str, str], reconcile: bool) -> None:
-        pushed = connections.pushed_all(self.tenant_id, self.doc["id"])
+        pushed = connections.pushed_all(self.tenant_id, self.connection.id)
         known: dict[str, dict | None] = {}
         if reconcile:
             for appointment in self._upcoming():
@@ -370,7 +373,9 @@ class _Run:
                     {"appointment_id": appointment_id, "code": refused.code, "message": refused.message}
                 )
             if appointment_id in queued:
-                connections.dequeue(self.tenant_id, self.doc["id"], appointment_id, queued[appointment_id])
+                connections.dequeue(
+                    self.tenant_id, self.connection.id, appointment_id, queued[appointment_id]
+                )
 
     def _upcoming(self) -> list[dict]:
         start_from = iso(self.now - PAST_REACH - timedelta(days=1))
@@ -416,13 +421,13 @@ class _Run:
                 self.calendar,
                 self.locale,
                 self.options,
-                self.doc["provider"],
+                self.connection.provider,
             )
         if not render.shown(appointment, self.options):
             return None
         services_ = self._services_of(appointment)
         return render.event_spec(
-            appointment, services_, self.calendar, self.locale, self.options, self.doc["provider"]
+            appointment, services_, self.calendar, self.locale, self.options, self.connection.provider
         )
 
     def _push_one(self, appointment_id: str, appointment: dict | None, entry: dict | None) -> None:
@@ -437,13 +442,13 @@ class _Run:
                 self.provider.delete(appointment_id, record["remote_id"], notify)
                 self.report.deleted += 1
             connections.put_pushed(
-                self.tenant_id, self.doc["id"], {**record, "exists": False, "digest": wanted}
+                self.tenant_id, self.connection.id, {**record, "exists": False, "digest": wanted}
             )
             return
         if entry is None:  # written before the call: a crash after it still leaves a trace to delete
             connections.put_pushed(
                 self.tenant_id,
-                self.doc["id"],
+                self.connection.id,
                 {**record, "exists": True, "digest": "writing", "end": iso(spec.end)},
             )
         remote_id, created = self.provider.upsert(spec, record["remote_id"])
@@ -453,7 +458,7 @@ class _Run:
             self.report.updated += 1
         connections.put_pushed(
             self.tenant_id,
-            self.doc["id"],
+            self.connection.id,
             {
                 "appointment_id": appointment_id,
                 "remote_id": remote_id,
@@ -473,7 +478,7 @@ class _Run:
             prior = None  # the window outgrew the last full pull: pull it all again
         asked = {**(prior or {}), "timezone": self.calendar["timezone"]}  # all-day events need a zone
         listing = self.provider.busy(window[0] - PAST_REACH, window[1] + RESYNC_MARGIN, asked)
-        old = external_busy.snapshot(self.tenant_id, self.doc["id"])
+        old = external_busy.snapshot(self.tenant_id, self.connection.id)
         found = {b.id: (b.start, b.end) for b in listing.busy}
         changed = {k: v for k, v in found.items() if old.get(k) != v}
         if listing.full:
@@ -481,13 +486,13 @@ class _Run:
         else:
             removed = set(listing.removed) - found.keys()
             current = {**{k: v for k, v in old.items() if k not in removed}, **changed}
-        external_busy.save_snapshot(self.tenant_id, self.doc["id"], changed, removed)
+        external_busy.save_snapshot(self.tenant_id, self.connection.id, changed, removed)
         wanted = busy_pieces.pieces(current.values(), self.calendar["unit_minutes"], window)
         existing = external_busy.blocks(
-            self.tenant_id, self.calendar["id"], self.doc["id"], window[0], self.calendar["unit_minutes"]
+            self.tenant_id, self.calendar["id"], self.connection.id, window[0], self.calendar["unit_minutes"]
         )
         self.report.busy_blocks = external_busy.replace_blocks(
-            self.tenant_id, self.calendar["id"], self.doc["id"], existing, wanted
+            self.tenant_id, self.calendar["id"], self.connection.id, existing, wanted
         )
         self.sync_state = (
             {**listing.state, "until": iso(window[1] + RESYNC_MARGIN)} if listing.state else None
