@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -27,13 +27,21 @@ from creneau.errors import Conflict, CreneauError
 
 
 class VersionedRecord:
-    """A frozen dataclass whose fields, but its `version` (of the item read; 0 before it is stored),
-    are the document its item keeps and the API shows."""
+    """A frozen dataclass whose fields, but its `version` (of the item read; 0 before it is stored)
+    and any other `INTERNAL` one, are what the API shows. `to_doc()` is the document its item keeps
+    (the version lives beside it), `from_doc` reads it back."""
 
     version: int
+    INTERNAL: ClassVar[frozenset[str]] = frozenset({"version"})
 
     def public(self) -> dict[str, Any]:
-        return {k: v for k, v in dataclasses.asdict(self).items() if k != "version"}
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in self.INTERNAL}
+
+    def to_doc(self) -> dict[str, Any]:
+        return self.public()
+
+    def changed(self, **fields: Any) -> Self:
+        return dataclasses.replace(self, **fields)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any], version: int = 0) -> Self:
@@ -162,12 +170,12 @@ def _stored(doc: dict[str, Any]) -> str:
     return to_doc({k: v for k, v in doc.items() if k != "_version"})
 
 
-R = TypeVar("R")
+R = TypeVar("R", bound=VersionedRecord)
 
 
 class TypedRecords(Generic[R]):
     """One kind of a tenant's records, read and written as typed records: `read(doc, version)` builds
-    a record, its `public()` is the document an item keeps, its `version` the version read that a
+    a record, its `to_doc()` is the document an item keeps, its `version` the version read that a
     replace is conditioned on. `attributes(tenant_id, record)` are kept beside the document (an
     index's keys)."""
 
@@ -198,12 +206,12 @@ class TypedRecords(Generic[R]):
         return [self._record(doc) for doc in docs], next_cursor
 
     def create(self, tenant_id: str, record: R) -> None:
-        self.records.create(tenant_id, record.public(), self.attributes(tenant_id, record))
+        self.records.create(tenant_id, record.to_doc(), self.attributes(tenant_id, record))
 
     def replace(self, tenant_id: str, record: R) -> None:
         """Over `record.version`, the version read; a concurrent change in between is a Conflict."""
         attributes = self.attributes(tenant_id, record)
-        self.records.replace(tenant_id, record.public(), record.version, attributes)
+        self.records.replace(tenant_id, record.to_doc(), record.version, attributes)
 
     def delete(self, tenant_id: str, record_id: str) -> None:
         self.records.delete(tenant_id, record_id)
