@@ -69,8 +69,11 @@ class TenantRecords:
     def get(self, tenant_id: str, record_id: str) -> dict[str, Any]:
         doc = self.find(tenant_id, record_id)
         if doc is None:
-            raise self.missing(f"no {self.kind.lower()} {record_id}")
+            raise self.not_found(record_id)
         return doc
+
+    def not_found(self, record_id: str) -> CreneauError:
+        return self.missing(f"no {self.kind.lower()} {record_id}")
 
     def list_all(self, tenant_id: str) -> list[dict[str, Any]]:
         params = self._list_params(tenant_id)
@@ -148,7 +151,7 @@ class TenantRecords:
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise self.missing(f"no {self.kind.lower()} {record_id}") from error
+                raise self.not_found(record_id) from error
             raise
 
     def _list_params(self, tenant_id: str) -> dict[str, Any]:
@@ -215,6 +218,9 @@ class TypedRecords(Generic[R]):
 
     def delete(self, tenant_id: str, record_id: str) -> None:
         self.records.delete(tenant_id, record_id)
+
+    def not_found(self, record_id: str) -> CreneauError:
+        return self.records.not_found(record_id)
 
     def _record(self, doc: dict[str, Any]) -> R:
         return self.read({k: v for k, v in doc.items() if k != "_version"}, doc["_version"])
