@@ -7,7 +7,7 @@ update carries the version it read so two concurrent edits cannot silently lose 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from botocore.exceptions import ClientError
@@ -62,8 +62,10 @@ class TenantRecords:
     def key(self, tenant_id: str, record_id: str) -> dict[str, str]:
         return {"pk": tenant_pk(tenant_id), "sk": f"{self.kind}#{record_id}"}
 
+    # Documents with the version read inside as `_version` (typed records read the items themselves).
+
     def find(self, tenant_id: str, record_id: str) -> dict[str, Any] | None:
-        item = self.table().get_item(Key=self.key(tenant_id, record_id), ConsistentRead=True).get("Item")
+        item = self.find_item(tenant_id, record_id)
         return self._doc(item) if item else None
 
     def get(self, tenant_id: str, record_id: str) -> dict[str, Any]:
@@ -76,10 +78,28 @@ class TenantRecords:
         return self.missing(f"no {self.kind.lower()} {record_id}")
 
     def list_all(self, tenant_id: str) -> list[dict[str, Any]]:
-        params = self._list_params(tenant_id)
-        return [self._doc(item) for item in query_all(self.table().query, params)]
+        return [self._doc(item) for item in self.list_items(tenant_id)]
 
     def list_page(
+        self,
+        tenant_id: str,
+        limit: int,
+        cursor: str | None,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        kept = (lambda item: keep(self._doc(item))) if keep else None
+        items, next_cursor = self.page_items(tenant_id, limit, cursor, kept)
+        return [self._doc(item) for item in items], next_cursor
+
+    # The items as stored.
+
+    def find_item(self, tenant_id: str, record_id: str) -> dict[str, Any] | None:
+        return self.table().get_item(Key=self.key(tenant_id, record_id), ConsistentRead=True).get("Item")
+
+    def list_items(self, tenant_id: str) -> Iterator[dict[str, Any]]:
+        return query_all(self.table().query, self._list_params(tenant_id))
+
+    def page_items(
         self,
         tenant_id: str,
         limit: int,
@@ -89,14 +109,9 @@ class TenantRecords:
         expected = {"pk": tenant_pk(tenant_id), "sk": f"{self.kind}#"}
         start = decode_cursor(cursor, tenant_id, self.kind, expected)
         items, last = paginate(
-            self.table().query,
-            self._list_params(tenant_id),
-            KEY_NAMES,
-            limit,
-            start,
-            keep=(lambda item: keep(self._doc(item))) if keep else None,
+            self.table().query, self._list_params(tenant_id), KEY_NAMES, limit, start, keep
         )
-        return [self._doc(item) for item in items], encode_cursor(last, tenant_id, self.kind)
+        return items, encode_cursor(last, tenant_id, self.kind)
 
     def create(self, tenant_id: str, doc: dict[str, Any], attributes: dict[str, Any] | None = None) -> None:
         self.table().put_item(
@@ -163,9 +178,11 @@ class TenantRecords:
 
     @staticmethod
     def _doc(item: dict[str, Any]) -> dict[str, Any]:
-        doc = from_doc(item)
-        doc["_version"] = int(item.get("version", 1))
-        return doc
+        return {**from_doc(item), "_version": version_of(item)}
+
+
+def version_of(item: dict[str, Any]) -> int:
+    return int(item.get("version", 1))
 
 
 def _stored(doc: dict[str, Any]) -> str:
@@ -192,21 +209,24 @@ class TypedRecords(Generic[R]):
         self.attributes = attributes or (lambda _tenant_id, _record: {})
 
     def find(self, tenant_id: str, record_id: str) -> R | None:
-        doc = self.records.find(tenant_id, record_id)
-        return self._record(doc) if doc else None
+        item = self.records.find_item(tenant_id, record_id)
+        return self._record(item) if item else None
 
     def get(self, tenant_id: str, record_id: str) -> R:
-        return self._record(self.records.get(tenant_id, record_id))
+        record = self.find(tenant_id, record_id)
+        if record is None:
+            raise self.not_found(record_id)
+        return record
 
     def list_all(self, tenant_id: str) -> list[R]:
-        return [self._record(doc) for doc in self.records.list_all(tenant_id)]
+        return [self._record(item) for item in self.records.list_items(tenant_id)]
 
     def list_page(
         self, tenant_id: str, limit: int, cursor: str | None, keep: Callable[[R], bool] | None = None
     ) -> tuple[list[R], str | None]:
-        kept = (lambda doc: keep(self._record(doc))) if keep else None
-        docs, next_cursor = self.records.list_page(tenant_id, limit, cursor, kept)
-        return [self._record(doc) for doc in docs], next_cursor
+        kept = (lambda item: keep(self._record(item))) if keep else None
+        items, next_cursor = self.records.page_items(tenant_id, limit, cursor, kept)
+        return [self._record(item) for item in items], next_cursor
 
     def create(self, tenant_id: str, record: R) -> None:
         self.records.create(tenant_id, record.to_doc(), self.attributes(tenant_id, record))
@@ -222,5 +242,5 @@ class TypedRecords(Generic[R]):
     def not_found(self, record_id: str) -> CreneauError:
         return self.records.not_found(record_id)
 
-    def _record(self, doc: dict[str, Any]) -> R:
-        return self.read({k: v for k, v in doc.items() if k != "_version"}, doc["_version"])
+    def _record(self, item: dict[str, Any]) -> R:
+        return self.read(from_doc(item), version_of(item))
