@@ -90,8 +90,8 @@ class BareBooking:
         self.gets = [
             typed(ApiKeyRepository.lookup_key(hash_secret(tenant.public))),
             typed(SettingsRepository.key(tenant.id)),
-            typed(services.key(tenant.id, tenant.service_id)),
-            typed(calendars.key(tenant.id, booker.calendar_id)),
+            typed(services.records.key(tenant.id, tenant.service_id)),
+            typed(calendars.records.key(tenant.id, booker.calendar_id)),
         ]
         self.serial = 0
 

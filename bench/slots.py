@@ -44,10 +44,10 @@ class BareSlots:
         self.bookings = stack.tables["BookingsTable"]
         self.tenant = tenant
         self.key_item = typed(ApiKeyRepository.lookup_key(hash_secret(api_key)))
-        self.service_key = typed(services.key(tenant.id, tenant.service_id))
+        self.service_key = typed(services.records.key(tenant.id, tenant.service_id))
         self.settings_key = typed(SettingsRepository.key(tenant.id))
-        self.calendar_key = typed(calendars.key(tenant.id, calendar_id)) if calendar_id else None
-        self.calendar_prefix = typed(calendars.key(tenant.id, ""))  # pk and the "CALENDAR#" prefix
+        self.calendar_key = typed(calendars.records.key(tenant.id, calendar_id)) if calendar_id else None
+        self.calendar_prefix = typed(calendars.records.key(tenant.id, ""))  # pk and the "CALENDAR#" prefix
 
     def _get(self, key: dict) -> dict:
         return self.client.get_item(TableName=self.catalog, Key=key, ConsistentRead=True)
@@ -55,10 +55,11 @@ class BareSlots:
     def run(self, first_day: date, last_day: date) -> None:
         from creneau.clock import iso
         from creneau.dal.calendar_time import _occupancy_pk
+        from creneau.dal.catalog import CalendarRecord, ServiceRecord
         from creneau.domain.units import MAX_UNITS_PER_BOOKING
 
         self._get(self.key_item)
-        service = _doc(self._get(self.service_key)["Item"])
+        service = ServiceRecord.from_doc(_doc(self._get(self.service_key)["Item"]))
         if self.calendar_key:
             found = [self._get(self.calendar_key)["Item"]]
         else:
@@ -73,19 +74,19 @@ class BareSlots:
                 ConsistentRead=True,
             )["Items"]
         # What the handler derives from the records it read: the zone, the widened window.
-        before = timedelta(minutes=service["buffer_before_minutes"])
-        after = timedelta(minutes=service["duration_minutes"] + service["buffer_after_minutes"])
+        before = timedelta(minutes=service.buffer_before_minutes)
+        after = timedelta(minutes=service.duration_minutes + service.buffer_after_minutes)
         for item in found:
-            calendar = _doc(item)
-            zone = ZoneInfo(calendar["timezone"])
+            calendar = CalendarRecord.from_doc(_doc(item))
+            zone = ZoneInfo(calendar.timezone)
             start = datetime.combine(first_day, time(0), tzinfo=zone)
             end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)
-            lookback = timedelta(minutes=MAX_UNITS_PER_BOOKING * calendar["unit_minutes"])
+            lookback = timedelta(minutes=MAX_UNITS_PER_BOOKING * calendar.unit_minutes)
             self.client.query(
                 TableName=self.bookings,
                 KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
                 ExpressionAttributeValues={
-                    ":pk": {"S": _occupancy_pk(self.tenant.id, calendar["id"])},
+                    ":pk": {"S": _occupancy_pk(self.tenant.id, calendar.id)},
                     ":low": {"S": iso(start - before - lookback)},
                     ":high": {"S": iso(end + after) + "~"},
                 },

@@ -4,17 +4,20 @@ unit tests of the booking use cases (slots, locks, appointments) without moto.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from creneau import config
+from creneau.dal.catalog import CalendarRecord, ServiceRecord
+from creneau.dal.records import TypedRecords, VersionedRecord
 from creneau.dal.settings import TenantSettings
 from creneau.dal.store import BookingStore
 from creneau.models.catalog import Calendar, Service
 from tests.fakes.memory_table import InMemoryDynamo
 
 TABLES = ("catalog", "bookings")
+Record = TypeVar("Record", bound=VersionedRecord)
 
 
 @dataclass
@@ -29,11 +32,11 @@ class MemoryShop:
         settings = TenantSettings(name="Salon", timezone="Europe/Paris", **changes)
         self.dynamo.tables["catalog"].put(self.store.settings.item(self.tenant_id, settings, 1))
 
-    def service(self, service_id: str, name: str, minutes: int, **fields: Any) -> dict[str, Any]:
+    def service(self, service_id: str, name: str, minutes: int, **fields: Any) -> ServiceRecord:
         doc = Service.model_validate({"id": service_id, "name": name, "duration_minutes": minutes, **fields})
-        return self._put(self.store.services, doc.model_dump(mode="json"))
+        return self._put(self.store.services, ServiceRecord.from_doc(doc.model_dump(mode="json")))
 
-    def calendar(self, calendar_id: str, name: str, service_ids: list[str], **fields: Any) -> dict[str, Any]:
+    def calendar(self, calendar_id: str, name: str, service_ids: list[str], **fields: Any) -> CalendarRecord:
         fields = {
             "timezone": "Europe/Paris",
             "id": calendar_id,
@@ -41,11 +44,12 @@ class MemoryShop:
             "service_ids": service_ids,
         } | fields
         doc = Calendar.model_validate(fields).model_dump(mode="json")
-        return self._put(self.store.calendars, {**doc, "_claim_timezone": doc["timezone"]})
+        # The claim zone as create_calendar fixes it.
+        return self._put(self.store.calendars, CalendarRecord(**doc, claim_timezone=doc["timezone"]))
 
-    def _put(self, records, doc: dict[str, Any]) -> dict[str, Any]:
-        self.dynamo.tables["catalog"].put(records.item(self.tenant_id, doc, version=1))
-        return doc
+    def _put(self, records: TypedRecords[Record], record: Record) -> Record:
+        self.dynamo.tables["catalog"].put(records.records.item(self.tenant_id, record.to_doc(), version=1))
+        return record
 
     def items(self, prefix: str) -> list[dict[str, Any]]:
         """The bookings table's items whose partition key starts with `prefix` (CLAIM#, OCC#, ...)."""

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from creneau import config
 from creneau.dal.api_keys import ApiKey, ApiKeyRepository
-from creneau.dal.catalog import CategoryRecord, calendars, categories, services
+from creneau.dal.catalog import CalendarRecord, CategoryRecord, ServiceRecord, calendars, categories, services
 from creneau.dal.customers import CustomerRecord, CustomerRepository
 from creneau.dal.settings import SettingsRepository, TenantSettings
 from creneau.errors import (
@@ -30,48 +30,48 @@ TENANT = "tenant-a"
 OTHER = "tenant-b"
 
 
-def service_doc(name: str = "Cut", active: bool = True, **extra) -> dict:
-    return {"id": new_id(), "name": name, "duration_minutes": 30, "active": active, **extra}
+def a_service(name: str = "Cut", active: bool = True, **extra) -> ServiceRecord:
+    return ServiceRecord(id=new_id(), name=name, duration_minutes=30, active=active, **extra)
 
 
 # ---- generic records (services, categories, calendars) -------------------------------------------
 
 
 def test_create_then_read_back(aws):
-    doc = service_doc(price={"amount": 2500, "currency": "EUR"})
-    services.create(TENANT, doc)
-    found = services.get(TENANT, doc["id"])
-    assert {k: v for k, v in found.items() if not k.startswith("_")} == doc
-    assert found["_version"] == 1
+    service = a_service(price={"amount": 2500, "currency": "EUR"})
+    services.create(TENANT, service)
+    found = services.get(TENANT, service.id)
+    assert found.public() == service.public()
+    assert found.version == 1
 
 
 def test_create_never_overwrites(aws):
-    doc = service_doc("Original")
-    services.create(TENANT, doc)
+    service = a_service("Original")
+    services.create(TENANT, service)
     with pytest.raises(ClientError) as caught:
-        services.create(TENANT, {**doc, "name": "Intruder"})
+        services.create(TENANT, service.changed(name="Intruder"))
     assert caught.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
-    assert services.get(TENANT, doc["id"])["name"] == "Original"
+    assert services.get(TENANT, service.id).name == "Original"
 
 
 def test_replace_bumps_the_version(aws):
-    doc = service_doc("Cut")
-    services.create(TENANT, doc)
-    services.replace(TENANT, {**doc, "name": "Short cut"}, version=1)
-    found = services.get(TENANT, doc["id"])
-    assert (found["name"], found["_version"]) == ("Short cut", 2)
+    service = a_service("Cut")
+    services.create(TENANT, service)
+    services.replace(TENANT, service.changed(name="Short cut", version=1))
+    found = services.get(TENANT, service.id)
+    assert (found.name, found.version) == ("Short cut", 2)
 
 
 def test_replace_with_a_stale_version_conflicts_and_keeps_the_newer_data(aws):
-    doc = service_doc("Cut")
-    services.create(TENANT, doc)
-    first_reader = services.get(TENANT, doc["id"])
-    second_reader = services.get(TENANT, doc["id"])
-    services.replace(TENANT, {**doc, "name": "By the first"}, first_reader["_version"])
+    service = a_service("Cut")
+    services.create(TENANT, service)
+    first_reader = services.get(TENANT, service.id)
+    second_reader = services.get(TENANT, service.id)
+    services.replace(TENANT, first_reader.changed(name="By the first"))
     with pytest.raises(Conflict):
-        services.replace(TENANT, {**doc, "name": "By the second"}, second_reader["_version"])
-    found = services.get(TENANT, doc["id"])
-    assert (found["name"], found["_version"]) == ("By the first", 2)
+        services.replace(TENANT, second_reader.changed(name="By the second"))
+    found = services.get(TENANT, service.id)
+    assert (found.name, found.version) == ("By the first", 2)
 
 
 @pytest.mark.parametrize(
@@ -93,33 +93,34 @@ def test_missing_records_raise_their_own_not_found(aws, records, error, code):
 
 
 def test_delete_removes_only_that_record(aws):
-    keep, gone = service_doc("Keep"), service_doc("Gone")
+    keep, gone = a_service("Keep"), a_service("Gone")
     services.create(TENANT, keep)
     services.create(TENANT, gone)
-    services.delete(TENANT, gone["id"])
-    assert services.find(TENANT, gone["id"]) is None
-    assert services.get(TENANT, keep["id"])["name"] == "Keep"
+    services.delete(TENANT, gone.id)
+    assert services.find(TENANT, gone.id) is None
+    assert services.get(TENANT, keep.id).name == "Keep"
     with pytest.raises(ServiceNotFound):
-        services.delete(TENANT, gone["id"])
+        services.delete(TENANT, gone.id)
 
 
 def test_records_are_per_tenant(aws):
-    doc = service_doc("Mine")
-    services.create(TENANT, doc)
-    assert services.find(OTHER, doc["id"]) is None
+    service = a_service("Mine")
+    services.create(TENANT, service)
+    assert services.find(OTHER, service.id) is None
     with pytest.raises(ServiceNotFound):
-        services.delete(OTHER, doc["id"])
+        services.delete(OTHER, service.id)
     assert services.list_all(OTHER) == []
-    assert services.get(TENANT, doc["id"])["name"] == "Mine"
+    assert services.get(TENANT, service.id).name == "Mine"
 
 
 def test_kinds_do_not_mix(aws):
-    services.create(TENANT, service_doc("A service"))
+    services.create(TENANT, a_service("A service"))
     categories.create(TENANT, CategoryRecord(id=new_id(), name="A category"))
-    calendars.create(TENANT, {"id": new_id(), "name": "A calendar", "service_ids": [], "active": True})
-    assert [d["name"] for d in services.list_all(TENANT)] == ["A service"]
+    calendar = CalendarRecord(id=new_id(), name="A calendar", timezone="UTC", claim_timezone="UTC")
+    calendars.create(TENANT, calendar)
+    assert [s.name for s in services.list_all(TENANT)] == ["A service"]
     assert [c.name for c in categories.list_all(TENANT)] == ["A category"]
-    assert [d["name"] for d in calendars.list_all(TENANT)] == ["A calendar"]
+    assert [c.name for c in calendars.list_all(TENANT)] == ["A calendar"]
 
 
 def collect_pages(limit: int, keep=None, tenant: str = TENANT) -> tuple[list[str], int]:
@@ -128,51 +129,51 @@ def collect_pages(limit: int, keep=None, tenant: str = TENANT) -> tuple[list[str
         items, cursor = services.list_page(tenant, limit, cursor, keep)
         pages += 1
         assert len(items) <= limit
-        seen += [item["id"] for item in items]
+        seen += [item.id for item in items]
         if cursor is None:
             return seen, pages
         assert items, "a page with a cursor must not be empty"
 
 
 def test_pages_return_every_item_exactly_once(aws):
-    docs = [service_doc(f"S{i}") for i in range(7)]
-    for doc in docs:
-        services.create(TENANT, doc)
-    services.create(OTHER, service_doc("Not mine"))
+    created = [a_service(f"S{i}") for i in range(7)]
+    for service in created:
+        services.create(TENANT, service)
+    services.create(OTHER, a_service("Not mine"))
     seen, pages = collect_pages(limit=3)
-    assert sorted(seen) == sorted(d["id"] for d in docs)
+    assert sorted(seen) == sorted(s.id for s in created)
     assert len(seen) == len(set(seen))
     assert pages == 3
 
 
 def test_a_full_last_page_has_no_cursor(aws):
     for i in range(4):
-        services.create(TENANT, service_doc(f"S{i}"))
+        services.create(TENANT, a_service(f"S{i}"))
     items, cursor = services.list_page(TENANT, 4, None)
     assert len(items) == 4 and cursor is None
 
 
 def test_pages_with_a_filter_return_every_kept_item_exactly_once(aws):
-    active = [service_doc(f"On{i}") for i in range(5)]
-    inactive = [service_doc(f"Off{i}", active=False) for i in range(6)]
-    for doc in [d for pair in zip(inactive, active, strict=False) for d in pair] + inactive[5:]:
-        services.create(TENANT, doc)
-    seen, _ = collect_pages(limit=2, keep=lambda d: d["active"])
-    assert sorted(seen) == sorted(d["id"] for d in active)
+    active = [a_service(f"On{i}") for i in range(5)]
+    inactive = [a_service(f"Off{i}", active=False) for i in range(6)]
+    for service in [s for pair in zip(inactive, active, strict=False) for s in pair] + inactive[5:]:
+        services.create(TENANT, service)
+    seen, _ = collect_pages(limit=2, keep=lambda s: s.active)
+    assert sorted(seen) == sorted(s.id for s in active)
     assert len(seen) == len(set(seen))
 
 
 def test_filtered_pages_span_several_dynamodb_pages(aws):
     """More items than one DynamoDB query page reads: no kept item is lost or repeated."""
-    table = services.table()
+    table = services.records.table()
     kept = set()
     with table.batch_writer() as batch:
         for i in range(230):
-            doc = service_doc(f"S{i:03}", active=i % 9 == 0)
-            if doc["active"]:
-                kept.add(doc["id"])
-            batch.put_item(Item=services.item(TENANT, doc, version=1))
-    seen, _ = collect_pages(limit=4, keep=lambda d: d["active"])
+            service = a_service(f"S{i:03}", active=i % 9 == 0)
+            if service.active:
+                kept.add(service.id)
+            batch.put_item(Item=services.records.item(TENANT, service.to_doc(), version=1))
+    seen, _ = collect_pages(limit=4, keep=lambda s: s.active)
     assert len(seen) == len(kept) == len(set(seen))
     assert set(seen) == kept
 

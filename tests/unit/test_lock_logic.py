@@ -14,6 +14,7 @@ import pytest
 from creneau import config
 from creneau.clock import epoch
 from creneau.dal.calendar_time import HeldSpan, Hold
+from creneau.dal.catalog import CalendarRecord
 from creneau.dal.lock_repository import Lock, LockRepository
 from creneau.dal.store import BookingStore
 from creneau.errors import LockNotFound
@@ -212,9 +213,15 @@ def test_a_booking_takes_over_only_a_live_lock_on_its_calendar():
     assert locks.taken_over(None, "cal-1", NOW) == ()
 
 
+def a_calendar(calendar_id: str) -> CalendarRecord:
+    return CalendarRecord(
+        id=calendar_id, name="Dr Martin", timezone="Europe/Paris", claim_timezone="Europe/Paris"
+    )
+
+
 def test_a_live_lock_converts_into_the_time_it_holds_under_the_new_owner():
     placement = locks.converted(
-        TENANT, a_lock(), {"id": "cal-1"}, booking_of(["svc-cut", "svc-wash"]), NOW, "APPT#a1"
+        TENANT, a_lock(), a_calendar("cal-1"), booking_of(["svc-cut", "svc-wash"]), NOW, "APPT#a1"
     )
     assert (placement.start, placement.end) == (START, START + timedelta(minutes=45))
     assert placement.hold == Hold(
@@ -229,14 +236,14 @@ def test_a_live_lock_converts_into_the_time_it_holds_under_the_new_owner():
 
 
 def test_a_lock_does_not_convert_into_another_booking():
-    lock, calendar = a_lock(), {"id": "cal-1"}
+    lock, calendar = a_lock(), a_calendar("cal-1")
     other = [
         booking_of(["svc-wash", "svc-cut"]),  # the same services in another order
         booking_of(["svc-cut", "svc-wash"], START + timedelta(minutes=15)),
     ]
     for request in other:
         assert locks.converted(TENANT, lock, calendar, request, NOW, "APPT#a1") is None
-    assert locks.converted(TENANT, lock, {"id": "cal-2"}, other[0], NOW, "APPT#a1") is None
+    assert locks.converted(TENANT, lock, a_calendar("cal-2"), other[0], NOW, "APPT#a1") is None
     expired = a_lock(expires_in=0)
     assert locks.converted(TENANT, expired, calendar, booking_of(["svc-cut", "svc-wash"]), NOW, "x") is None
 

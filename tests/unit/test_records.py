@@ -1,6 +1,6 @@
 """The typed records between logic and data access, and the items their repositories write, with no
-moto: an appointment, a tenant's settings and a customer record read back as written, show only their
-public fields, and are replaced only over the version read."""
+moto: an appointment, a tenant's settings, a customer record, a service and a calendar read back as
+written, show only their public fields, and are replaced only over the version read."""
 
 from __future__ import annotations
 
@@ -12,11 +12,19 @@ import pytest
 
 from creneau.dal.appointment_repository import Appointment, AppointmentRepository
 from creneau.dal.calendar_time import HeldSpan
-from creneau.dal.catalog import CategoryRecord
+from creneau.dal.catalog import (
+    STORED_CLAIM_TIMEZONE,
+    CalendarRecord,
+    CategoryRecord,
+    ServiceRecord,
+    calendar_records,
+    service_records,
+)
 from creneau.dal.customers import CustomerRecord, CustomerRepository
 from creneau.dal.settings import SettingsRepository, TenantSettings
 from creneau.domain.availability import ServiceShape
 from creneau.errors import AppointmentNotFound
+from creneau.models.catalog import Calendar, Service
 from tests.fakes.memory_table import InMemoryTable
 
 TENANT = "tenant-a"
@@ -150,3 +158,61 @@ def test_a_new_customer_item_counts_its_first_booking_and_is_indexed_by_email():
 def test_a_category_shows_its_fields_and_keeps_its_version_inside():
     category = CategoryRecord.from_doc({"id": "cat-1", "name": "Hair", "position": 2}, version=7)
     assert (category.version, category.public()) == (7, {"id": "cat-1", "name": "Hair", "position": 2})
+
+
+# ---- services and calendars -----------------------------------------------------------------------
+
+
+def a_calendar(**changes) -> CalendarRecord:
+    fields = {
+        "id": "cal-1",
+        "name": "Dr Martin",
+        "timezone": "America/New_York",
+        "claim_timezone": "Europe/Paris",
+    }
+    return CalendarRecord(**(fields | changes))
+
+
+def test_services_and_calendars_show_exactly_the_api_fields():
+    service = ServiceRecord(id="svc-1", name="Cut", duration_minutes=30, version=4)
+    assert set(service.public()) == set(Service.model_fields)
+    assert Service.model_validate(service.public()).model_dump(mode="json") == service.public()
+    calendar = a_calendar(version=4)
+    assert set(calendar.public()) == set(Calendar.model_fields)
+    assert Calendar.model_validate(calendar.public()).model_dump(mode="json") == calendar.public()
+
+
+def test_a_calendar_item_keeps_its_claim_zone_inside_the_document_and_its_version_beside_it():
+    item = calendar_records().records.item(TENANT, a_calendar(version=4).to_doc(), version=5)
+    doc = json.loads(item["doc"])
+    assert (doc[STORED_CLAIM_TIMEZONE], doc["timezone"], item["version"]) == (
+        "Europe/Paris",
+        "America/New_York",
+        5,
+    )
+    assert not {"claim_timezone", "version"} & set(doc)
+
+
+def test_a_calendar_stored_as_before_reads_with_its_claim_zone_and_version():
+    table = InMemoryTable()
+    shown = Calendar.model_validate(a_calendar().public()).model_dump(mode="json")
+    records = calendar_records(lambda: table)
+    # What create_calendar wrote while calendars were plain documents.
+    table.put(records.records.item(TENANT, {**shown, STORED_CLAIM_TIMEZONE: "Europe/Paris"}, version=3))
+    read = records.get(TENANT, "cal-1")
+    assert (read.claim_timezone, read.version, read.public()) == ("Europe/Paris", 3, shown)
+    assert read.changed(name="Dr Martin-Roy").to_doc() == {
+        **shown,
+        "name": "Dr Martin-Roy",
+        STORED_CLAIM_TIMEZONE: "Europe/Paris",
+    }
+
+
+def test_a_service_stored_before_a_field_existed_reads_with_its_default():
+    table = InMemoryTable()
+    records = service_records(lambda: table)
+    doc = ServiceRecord(id="svc-1", name="Cut", duration_minutes=30).to_doc()
+    del doc["capacity"]
+    table.put(records.records.item(TENANT, doc, version=2))
+    read = records.get(TENANT, "svc-1")
+    assert (read.capacity, read.version, read.name) == (1, 2, "Cut")

@@ -63,7 +63,7 @@ class CustomerRepository(TypedRecords[CustomerRecord]):
     def new_customer_item(self, tenant_id: str, customer: CustomerRecord) -> dict[str, Any]:
         """A customer created with their first booking: one open appointment already."""
         attributes = _index_attributes(tenant_id, customer)
-        item = self.records.item(tenant_id, customer.public(), version=1, attributes=attributes)
+        item = self.records.item(tenant_id, customer.to_doc(), version=1, attributes=attributes)
         return {
             "Put": {
                 "TableName": self.table_name(),

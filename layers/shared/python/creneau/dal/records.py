@@ -7,8 +7,8 @@ update carries the version it read so two concurrent edits cannot silently lose 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from typing import Any, Generic, Self, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -27,13 +27,21 @@ from creneau.errors import Conflict, CreneauError
 
 
 class VersionedRecord:
-    """A frozen dataclass whose fields, but its `version` (of the item read; 0 before it is stored),
-    are the document its item keeps and the API shows."""
+    """A frozen dataclass whose fields, but its `version` (of the item read; 0 before it is stored)
+    and any other `INTERNAL` one, are what the API shows. `to_doc()` is the document its item keeps
+    (the version lives beside it), `from_doc` reads it back."""
 
     version: int
+    INTERNAL: ClassVar[frozenset[str]] = frozenset({"version"})
 
     def public(self) -> dict[str, Any]:
-        return {k: v for k, v in dataclasses.asdict(self).items() if k != "version"}
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in self.INTERNAL}
+
+    def to_doc(self) -> dict[str, Any]:
+        return self.public()
+
+    def changed(self, **fields: Any) -> Self:
+        return dataclasses.replace(self, **fields)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any], version: int = 0) -> Self:
@@ -54,21 +62,44 @@ class TenantRecords:
     def key(self, tenant_id: str, record_id: str) -> dict[str, str]:
         return {"pk": tenant_pk(tenant_id), "sk": f"{self.kind}#{record_id}"}
 
+    # Documents with the version read inside as `_version` (typed records read the items themselves).
+
     def find(self, tenant_id: str, record_id: str) -> dict[str, Any] | None:
-        item = self.table().get_item(Key=self.key(tenant_id, record_id), ConsistentRead=True).get("Item")
+        item = self.find_item(tenant_id, record_id)
         return self._doc(item) if item else None
 
     def get(self, tenant_id: str, record_id: str) -> dict[str, Any]:
         doc = self.find(tenant_id, record_id)
         if doc is None:
-            raise self.missing(f"no {self.kind.lower()} {record_id}")
+            raise self.not_found(record_id)
         return doc
 
+    def not_found(self, record_id: str) -> CreneauError:
+        return self.missing(f"no {self.kind.lower()} {record_id}")
+
     def list_all(self, tenant_id: str) -> list[dict[str, Any]]:
-        params = self._list_params(tenant_id)
-        return [self._doc(item) for item in query_all(self.table().query, params)]
+        return [self._doc(item) for item in self.list_items(tenant_id)]
 
     def list_page(
+        self,
+        tenant_id: str,
+        limit: int,
+        cursor: str | None,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        kept = (lambda item: keep(self._doc(item))) if keep else None
+        items, next_cursor = self.page_items(tenant_id, limit, cursor, kept)
+        return [self._doc(item) for item in items], next_cursor
+
+    # The items as stored.
+
+    def find_item(self, tenant_id: str, record_id: str) -> dict[str, Any] | None:
+        return self.table().get_item(Key=self.key(tenant_id, record_id), ConsistentRead=True).get("Item")
+
+    def list_items(self, tenant_id: str) -> Iterator[dict[str, Any]]:
+        return query_all(self.table().query, self._list_params(tenant_id))
+
+    def page_items(
         self,
         tenant_id: str,
         limit: int,
@@ -78,14 +109,9 @@ class TenantRecords:
         expected = {"pk": tenant_pk(tenant_id), "sk": f"{self.kind}#"}
         start = decode_cursor(cursor, tenant_id, self.kind, expected)
         items, last = paginate(
-            self.table().query,
-            self._list_params(tenant_id),
-            KEY_NAMES,
-            limit,
-            start,
-            keep=(lambda item: keep(self._doc(item))) if keep else None,
+            self.table().query, self._list_params(tenant_id), KEY_NAMES, limit, start, keep
         )
-        return [self._doc(item) for item in items], encode_cursor(last, tenant_id, self.kind)
+        return items, encode_cursor(last, tenant_id, self.kind)
 
     def create(self, tenant_id: str, doc: dict[str, Any], attributes: dict[str, Any] | None = None) -> None:
         self.table().put_item(
@@ -140,7 +166,7 @@ class TenantRecords:
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise self.missing(f"no {self.kind.lower()} {record_id}") from error
+                raise self.not_found(record_id) from error
             raise
 
     def _list_params(self, tenant_id: str) -> dict[str, Any]:
@@ -152,9 +178,11 @@ class TenantRecords:
 
     @staticmethod
     def _doc(item: dict[str, Any]) -> dict[str, Any]:
-        doc = from_doc(item)
-        doc["_version"] = int(item.get("version", 1))
-        return doc
+        return {**from_doc(item), "_version": version_of(item)}
+
+
+def version_of(item: dict[str, Any]) -> int:
+    return int(item.get("version", 1))
 
 
 def _stored(doc: dict[str, Any]) -> str:
@@ -162,12 +190,12 @@ def _stored(doc: dict[str, Any]) -> str:
     return to_doc({k: v for k, v in doc.items() if k != "_version"})
 
 
-R = TypeVar("R")
+R = TypeVar("R", bound=VersionedRecord)
 
 
 class TypedRecords(Generic[R]):
     """One kind of a tenant's records, read and written as typed records: `read(doc, version)` builds
-    a record, its `public()` is the document an item keeps, its `version` the version read that a
+    a record, its `to_doc()` is the document an item keeps, its `version` the version read that a
     replace is conditioned on. `attributes(tenant_id, record)` are kept beside the document (an
     index's keys)."""
 
@@ -181,32 +209,38 @@ class TypedRecords(Generic[R]):
         self.attributes = attributes or (lambda _tenant_id, _record: {})
 
     def find(self, tenant_id: str, record_id: str) -> R | None:
-        doc = self.records.find(tenant_id, record_id)
-        return self._record(doc) if doc else None
+        item = self.records.find_item(tenant_id, record_id)
+        return self._record(item) if item else None
 
     def get(self, tenant_id: str, record_id: str) -> R:
-        return self._record(self.records.get(tenant_id, record_id))
+        record = self.find(tenant_id, record_id)
+        if record is None:
+            raise self.not_found(record_id)
+        return record
 
     def list_all(self, tenant_id: str) -> list[R]:
-        return [self._record(doc) for doc in self.records.list_all(tenant_id)]
+        return [self._record(item) for item in self.records.list_items(tenant_id)]
 
     def list_page(
         self, tenant_id: str, limit: int, cursor: str | None, keep: Callable[[R], bool] | None = None
     ) -> tuple[list[R], str | None]:
-        kept = (lambda doc: keep(self._record(doc))) if keep else None
-        docs, next_cursor = self.records.list_page(tenant_id, limit, cursor, kept)
-        return [self._record(doc) for doc in docs], next_cursor
+        kept = (lambda item: keep(self._record(item))) if keep else None
+        items, next_cursor = self.records.page_items(tenant_id, limit, cursor, kept)
+        return [self._record(item) for item in items], next_cursor
 
     def create(self, tenant_id: str, record: R) -> None:
-        self.records.create(tenant_id, record.public(), self.attributes(tenant_id, record))
+        self.records.create(tenant_id, record.to_doc(), self.attributes(tenant_id, record))
 
     def replace(self, tenant_id: str, record: R) -> None:
         """Over `record.version`, the version read; a concurrent change in between is a Conflict."""
         attributes = self.attributes(tenant_id, record)
-        self.records.replace(tenant_id, record.public(), record.version, attributes)
+        self.records.replace(tenant_id, record.to_doc(), record.version, attributes)
 
     def delete(self, tenant_id: str, record_id: str) -> None:
         self.records.delete(tenant_id, record_id)
 
-    def _record(self, doc: dict[str, Any]) -> R:
-        return self.read({k: v for k, v in doc.items() if k != "_version"}, doc["_version"])
+    def not_found(self, record_id: str) -> CreneauError:
+        return self.records.not_found(record_id)
+
+    def _record(self, item: dict[str, Any]) -> R:
+        return self.read(from_doc(item), version_of(item))

@@ -14,18 +14,18 @@ from creneau.dal.appointment_repository import AppointmentRepository
 from creneau.dal.calendar_time import CalendarTime
 from creneau.dal.customers import CustomerRepository
 from creneau.dal.lock_repository import LockRepository
-from creneau.dal.records import TenantRecords
+from creneau.dal.records import TenantRecords, TypedRecords
 from creneau.dal.sessions import SessionRepository
 from creneau.dal.settings import SettingsRepository
 from creneau.dal.transaction import Transaction
-from creneau.errors import CalendarNotFound, CustomerNotFound, ServiceNotFound
+from creneau.errors import CustomerNotFound
 
 
 @dataclass(frozen=True)
 class BookingStore:
     settings: SettingsRepository = field(default_factory=SettingsRepository)
-    services: TenantRecords = catalog.services
-    calendars: TenantRecords = catalog.calendars
+    services: TypedRecords[catalog.ServiceRecord] = catalog.services
+    calendars: TypedRecords[catalog.CalendarRecord] = catalog.calendars
     customers: CustomerRepository = field(default_factory=CustomerRepository)
     calendar_time: CalendarTime = field(default_factory=CalendarTime)
     sessions: SessionRepository = field(default_factory=SessionRepository)
@@ -47,8 +47,8 @@ class BookingStore:
         (the items they write name the tables as configured)."""
         return cls(
             settings=SettingsRepository(catalog_table),
-            services=TenantRecords("SERVICE", ServiceNotFound, catalog_table),
-            calendars=TenantRecords("CALENDAR", CalendarNotFound, catalog_table),
+            services=catalog.service_records(catalog_table),
+            calendars=catalog.calendar_records(catalog_table),
             customers=CustomerRepository(TenantRecords("CUSTOMER", CustomerNotFound, catalog_table)),
             calendar_time=CalendarTime(bookings_table),
             sessions=SessionRepository(bookings_table),

@@ -17,6 +17,7 @@ from creneau.clock import iso
 from creneau.dal import calendar_time
 from creneau.dal.appointment_repository import Appointment
 from creneau.dal.calendar_time import HeldSpan, Hold
+from creneau.dal.catalog import CalendarRecord, ServiceRecord
 from creneau.dal.customers import CustomerRecord
 from creneau.dal.lock_repository import Lock
 from creneau.dal.settings import TenantSettings
@@ -51,6 +52,7 @@ from creneau.logic.schedule import (
     candidate_calendars,
     combined_refusal,
     load_services,
+    names_of,
     place,
     refusal,
     require_calendar_choice,
@@ -87,7 +89,7 @@ class _Booking:
     request: AppointmentIn
     actor: Actor
     auto_confirm: bool
-    chosen: list[dict]
+    chosen: list[ServiceRecord]
     shape: ServiceShape
     customer: dict  # the snapshot kept on the appointment
     customer_items: list[dict]  # the transaction items that record the customer and count the booking
@@ -133,15 +135,17 @@ def create(store: BookingStore, tenant_id: str, request: AppointmentIn, actor: A
     raise SlotUnavailable("this time is being booked by another request right now; try again")
 
 
-def _calendars_for(booking: _Booking, lock: Lock | None) -> list:
+def _calendars_for(booking: _Booking, lock: Lock | None) -> list[CalendarRecord]:
     """A live lock names the calendar; an expired one is ignored, its calendar merely tried first."""
     store, tenant_id, chosen = booking.store, booking.tenant_id, booking.chosen
     calendar_id, allowed = booking.request.calendar_id, booking.actor.calendar_ids
     if lock is not None and lock.is_live(booking.now):
-        return candidate_calendars(store, tenant_id, chosen, calendar_id or lock.calendar_id, allowed)
-    calendars = candidate_calendars(store, tenant_id, chosen, calendar_id, allowed)
+        return candidate_calendars(
+            store, tenant_id, names_of(chosen), calendar_id or lock.calendar_id, allowed
+        )
+    calendars = candidate_calendars(store, tenant_id, names_of(chosen), calendar_id, allowed)
     if lock is not None:
-        calendars.sort(key=lambda calendar: calendar["id"] != lock.calendar_id)
+        calendars.sort(key=lambda calendar: calendar.id != lock.calendar_id)
     return calendars
 
 
@@ -159,7 +163,7 @@ class _Contended(Exception):
     """A record we read (a lock, an appointment) changed before our transaction: read again."""
 
 
-def _book_first_free(booking: _Booking, calendars: list[dict], lock: Lock | None) -> Appointment:
+def _book_first_free(booking: _Booking, calendars: list[CalendarRecord], lock: Lock | None) -> Appointment:
     store, tenant_id, request, now = booking.store, booking.tenant_id, booking.request, booking.now
     appointment_id = new_id()
     owner = calendar_time.appointment_owner(appointment_id)
@@ -171,7 +175,7 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: Lock | None
             except SlotUnavailable as error:
                 refusals.append(error)
                 continue
-        also_mine = locks.taken_over(lock, calendar["id"], now)
+        also_mine = locks.taken_over(lock, calendar.id, now)
         try:
             placement = locks.converted(tenant_id, lock, calendar, request, now, owner) or place(
                 store,
@@ -208,11 +212,13 @@ def _book_first_free(booking: _Booking, calendars: list[dict], lock: Lock | None
     raise combined_refusal(refusals)
 
 
-def _book_seats(booking: _Booking, calendar: dict, lock: Lock | None, appointment_id: str) -> Appointment:
+def _book_seats(
+    booking: _Booking, calendar: CalendarRecord, lock: Lock | None, appointment_id: str
+) -> Appointment:
     """A group service: seats of the session at the start (opened by this booking if nobody holds
     it), a live lock of this party on that session converted into them."""
     store, tenant_id, request, now = booking.store, booking.tenant_id, booking.request, booking.now
-    own = lock if locks.holds_seats(lock, calendar["id"], now) else None
+    own = lock if locks.holds_seats(lock, calendar.id, now) else None
     plan = seating.plan_seats(
         store,
         tenant_id,
@@ -258,8 +264,8 @@ def _refusal(failure: TransactionFailed, attempt: Attempt) -> Exception:
     return refusal(attempt)
 
 
-def _check_fields(chosen: list[dict], values: dict[str, Any]) -> None:
-    definitions = [definition for service in chosen for definition in service["fields"]]
+def _check_fields(chosen: list[ServiceRecord], values: dict[str, Any]) -> None:
+    definitions = [definition for service in chosen for definition in service.fields]
     problems = field_problems(definitions, values)
     if problems:
         raise ValidationFailed("some booking fields are not valid", problems)
@@ -293,8 +299,8 @@ def _snapshot(customer: CustomerRecord) -> dict:
     return {k: public[k] for k in ("id", "first_name", "last_name", "email", "phone")}
 
 
-def _total_price(chosen: list[dict]) -> dict | None:
-    prices = [s["price"] for s in chosen if s.get("price")]
+def _total_price(chosen: list[ServiceRecord]) -> dict | None:
+    prices = [s.price for s in chosen if s.price]
     if not prices:
         return None
     currencies = {p["currency"] for p in prices}
@@ -311,8 +317,8 @@ def _new_appointment(appointment_id: str, booking: _Booking, placement) -> Appoi
     return Appointment(
         id=appointment_id,
         status=status.value,
-        service_ids=[s["id"] for s in booking.chosen],
-        calendar_id=placement.calendar["id"],
+        service_ids=[s.id for s in booking.chosen],
+        calendar_id=placement.calendar.id,
         start=iso(placement.start),
         end=iso(placement.end),
         customer=booking.customer,
@@ -513,8 +519,8 @@ def reschedule(
         lock = _read_lock(store, tenant_id, request.lock_code)
         live = lock if lock and lock.is_live(now) else None
         calendar_id = request.calendar_id or (live.calendar_id if live else appointment.calendar_id)
-        chosen = [{"id": sid} for sid in appointment.service_ids]
-        calendars = candidate_calendars(store, tenant_id, chosen, calendar_id, actor.calendar_ids)
+        by_id = {sid: sid for sid in appointment.service_ids}  # not read again: a refusal names ids
+        calendars = candidate_calendars(store, tenant_id, by_id, calendar_id, actor.calendar_ids)
         if not calendars:
             raise SlotUnavailable("that calendar is not active")
         try:
@@ -530,11 +536,11 @@ def reschedule(
 
 def _move(store, tenant_id, appointment: Appointment, request, actor, calendar, lock, now) -> Appointment:
     owner = appointment.owner
-    mine = (owner, *locks.taken_over(lock, calendar["id"], now))
+    mine = (owner, *locks.taken_over(lock, calendar.id, now))
     shape = appointment.shape
     placement = place(store, tenant_id, calendar, shape, request.start, now, owner, frozenset(mine))
     moved = _noted(appointment, actor, f"rescheduled from {appointment.start}", now).changed(
-        calendar_id=calendar["id"],
+        calendar_id=calendar.id,
         start=iso(placement.start),
         end=iso(placement.end),
         hold=HeldSpan.of(placement.hold),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
 from pydantic import BaseModel
 
 from creneau.clock import iso
 from creneau.dal.appointment_repository import Appointment, AppointmentRepository
-from creneau.dal.catalog import CategoryRecord, calendars, categories, services
-from creneau.dal.records import TenantRecords
+from creneau.dal.catalog import CalendarRecord, CategoryRecord, ServiceRecord, calendars, categories, services
+from creneau.dal.records import TypedRecords, VersionedRecord
 from creneau.domain.catalog_rules import service_problems, step_problems
 from creneau.domain.lifecycle import OPEN, Status
 from creneau.domain.units import MAX_UNITS_PER_BOOKING
@@ -21,11 +21,7 @@ from creneau.models.catalog import Calendar, CalendarFields, Category, CategoryI
 from creneau.security import new_id
 
 APPOINTMENTS = AppointmentRepository()  # what deletions and exceptions check for bookings
-
-
-def public_view(doc: dict[str, Any]) -> dict[str, Any]:
-    """Internal attributes (version, claim time zone) start with an underscore and stay inside."""
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
+Record = TypeVar("Record", bound=VersionedRecord)
 
 
 def _new(model: type[BaseModel], data: dict) -> dict:
@@ -33,18 +29,18 @@ def _new(model: type[BaseModel], data: dict) -> dict:
 
 
 def merged_with(
-    records: TenantRecords, model: type[BaseModel], tenant_id: str, record_id: str, changes: dict
-) -> tuple[dict, dict]:
-    """(the record as stored, internal keys and version included; its public fields with `changes`
-    applied and validated). `{**current, **merged}` is then the record to write back."""
+    records: TypedRecords[Record], model: type[BaseModel], tenant_id: str, record_id: str, changes: dict
+) -> tuple[Record, Record]:
+    """(the record as read; the record to write back over it: its public fields with `changes`
+    applied and validated, its version and internal fields as read)."""
     current = records.get(tenant_id, record_id)
-    merged = model.model_validate({**public_view(current), **changes}).model_dump(mode="json")
-    return current, merged
+    merged = model.model_validate({**current.public(), **changes}).model_dump(mode="json")
+    return current, current.changed(**merged)
 
 
-def _page(records: TenantRecords, tenant_id: str, limit: int, cursor: str | None, keep=None) -> dict:
-    docs, next_cursor = records.list_page(tenant_id, limit, cursor, keep)
-    return {"items": [public_view(d) for d in docs], "next_cursor": next_cursor}
+def _page(records: TypedRecords, tenant_id: str, limit: int, cursor: str | None, keep=None) -> dict:
+    page, next_cursor = records.list_page(tenant_id, limit, cursor, keep)
+    return {"items": [record.public() for record in page], "next_cursor": next_cursor}
 
 
 # ---- categories -------------------------------------------------------------------------------
@@ -67,38 +63,37 @@ def get_category(tenant_id: str, category_id: str) -> dict:
 
 
 def update_category(tenant_id: str, category_id: str, changes: dict) -> dict:
-    current = categories.get(tenant_id, category_id)
-    merged = Category.model_validate({**current.public(), **changes}).model_dump(mode="json")
-    categories.replace(tenant_id, CategoryRecord.from_doc(merged, current.version))
-    return merged
+    _current, updated = merged_with(categories, Category, tenant_id, category_id, changes)
+    categories.replace(tenant_id, updated)
+    return updated.public()
 
 
 def delete_category(tenant_id: str, category_id: str) -> None:
     """Delete, then leave its services uncategorised (no dangling ids remain)."""
     categories.delete(tenant_id, category_id)
     for service in services.list_all(tenant_id):
-        if service.get("category_id") == category_id:
-            services.replace(tenant_id, {**service, "category_id": None}, service["_version"])
+        if service.category_id == category_id:
+            services.replace(tenant_id, service.changed(category_id=None))
 
 
 # ---- services ---------------------------------------------------------------------------------
 
 
 def list_services(tenant_id: str, category_id: str | None, only_active: bool, limit: int, cursor: str | None):
-    def keep(doc: dict) -> bool:
-        return (category_id is None or doc.get("category_id") == category_id) and (
-            doc["active"] or not only_active
+    def keep(service: ServiceRecord) -> bool:
+        return (category_id is None or service.category_id == category_id) and (
+            service.active or not only_active
         )
 
     return _page(services, tenant_id, limit, cursor, keep)
 
 
-def _shown(records: TenantRecords, tenant_id: str, record_id: str, only_active: bool) -> dict:
+def _shown(records: TypedRecords, tenant_id: str, record_id: str, only_active: bool) -> dict:
     """A service or calendar as the API shows it; an inactive one does not exist for the public."""
-    doc = records.get(tenant_id, record_id)
-    if only_active and not doc["active"]:
-        raise records.missing(f"no {records.kind.lower()} {record_id}")
-    return public_view(doc)
+    record = records.get(tenant_id, record_id)
+    if only_active and not record.active:
+        raise records.not_found(record_id)
+    return record.public()
 
 
 def get_service(tenant_id: str, service_id: str, only_active: bool = False) -> dict:
@@ -106,26 +101,27 @@ def get_service(tenant_id: str, service_id: str, only_active: bool = False) -> d
 
 
 def create_service(tenant_id: str, data: ServiceFields) -> dict:
-    doc = _new(Service, data.model_dump(mode="json"))
-    _check_category(tenant_id, doc.get("category_id"))
-    services.create(tenant_id, doc)
-    return doc
+    service = ServiceRecord.from_doc(_new(Service, data.model_dump(mode="json")))
+    _check_category(tenant_id, service.category_id)
+    services.create(tenant_id, service)
+    return service.public()
 
 
 def update_service(tenant_id: str, service_id: str, changes: dict) -> dict:
-    current, merged = merged_with(services, Service, tenant_id, service_id, changes)
+    _current, updated = merged_with(services, Service, tenant_id, service_id, changes)
     if "category_id" in changes:
-        _check_category(tenant_id, merged.get("category_id"))
+        _check_category(tenant_id, updated.category_id)
+    shown = updated.public()
     problems = [
         problem
         for calendar in calendars.list_all(tenant_id)
-        if service_id in calendar["service_ids"]
-        for problem in service_problems(merged, calendar)
+        if service_id in calendar.service_ids
+        for problem in service_problems(shown, calendar.public())
     ]
     if problems:
         raise ValidationFailed("the service no longer fits a calendar offering it", problems)
-    services.replace(tenant_id, {**current, **merged}, current["_version"])
-    return merged
+    services.replace(tenant_id, updated)
+    return shown
 
 
 def delete_service(tenant_id: str, service_id: str, force: bool, now: datetime) -> None:
@@ -134,13 +130,13 @@ def delete_service(tenant_id: str, service_id: str, force: bool, now: datetime) 
     service = services.get(tenant_id, service_id)
     if not force:
         _refuse_if_booked(
-            tenant_id, now, lambda found: service_id in found.service_ids, f"service {service['name']}"
+            tenant_id, now, lambda found: service_id in found.service_ids, f"service {service.name}"
         )
     services.delete(tenant_id, service_id)
     for calendar in calendars.list_all(tenant_id):
-        if service_id in calendar["service_ids"]:
-            remaining = [sid for sid in calendar["service_ids"] if sid != service_id]
-            calendars.replace(tenant_id, {**calendar, "service_ids": remaining}, calendar["_version"])
+        if service_id in calendar.service_ids:
+            remaining = [sid for sid in calendar.service_ids if sid != service_id]
+            calendars.replace(tenant_id, calendar.changed(service_ids=remaining))
 
 
 def _check_category(tenant_id: str, category_id: str | None) -> None:
@@ -154,8 +150,8 @@ def _check_category(tenant_id: str, category_id: str | None) -> None:
 def list_calendars(tenant_id: str, service_ids: list[str], only_active: bool, limit: int, cursor: str | None):
     """Calendars offering every one of `service_ids` (all calendars when it is empty)."""
 
-    def keep(doc: dict) -> bool:
-        return set(service_ids) <= set(doc["service_ids"]) and (doc["active"] or not only_active)
+    def keep(calendar: CalendarRecord) -> bool:
+        return set(service_ids) <= set(calendar.service_ids) and (calendar.active or not only_active)
 
     return _page(calendars, tenant_id, limit, cursor, keep)
 
@@ -167,25 +163,27 @@ def get_calendar(tenant_id: str, calendar_id: str, only_active: bool = False) ->
 def create_calendar(tenant_id: str, data: CalendarFields) -> dict:
     fields = data.model_dump(mode="json")
     fields["timezone"] = fields["timezone"] or tenants.get_settings(tenant_id).timezone
-    doc = _new(Calendar, fields)
-    _check_calendar(tenant_id, doc)
+    shown = _new(Calendar, fields)
     # Claim units are keyed on this zone's wall clock for the calendar's whole life (domain/units.py).
-    calendars.create(tenant_id, {**doc, "_claim_timezone": doc["timezone"]})
-    return doc
+    calendar = CalendarRecord(**shown, claim_timezone=shown["timezone"])
+    _check_calendar(tenant_id, calendar)
+    calendars.create(tenant_id, calendar)
+    return calendar.public()
 
 
 def update_calendar(tenant_id: str, calendar_id: str, changes: dict, now: datetime) -> dict:
     """The calendar as updated, with `conflicts`: the open appointments that a newly added
     exception now covers (they are kept; the agent decides what to do with them)."""
-    current, merged = merged_with(calendars, Calendar, tenant_id, calendar_id, changes)
-    if merged["unit_minutes"] != current["unit_minutes"]:
+    current, updated = merged_with(calendars, Calendar, tenant_id, calendar_id, changes)
+    if updated.unit_minutes != current.unit_minutes:
         # Existing claims are cut in the old unit; mixing grids could let two bookings overlap.
         raise ValidationFailed.field("unit_minutes", "unit_minutes cannot change; create a new calendar")
-    _check_calendar(tenant_id, merged)
-    # Keeps `_claim_timezone`: claims stay keyed on the zone the calendar was created in.
-    calendars.replace(tenant_id, {**current, **merged}, current["_version"])
-    added = [e for e in merged["exceptions"] if e not in current["exceptions"]]
-    return {**merged, "conflicts": _covered_by(tenant_id, calendar_id, added, now) if added else []}
+    _check_calendar(tenant_id, updated)
+    # Keeps the claim time zone as read: claims stay keyed on the zone the calendar was created in.
+    calendars.replace(tenant_id, updated)
+    added = [e for e in updated.exceptions if e not in current.exceptions]
+    conflicts = _covered_by(tenant_id, calendar_id, added, now) if added else []
+    return {**updated.public(), "conflicts": conflicts}
 
 
 def _covered_by(tenant_id: str, calendar_id: str, exceptions: list[dict], now: datetime) -> list[str]:
@@ -210,7 +208,7 @@ def delete_calendar(tenant_id: str, calendar_id: str, force: bool, now: datetime
     calendar = calendars.get(tenant_id, calendar_id)
     if not force:
         _refuse_if_booked(
-            tenant_id, now, lambda found: found.calendar_id == calendar_id, f"calendar {calendar['name']}"
+            tenant_id, now, lambda found: found.calendar_id == calendar_id, f"calendar {calendar.name}"
         )
     calendars.delete(tenant_id, calendar_id)
 
@@ -244,15 +242,16 @@ def _refuse_if_booked(
         )
 
 
-def _check_calendar(tenant_id: str, calendar: dict) -> None:
-    problems = step_problems(calendar)
-    for index, service_id in enumerate(calendar["service_ids"]):
+def _check_calendar(tenant_id: str, calendar: CalendarRecord) -> None:
+    shown = calendar.public()  # what the rules read
+    problems = step_problems(shown)
+    for index, service_id in enumerate(calendar.service_ids):
         service = services.find(tenant_id, service_id)
         if service is None:
             problems.append({"field": f"service_ids.{index}", "message": f"no service {service_id}"})
         else:
-            problems += service_problems(service, calendar, field=f"service_ids.{index}")
-    if len(set(calendar["service_ids"])) != len(calendar["service_ids"]):
+            problems += service_problems(service.public(), shown, field=f"service_ids.{index}")
+    if len(set(calendar.service_ids)) != len(calendar.service_ids):
         problems.append({"field": "service_ids", "message": "a service is listed twice"})
     if problems:
         raise ValidationFailed("the calendar is not consistent with its services", problems)

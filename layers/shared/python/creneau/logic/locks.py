@@ -15,6 +15,7 @@ from typing import Any
 from creneau.clock import epoch_after, iso
 from creneau.dal import calendar_time
 from creneau.dal.calendar_time import HeldSpan, Hold
+from creneau.dal.catalog import CalendarRecord
 from creneau.dal.lock_repository import Lock, LockRepository
 from creneau.dal.store import BookingStore
 from creneau.dal.transaction import TransactionFailed
@@ -68,9 +69,10 @@ def hold(
     schedule.require_calendar_choice(settings, request.calendar_id)
     shape = schedule.shape_of(chosen)
     seating.check_seats(request.seats, shape.capacity)
+    wanted = schedule.names_of(chosen)
     for _attempt in retry.attempts():
         previous = store.locks.find(tenant_id, code)
-        calendars = schedule.candidate_calendars(store, tenant_id, chosen, request.calendar_id, calendar_ids)
+        calendars = schedule.candidate_calendars(store, tenant_id, wanted, request.calendar_id, calendar_ids)
         holding = _Holding(store, tenant_id, code, request, shape, previous, epoch_after(now, ttl), now)
         try:
             return _hold_on_first_free(holding, calendars)
@@ -110,7 +112,7 @@ class _Holding:
         )
 
 
-def _hold_on_first_free(holding: _Holding, calendars: list[dict]) -> dict:
+def _hold_on_first_free(holding: _Holding, calendars: list[CalendarRecord]) -> dict:
     tenant_id, request, shape, previous, now = (
         holding.tenant_id,
         holding.request,
@@ -143,7 +145,7 @@ def _hold_on_first_free(holding: _Holding, calendars: list[dict]) -> dict:
         except SlotUnavailable as error:
             refusals.append(error)
             continue
-        lock = holding.lock(calendar["id"], placement.start, placement.end, HeldSpan.of(placement.hold))
+        lock = holding.lock(calendar.id, placement.start, placement.end, HeldSpan.of(placement.hold))
         transaction = holding.store.transaction()
         transaction.extend("claims", calendar_time.take_items(placement.hold, now, also_free_for=(owner,)))
         transaction.extend("lock", [holding.store.locks.put_item(tenant_id, lock, previous)])
@@ -166,11 +168,11 @@ def _hold_on_first_free(holding: _Holding, calendars: list[dict]) -> dict:
     raise schedule.combined_refusal(refusals)
 
 
-def _hold_seats(holding: _Holding, calendar: dict) -> dict:
+def _hold_seats(holding: _Holding, calendar: CalendarRecord) -> dict:
     """A group service: the lock holds seats of the session at the start (opening it if nobody
     holds it); the same code moved from elsewhere gives its former seats or time back at once."""
     tenant_id, request, previous, now = holding.tenant_id, holding.request, holding.previous, holding.now
-    here = holds_seats(previous, calendar["id"], now) and iso(previous.start) == iso(request.start)
+    here = holds_seats(previous, calendar.id, now) and iso(previous.start) == iso(request.start)
     store = holding.store
     plan = seating.plan_seats(
         store,
@@ -189,7 +191,7 @@ def _hold_seats(holding: _Holding, calendar: dict) -> dict:
     # the session owns the time; the lock, seats
     no_units = replace(HeldSpan.from_doc(session.hold), units=())
     lock = holding.lock(
-        calendar["id"], session.start, session.end, no_units, seats=request.seats, session_id=session.id
+        calendar.id, session.start, session.end, no_units, seats=request.seats, session_id=session.id
     )
     transaction = store.transaction()
     transaction.extend("seats", plan.items)
@@ -253,11 +255,13 @@ def release(
     raise SlotUnavailable("this lock is being changed by another request; try again")
 
 
-def converted(tenant_id: str, lock: Lock | None, calendar: dict, request, now: datetime, owner: str):
+def converted(
+    tenant_id: str, lock: Lock | None, calendar: CalendarRecord, request, now: datetime, owner: str
+):
     """The placement a live lock already holds for exactly this booking (same calendar, start and
     services in the same order), handed to `owner`: the hold is what was promised, so minimum notice that ran
     out while the form was filled does not refuse it. None when the lock does not cover it."""
-    if lock is None or not lock.is_live(now) or lock.calendar_id != calendar["id"]:
+    if lock is None or not lock.is_live(now) or lock.calendar_id != calendar.id:
         return None
     if request.services != list(lock.service_ids) or iso(request.start) != iso(lock.start):
         return None

@@ -14,6 +14,7 @@ from typing import Any
 from creneau.clock import iso
 from creneau.dal import sessions
 from creneau.dal.calendar_time import Hold
+from creneau.dal.catalog import CalendarRecord, ServiceRecord
 from creneau.dal.settings import TenantSettings
 from creneau.dal.store import BookingStore
 from creneau.domain import explain
@@ -46,15 +47,15 @@ REASON_TEXT = {
 
 @dataclass(frozen=True)
 class Placement:
-    calendar: dict[str, Any]
+    calendar: CalendarRecord
     start: datetime  # service start (UTC)
     end: datetime  # service end (UTC)
     hold: Hold
 
 
-def load_services(store: BookingStore, tenant_id: str, service_ids: list[str]) -> list[dict[str, Any]]:
+def load_services(store: BookingStore, tenant_id: str, service_ids: list[str]) -> list[ServiceRecord]:
     loaded = [store.services.get(tenant_id, service_id) for service_id in service_ids]
-    inactive = [s["name"] for s in loaded if not s["active"]]
+    inactive = [s.name for s in loaded if not s.active]
     if inactive:
         field = "service_id" if len(service_ids) == 1 else "service_ids"
         raise ValidationFailed.field(field, f"not bookable (inactive): {', '.join(inactive)}")
@@ -69,73 +70,76 @@ def require_calendar_choice(
         raise ValidationFailed.field("calendar_id", "this tenant asks to choose a calendar")
 
 
-def shape_of(chosen: list[dict[str, Any]]) -> ServiceShape:
+def shape_of(chosen: list[ServiceRecord]) -> ServiceShape:
     """Several services run back to back: the first one's buffer before, the last one's after. A
     group service (capacity above 1) is booked alone."""
-    capacity = max(s.get("capacity", 1) for s in chosen)
+    capacity = max(s.capacity for s in chosen)
     if capacity > 1 and len(chosen) > 1:
-        group = next(s["name"] for s in chosen if s.get("capacity", 1) > 1)
+        group = next(s.name for s in chosen if s.capacity > 1)
         raise ValidationFailed.field("service_ids", f"{group} is a group session: book it on its own")
     return ServiceShape(
-        duration_minutes=sum(s["duration_minutes"] for s in chosen),
-        buffer_before_minutes=chosen[0]["buffer_before_minutes"],
-        buffer_after_minutes=chosen[-1]["buffer_after_minutes"],
+        duration_minutes=sum(s.duration_minutes for s in chosen),
+        buffer_before_minutes=chosen[0].buffer_before_minutes,
+        buffer_after_minutes=chosen[-1].buffer_after_minutes,
         capacity=capacity,
     )
+
+
+def names_of(chosen: list[ServiceRecord]) -> dict[str, str]:
+    """The services asked, by id, as candidate_calendars takes them."""
+    return {s.id: s.name for s in chosen}
 
 
 def candidate_calendars(
     store: BookingStore,
     tenant_id: str,
-    chosen: list[dict[str, Any]],
+    wanted: dict[str, str],
     calendar_id: str | None,
     allowed: frozenset[str] | None = None,
-) -> list[dict]:
-    """The active calendars that offer every chosen service, limited to `allowed` (an agent limited
-    to some calendars: any other is not found for them)."""
-    wanted = {s["id"] for s in chosen}
+) -> list[CalendarRecord]:
+    """The active calendars that offer every `wanted` service (their names by id, as a refusal names
+    them), limited to `allowed` (an agent limited to some calendars: any other is not found for
+    them)."""
     if calendar_id is not None:
         if allowed is not None and calendar_id not in allowed:
             raise CalendarNotFound(f"no calendar {calendar_id}")
         calendar = store.calendars.get(tenant_id, calendar_id)
-        missing = [s.get("name", s["id"]) for s in chosen if s["id"] not in calendar["service_ids"]]
+        missing = [name for sid, name in wanted.items() if sid not in calendar.service_ids]
         if missing:
             raise ValidationFailed.field(
-                "calendar_id", f"the calendar {calendar['name']} does not offer {', '.join(missing)}"
+                "calendar_id", f"the calendar {calendar.name} does not offer {', '.join(missing)}"
             )
-        return [calendar] if calendar["active"] else []
+        return [calendar] if calendar.active else []
     offering = [
         c
         for c in store.calendars.list_all(tenant_id)
-        if c["active"] and wanted <= set(c["service_ids"]) and (allowed is None or c["id"] in allowed)
+        if c.active and wanted.keys() <= set(c.service_ids) and (allowed is None or c.id in allowed)
     ]
-    return sorted(offering, key=lambda c: (c["name"], c["id"]))
+    return sorted(offering, key=lambda c: (c.name, c.id))
 
 
 def engine_calendar(
-    calendar: dict[str, Any], busy: list[tuple[datetime, datetime]], bypass_notice: bool = False
+    calendar: CalendarRecord, busy: list[tuple[datetime, datetime]], bypass_notice: bool = False
 ) -> CalendarAvailability:
     """The engine's view of a calendar; `bypass_notice` (back office): no minimum notice."""
     return CalendarAvailability(
-        calendar_id=calendar["id"],
-        timezone=calendar["timezone"],
+        calendar_id=calendar.id,
+        timezone=calendar.timezone,
         weekly_hours={
-            index: [
-                WallRange(_wall(r["start"]), _wall(r["end"])) for r in calendar["weekly_hours"].get(day, [])
-            ]
+            index: [WallRange(_wall(r["start"]), _wall(r["end"])) for r in calendar.weekly_hours.get(day, [])]
             for index, day in enumerate(DAYS)
         },
         exceptions=[
             Interval(datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"]))
-            for e in calendar["exceptions"]
+            for e in calendar.exceptions
         ],
         busy=[Interval(start, end) for start, end in busy],
-        slot_step_minutes=calendar["slot_step_minutes"],
-        min_notice_minutes=0 if bypass_notice else calendar["min_notice_minutes"],
-        horizon_days=calendar["horizon_days"],
+        slot_step_minutes=calendar.slot_step_minutes,
+        min_notice_minutes=0 if bypass_notice else calendar.min_notice_minutes,
+        horizon_days=calendar.horizon_days,
         openings=[
             Interval(datetime.fromisoformat(o["start"]), datetime.fromisoformat(o["end"]))
-            for o in calendar.get("openings", [])
+            for o in calendar.openings
         ],
     )
 
@@ -162,7 +166,7 @@ class Attempt:
 
     store: BookingStore
     tenant_id: str
-    calendar: dict[str, Any]
+    calendar: CalendarRecord
     shape: ServiceShape
     start: datetime
     now: datetime
@@ -186,7 +190,7 @@ class Attempt:
 def place(
     store: BookingStore,
     tenant_id: str,
-    calendar: dict[str, Any],
+    calendar: CalendarRecord,
     shape: ServiceShape,
     start: datetime,
     now: datetime,
@@ -205,13 +209,13 @@ def place(
     offered = compute_slots([engine], shape, window, now)
     if not any(slot.start == start for slot in offered):
         raise refusal(attempt, occupied)
-    units = unit_keys(occupied_start, occupied_end, calendar["_claim_timezone"], calendar["unit_minutes"])
+    units = unit_keys(occupied_start, occupied_end, calendar.claim_timezone, calendar.unit_minutes)
     if len(units) > MAX_UNITS_PER_BOOKING:
         raise ValidationFailed.field(
             "service_ids",
             f"too long to book at once on this calendar ({len(units)} units > {MAX_UNITS_PER_BOOKING})",
         )
-    hold = Hold(tenant_id, calendar["id"], owner, occupied_start, occupied_end, tuple(units), expires_at)
+    hold = Hold(tenant_id, calendar.id, owner, occupied_start, occupied_end, tuple(units), expires_at)
     return Placement(calendar=calendar, start=start, end=end, hold=hold)
 
 
@@ -221,11 +225,11 @@ def occupied_around(attempt: Attempt) -> list[explain.Occupied]:
     calendar = attempt.calendar
     return attempt.store.calendar_time.occupancy(
         attempt.tenant_id,
-        calendar["id"],
+        calendar.id,
         occupied_start,
         occupied_end,
         attempt.now,
-        calendar["unit_minutes"],
+        calendar.unit_minutes,
         attempt.ignore_owners,
     )
 
@@ -245,8 +249,8 @@ def refusal(attempt: Attempt, occupied: list[explain.Occupied] | None = None) ->
     reason = found[0].reason if found else "taken"  # nothing left in the way: a race just took it
     calendar = attempt.calendar
     following = first_free(attempt.following(), attempt.start + timedelta(microseconds=1))
-    detail = {"reason": reason, "calendar_id": calendar["id"], "next_free": slot_view(following)}
-    message = f"{local_time(attempt.start, calendar['timezone'])} is not available on {calendar['name']}: "
+    detail = {"reason": reason, "calendar_id": calendar.id, "next_free": slot_view(following)}
+    message = f"{local_time(attempt.start, calendar.timezone)} is not available on {calendar.name}: "
     return SlotUnavailable(message + REASON_TEXT[reason], [detail])
 
 
@@ -277,7 +281,7 @@ class SlotSearch:
 
     store: BookingStore
     tenant_id: str
-    calendars: list[dict]
+    calendars: list[CalendarRecord]
     shape: ServiceShape
     now: datetime
     ignore_owners: frozenset[str] = frozenset()
@@ -297,11 +301,11 @@ def offered_slots(search: SlotSearch, window: Interval) -> list[Slot]:
         joinable = _joinable(search, calendar, window) if group else {}
         found = search.store.calendar_time.occupancy(
             tenant_id,
-            calendar["id"],
+            calendar.id,
             reach_from,
             reach_until,
             now,
-            calendar["unit_minutes"],
+            calendar.unit_minutes,
             search.ignore_owners | frozenset(joinable),
         )
         busy = [(held.start, held.end) for held in found]
@@ -310,11 +314,11 @@ def offered_slots(search: SlotSearch, window: Interval) -> list[Slot]:
     return compute_slots(inputs, shape, window, now, seats=group.seats if group else 1)
 
 
-def _joinable(search: SlotSearch, calendar: dict, window: Interval) -> dict[str, GroupSession]:
+def _joinable(search: SlotSearch, calendar: CalendarRecord, window: Interval) -> dict[str, GroupSession]:
     """The live sessions of the asked service on `calendar` starting in `window`, by claim owner."""
     found = {}
     group, now = search.group, search.now
-    for session in search.store.sessions.in_range(search.tenant_id, calendar["id"], window.start, window.end):
+    for session in search.store.sessions.in_range(search.tenant_id, calendar.id, window.start, window.end):
         if session.service_id != group.service_id or not session.is_live(now):
             continue
         left = session.seats_left(now, group.lock_code)
@@ -327,7 +331,7 @@ def first_free(search: SlotSearch, after: datetime) -> Slot | None:
     if not search.calendars:
         return None
     now = search.now
-    horizon = now + timedelta(days=max(c["horizon_days"] for c in search.calendars))
+    horizon = now + timedelta(days=max(c.horizon_days for c in search.calendars))
     start = max(after, now)
     while start < horizon:
         window = Interval(start, min(start + timedelta(days=FREE_SEARCH_WINDOW_DAYS), horizon))

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from creneau.clock import iso
 from creneau.dal import calendar_time, sessions
 from creneau.dal.calendar_time import HeldSpan, Hold
+from creneau.dal.catalog import CalendarRecord, ServiceRecord
 from creneau.dal.sessions import Held, SeatChange, Session
 from creneau.dal.store import BookingStore
 from creneau.domain.availability import GroupSession, Interval, ServiceShape, compute_slots
@@ -61,8 +62,8 @@ def _hold_of(session: Session, expires_at: int | None) -> Hold:
 def plan_seats(
     store: BookingStore,
     tenant_id: str,
-    calendar: dict[str, Any],
-    service: dict[str, Any],
+    calendar: CalendarRecord,
+    service: ServiceRecord,
     shape: ServiceShape,
     start: datetime,
     now: datetime,
@@ -76,14 +77,14 @@ def plan_seats(
 ) -> SeatPlan:
     """The items that give `seats` of the session at `start` on `calendar` to one holder, opening
     the session when nobody holds it; 409 when the time is not free or too few seats are left."""
-    found = store.sessions.find(tenant_id, calendar["id"], start)
+    found = store.sessions.find(tenant_id, calendar.id, start)
     live = found if found is not None and found.is_live(now) else None
     holder = {"add_bookings": {booking: seats}} if booking else {"add_held": {lock[0]: Held(seats, lock[1])}}
     if live is None:
         return _open(
             store, tenant_id, calendar, service, shape, start, now, seats, booking, lock, bypass_notice
         )
-    if live.service_id != service["id"]:
+    if live.service_id != service.id:
         raise refusal(Attempt(store, tenant_id, calendar, shape, start, now))
     mine = giving_back if giving_back in live.held else None
     if not converting:
@@ -104,11 +105,11 @@ def _open(
 ) -> SeatPlan:
     opening = Session(
         tenant_id=tenant_id,
-        calendar_id=calendar["id"],
-        service_id=service["id"],
+        calendar_id=calendar.id,
+        service_id=service.id,
         start=start,
         end=start,
-        capacity=service["capacity"],
+        capacity=service.capacity,
         taken=seats,
     )
     expires_at = lock[1] if lock else None
@@ -156,12 +157,12 @@ def _check_joinable(
     )
     place_word = "place" if left == 1 else "places"
     message = (
-        f"{local_time(live.start, calendar['timezone'])} on {calendar['name']} has {left} {place_word} "
+        f"{local_time(live.start, calendar.timezone)} on {calendar.name} has {left} {place_word} "
         f"left, {seats} asked: {REASON_TEXT['full']}"
     )
     detail = {
         "reason": "full",
-        "calendar_id": calendar["id"],
+        "calendar_id": calendar.id,
         "seats_left": left,
         "next_free": slot_view(following),
     }
@@ -232,7 +233,7 @@ def list_sessions(
     if (last_day - first_day).days > 92:
         raise ValidationFailed.field("to", "at most 93 days at once")
     calendar = _calendar(store, tenant_id, calendar_id, allowed)
-    zone = ZoneInfo(calendar["timezone"])
+    zone = ZoneInfo(calendar.timezone)
     start = datetime.combine(first_day, time(0), tzinfo=zone)
     end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)
     found = store.sessions.in_range(tenant_id, calendar_id, start, end)
@@ -258,7 +259,7 @@ def get_session(
 
 def _calendar(
     store: BookingStore, tenant_id: str, calendar_id: str, allowed: frozenset[str] | None
-) -> dict[str, Any]:
+) -> CalendarRecord:
     if allowed is not None and calendar_id not in allowed:
         raise CalendarNotFound(f"no calendar {calendar_id}")
     return store.calendars.get(tenant_id, calendar_id)

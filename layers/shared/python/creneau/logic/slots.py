@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from creneau.clock import iso
 from creneau.dal import calendar_time
+from creneau.dal.catalog import ServiceRecord
 from creneau.dal.settings import TenantSettings
 from creneau.dal.store import BookingStore
 from creneau.domain.availability import Interval, ServiceShape, Slot
@@ -20,6 +21,7 @@ from creneau.logic.schedule import (
     candidate_calendars,
     first_free,
     load_services,
+    names_of,
     offered_slots,
     require_calendar_choice,
     shape_of,
@@ -53,7 +55,7 @@ def find_slots(
     settings = store.settings.get(ask.tenant_id)
     search = _search(store, ask, now, settings)
     calendars = search.calendars
-    zone_name = timezone or (calendars[0]["timezone"] if ask.calendar_id and calendars else settings.timezone)
+    zone_name = timezone or (calendars[0].timezone if ask.calendar_id and calendars else settings.timezone)
     zone = ZoneInfo(zone_name)
     window = Interval(_midnight(first_day, zone), _midnight(last_day + timedelta(days=1), zone))
     slots = offered_slots(search, window)
@@ -69,7 +71,7 @@ def _search(store: BookingStore, ask: SlotAsk, now: datetime, settings: TenantSe
     chosen = load_services(store, ask.tenant_id, ask.service_ids)
     require_calendar_choice(settings, ask.calendar_id)
     shape = shape_of(chosen)
-    calendars = candidate_calendars(store, ask.tenant_id, chosen, ask.calendar_id)
+    calendars = candidate_calendars(store, ask.tenant_id, names_of(chosen), ask.calendar_id)
     group = _group(chosen, shape, ask.seats, ask.lock_code)
     mine = _mine(ask.lock_code)
     return SlotSearch(store, ask.tenant_id, calendars, shape, now, mine, ask.bypass_notice, group)
@@ -89,11 +91,11 @@ def explain(
     chosen = load_services(store, tenant_id, service_ids)
     shape = shape_of(chosen)
     verdicts = []
-    for calendar in candidate_calendars(store, tenant_id, chosen, calendar_id, allowed):
+    for calendar in candidate_calendars(store, tenant_id, names_of(chosen), calendar_id, allowed):
         found = why_not(Attempt(store, tenant_id, calendar, shape, start, now))
         verdicts.append(
             {
-                "calendar_id": calendar["id"],
+                "calendar_id": calendar.id,
                 "bookable": not found,
                 "reasons": [_reason_view(r) for r in found],
             }
@@ -120,7 +122,9 @@ def _slot_view(slot: Slot) -> dict[str, Any]:
     return {"start": slot.start, "end": slot.end, "calendar_ids": list(slot.calendar_ids), **seats}
 
 
-def _group(chosen: list[dict], shape: ServiceShape, seats: int, lock_code: str | None) -> GroupAsk | None:
+def _group(
+    chosen: list[ServiceRecord], shape: ServiceShape, seats: int, lock_code: str | None
+) -> GroupAsk | None:
     """A group service's slots count seats; any other service takes one customer."""
     check_seats(seats, shape.capacity)
-    return GroupAsk(chosen[0]["id"], seats, lock_code) if shape.capacity > 1 else None
+    return GroupAsk(chosen[0].id, seats, lock_code) if shape.capacity > 1 else None

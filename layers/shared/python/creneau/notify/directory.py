@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from creneau.dal.appointment_repository import AppointmentRepository
-from creneau.dal.catalog import calendars, services
+from creneau.dal.catalog import CalendarRecord, calendars, services
 from creneau.dal.settings import SettingsRepository
 from creneau.errors import AppointmentNotFound
 
@@ -32,7 +32,7 @@ class TableDirectory:
 
     def calendar(self, tenant_id: str, calendar_id: str) -> dict[str, Any] | None:
         return self._once(
-            ("calendar", tenant_id, calendar_id), lambda: calendars.find(tenant_id, calendar_id)
+            ("calendar", tenant_id, calendar_id), lambda: _public(calendars.find(tenant_id, calendar_id))
         )
 
     def service_names(self, tenant_id: str, service_ids: list[str]) -> list[str]:
@@ -40,11 +40,16 @@ class TableDirectory:
             self._once(("service", tenant_id, sid), lambda sid=sid: services.find(tenant_id, sid))
             for sid in service_ids
         ]
-        return [s["name"] for s in found if s]
+        return [s.name for s in found if s]
 
     def appointment(self, tenant_id: str, appointment_id: str) -> tuple[dict[str, Any], int] | None:
         found = APPOINTMENTS.find(tenant_id, appointment_id)
         return (found.public(), found.version) if found else None
+
+
+def _public(calendar: CalendarRecord | None) -> dict[str, Any] | None:
+    """The notifier reads a calendar as the API shows it."""
+    return calendar.public() if calendar else None
 
 
 def appointment_ics(tenant_id: str, appointment_id: str, default_sender: str, now: datetime) -> bytes:

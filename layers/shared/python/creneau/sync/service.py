@@ -219,7 +219,7 @@ class SyncService:
                             break  # best effort: the events stay, the connection still goes
             with contextlib.suppress(ProviderError):  # best effort, as API.md says
                 provider.revoke()
-        external_busy.drop(tenant_id, calendar_id, connection.id, calendar["unit_minutes"], self.clock.now())
+        external_busy.drop(tenant_id, calendar_id, connection.id, calendar.unit_minutes, self.clock.now())
         connections.drop_connection_records(tenant_id, connection.id)
         connections.delete(tenant_id, calendar_id)
 
@@ -334,11 +334,12 @@ class _Run:
         self.report, self.now = report, now
         self.tenant_id = connection.tenant_id
         self.calendar = calendars.get(self.tenant_id, connection.calendar_id)
+        self.calendar_view = self.calendar.public()  # what events render from, as the API shows it
         self.locale = tenants.get_settings(self.tenant_id).locale
         self.options = connection.options
         self.sync_state = connection.sync_state
         self._provider: CalendarProvider | None = None
-        self._services: dict[str, dict] = {}
+        self._services: dict[str, dict] = {}  # as events render them
 
     @property
     def provider(self) -> CalendarProvider:
@@ -379,9 +380,9 @@ class _Run:
 
     def _upcoming(self) -> list[dict]:
         start_from = iso(self.now - PAST_REACH - timedelta(days=1))
-        start_before = iso(self.now + timedelta(days=self.calendar["horizon_days"] + 1))
+        start_before = iso(self.now + timedelta(days=self.calendar.horizon_days + 1))
         found = APPOINTMENTS.starting_between(self.tenant_id, start_from, start_before)
-        return [a.to_doc() for a in found if a.calendar_id == self.calendar["id"]]
+        return [a.to_doc() for a in found if a.calendar_id == self.calendar.id]
 
     def _subject(self, key: str) -> dict | None:
         """What one provider event shows: an appointment, or a group session with its attendees."""
@@ -403,12 +404,12 @@ class _Run:
         for service_id in appointment["service_ids"]:
             if service_id not in self._services:
                 found = services.find(self.tenant_id, service_id)
-                self._services[service_id] = found or {"id": service_id, "name": "?"}
+                self._services[service_id] = found.public() if found else {"id": service_id, "name": "?"}
             out.append(self._services[service_id])
         return out
 
     def _desired(self, appointment: dict | None):
-        if appointment is None or appointment["calendar_id"] != self.calendar["id"]:
+        if appointment is None or appointment["calendar_id"] != self.calendar.id:
             return None
         if "attendees" in appointment:
             shown = [a for a in appointment["attendees"] if render.shown(a, self.options)]
@@ -418,7 +419,7 @@ class _Run:
                 appointment["session_id"],
                 shown,
                 self._services_of(shown[0]),
-                self.calendar,
+                self.calendar_view,
                 self.locale,
                 self.options,
                 self.connection.provider,
@@ -427,7 +428,7 @@ class _Run:
             return None
         services_ = self._services_of(appointment)
         return render.event_spec(
-            appointment, services_, self.calendar, self.locale, self.options, self.connection.provider
+            appointment, services_, self.calendar_view, self.locale, self.options, self.connection.provider
         )
 
     def _push_one(self, appointment_id: str, appointment: dict | None, entry: dict | None) -> None:
@@ -471,12 +472,12 @@ class _Run:
     # ---- pull ----------------------------------------------------------------------------------------
 
     def pull(self) -> None:
-        days = min(self.calendar["horizon_days"], MAX_PULL_DAYS)
+        days = min(self.calendar.horizon_days, MAX_PULL_DAYS)
         window = (self.now, self.now + timedelta(days=days))
         prior = self.sync_state or None
         if prior and datetime.fromisoformat(prior["until"]) < window[1]:
             prior = None  # the window outgrew the last full pull: pull it all again
-        asked = {**(prior or {}), "timezone": self.calendar["timezone"]}  # all-day events need a zone
+        asked = {**(prior or {}), "timezone": self.calendar.timezone}  # all-day events need a zone
         listing = self.provider.busy(window[0] - PAST_REACH, window[1] + RESYNC_MARGIN, asked)
         old = external_busy.snapshot(self.tenant_id, self.connection.id)
         found = {b.id: (b.start, b.end) for b in listing.busy}
@@ -487,12 +488,12 @@ class _Run:
             removed = set(listing.removed) - found.keys()
             current = {**{k: v for k, v in old.items() if k not in removed}, **changed}
         external_busy.save_snapshot(self.tenant_id, self.connection.id, changed, removed)
-        wanted = busy_pieces.pieces(current.values(), self.calendar["unit_minutes"], window)
+        wanted = busy_pieces.pieces(current.values(), self.calendar.unit_minutes, window)
         existing = external_busy.blocks(
-            self.tenant_id, self.calendar["id"], self.connection.id, window[0], self.calendar["unit_minutes"]
+            self.tenant_id, self.calendar.id, self.connection.id, window[0], self.calendar.unit_minutes
         )
         self.report.busy_blocks = external_busy.replace_blocks(
-            self.tenant_id, self.calendar["id"], self.connection.id, existing, wanted
+            self.tenant_id, self.calendar.id, self.connection.id, existing, wanted
         )
         self.sync_state = (
             {**listing.state, "until": iso(window[1] + RESYNC_MARGIN)} if listing.state else None
