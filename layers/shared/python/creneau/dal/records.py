@@ -49,6 +49,8 @@ class VersionedRecord:
 
 
 KEY_NAMES = ("pk", "sk")
+DocFilter = Callable[[dict[str, Any]], bool] | None  # which stored items (or documents) a page keeps
+DocPage = tuple[list[dict[str, Any]], str | None]  # a page and the cursor of the next
 
 
 class TenantRecords:
@@ -80,13 +82,7 @@ class TenantRecords:
     def list_all(self, tenant_id: str) -> list[dict[str, Any]]:
         return [self._doc(item) for item in self.list_items(tenant_id)]
 
-    def list_page(
-        self,
-        tenant_id: str,
-        limit: int,
-        cursor: str | None,
-        keep: Callable[[dict[str, Any]], bool] | None = None,
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    def list_page(self, tenant_id: str, limit: int, cursor: str | None, keep: DocFilter = None) -> DocPage:
         kept = (lambda item: keep(self._doc(item))) if keep else None
         items, next_cursor = self.page_items(tenant_id, limit, cursor, kept)
         return [self._doc(item) for item in items], next_cursor
@@ -99,13 +95,7 @@ class TenantRecords:
     def list_items(self, tenant_id: str) -> Iterator[dict[str, Any]]:
         return query_all(self.table().query, self._list_params(tenant_id))
 
-    def page_items(
-        self,
-        tenant_id: str,
-        limit: int,
-        cursor: str | None,
-        keep: Callable[[dict[str, Any]], bool] | None = None,
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    def page_items(self, tenant_id: str, limit: int, cursor: str | None, keep: DocFilter = None) -> DocPage:
         expected = {"pk": tenant_pk(tenant_id), "sk": f"{self.kind}#"}
         start = decode_cursor(cursor, tenant_id, self.kind, expected)
         items, last = paginate(
