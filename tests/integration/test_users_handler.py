@@ -55,8 +55,8 @@ def test_create_writes_the_pool_user_and_its_record(call, idp, tenant):
     assert in_pool["attributes"]["custom:tenant_id"] == tenant.id
     assert in_pool["attributes"]["sub"] == user["id"]
     assert in_pool["groups"] == ["agent"]
-    record, _version = user_records.find(user["id"])
-    assert (record["tenant_id"], record["role"], record["name"]) == (tenant.id, "agent", "Claire")
+    record = user_records.find(user["id"])
+    assert (record.tenant_id, record.role, record.name, record.version) == (tenant.id, "agent", "Claire", 1)
     assert call("GET", f"/v1/users/{user['id']}").json() == user
     assert [u["id"] for u in call("GET", "/v1/users").json()["items"]] == [user["id"]]
 
@@ -77,7 +77,7 @@ def test_patch_changes_the_group_the_name_and_disables(call, idp):
 
     disabled = call("PATCH", f"/v1/users/{user['id']}", {"status": "disabled"}).json()
     assert disabled["status"] == "disabled" and not pool_user(idp, user["id"])["enabled"]
-    assert user_records.find(user["id"])[0]["status"] == "disabled"
+    assert user_records.find(user["id"]).status == "disabled"
     enabled = call("PATCH", f"/v1/users/{user['id']}", {"status": "active"}).json()
     assert enabled["status"] == "invited"  # never signed in: back to invited, not active
     assert pool_user(idp, user["id"])["enabled"]

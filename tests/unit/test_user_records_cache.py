@@ -5,19 +5,32 @@ from __future__ import annotations
 
 import pytest
 
+from creneau.dal.users import UserRecord
 from creneau.errors import NotAuthenticated
 from creneau.logic.auth import UserRecords, _role
 
 
 class Store:
+    """User records by id, as the table would answer them (each read counted)."""
+
     def __init__(self) -> None:
         self.records: dict[str, dict] = {}
         self.reads = 0
 
-    def find(self, user_id: str):
+    def find(self, user_id: str) -> UserRecord | None:
         self.reads += 1
-        record = self.records.get(user_id)
-        return (dict(record), 1) if record else None
+        fields = self.records.get(user_id)
+        return UserRecord(**USER, **fields, version=1) if fields else None
+
+
+USER = {
+    "tenant_id": "t1",
+    "email": "claire@mairie.example",
+    "name": "Claire",
+    "role": "agent",
+    "created_at": "2026-03-02T08:00:00Z",
+    "updated_at": "2026-03-02T08:00:00Z",
+}
 
 
 class Clock:
@@ -38,20 +51,20 @@ def store():
 def test_reads_are_cached_for_at_most_the_max_age(store):
     clock = Clock()
     records = UserRecords(store.find, clock, max_age_s=60)
-    assert records.get("u1")["status"] == "active"
+    assert records.get("u1").status == "active"
     store.records["u1"]["status"] = "disabled"
     clock.now = 59.9
-    assert records.get("u1")["status"] == "active" and store.reads == 1
+    assert records.get("u1").status == "active" and store.reads == 1
     clock.now = 60.0
-    assert records.get("u1")["status"] == "disabled" and store.reads == 2
+    assert records.get("u1").status == "disabled" and store.reads == 2
 
 
 def test_a_write_reads_the_record_afresh(store):
     records = UserRecords(store.find, Clock(), max_age_s=60)
     records.get("u1")
     store.records["u1"]["status"] = "disabled"
-    assert records.get("u1", fresh=True)["status"] == "disabled"
-    assert records.get("u1")["status"] == "disabled"  # and the cache learns it
+    assert records.get("u1", fresh=True).status == "disabled"
+    assert records.get("u1").status == "disabled"  # and the cache learns it
 
 
 def test_a_deleted_user_has_no_record(store):

@@ -64,28 +64,8 @@ class TenantRecords:
     def key(self, tenant_id: str, record_id: str) -> dict[str, str]:
         return {"pk": tenant_pk(tenant_id), "sk": f"{self.kind}#{record_id}"}
 
-    # Documents with the version read inside as `_version` (typed records read the items themselves).
-
-    def find(self, tenant_id: str, record_id: str) -> dict[str, Any] | None:
-        item = self.find_item(tenant_id, record_id)
-        return self._doc(item) if item else None
-
-    def get(self, tenant_id: str, record_id: str) -> dict[str, Any]:
-        doc = self.find(tenant_id, record_id)
-        if doc is None:
-            raise self.not_found(record_id)
-        return doc
-
     def not_found(self, record_id: str) -> CreneauError:
         return self.missing(f"no {self.kind.lower()} {record_id}")
-
-    def list_all(self, tenant_id: str) -> list[dict[str, Any]]:
-        return [self._doc(item) for item in self.list_items(tenant_id)]
-
-    def list_page(self, tenant_id: str, limit: int, cursor: str | None, keep: DocFilter = None) -> DocPage:
-        kept = (lambda item: keep(self._doc(item))) if keep else None
-        items, next_cursor = self.page_items(tenant_id, limit, cursor, kept)
-        return [self._doc(item) for item in items], next_cursor
 
     # The items as stored.
 
@@ -113,7 +93,7 @@ class TenantRecords:
         self, tenant_id: str, doc: dict[str, Any], version: int, attributes: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         present = {k: v for k, v in (attributes or {}).items() if v is not None}
-        return {**self.key(tenant_id, doc["id"]), **present, DOC: _stored(doc), "version": version}
+        return {**self.key(tenant_id, doc["id"]), **present, DOC: to_doc(doc), "version": version}
 
     def replace(
         self, tenant_id: str, doc: dict[str, Any], version: int, attributes: dict[str, Any] | None = None
@@ -129,7 +109,7 @@ class TenantRecords:
             f"{alias} = :a{alias[2:]}" for alias, name in names.items() if attributes[name] is not None
         ]
         removes = [alias for alias, name in names.items() if attributes[name] is None]
-        values = {":doc": _stored(doc), ":next": version + 1, ":read": version}
+        values = {":doc": to_doc(doc), ":next": version + 1, ":read": version}
         values |= {
             f":a{alias[2:]}": attributes[name]
             for alias, name in names.items()
@@ -166,18 +146,9 @@ class TenantRecords:
             "ConsistentRead": True,
         }
 
-    @staticmethod
-    def _doc(item: dict[str, Any]) -> dict[str, Any]:
-        return {**from_doc(item), "_version": version_of(item)}
-
 
 def version_of(item: dict[str, Any]) -> int:
     return int(item.get("version", 1))
-
-
-def _stored(doc: dict[str, Any]) -> str:
-    """The version lives beside the document, not in it."""
-    return to_doc({k: v for k, v in doc.items() if k != "_version"})
 
 
 R = TypeVar("R", bound=VersionedRecord)

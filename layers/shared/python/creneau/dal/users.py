@@ -6,7 +6,8 @@ one read; listed per tenant through gsi1 (tenant, email).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from boto3.dynamodb.conditions import Key
 
@@ -19,6 +20,7 @@ from creneau.dal.base import (
     tenant_pk,
     to_doc,
 )
+from creneau.dal.records import VersionedRecord
 from creneau.errors import UserNotFound
 
 LISTING = "users"  # a cursor of this listing works only here
@@ -32,51 +34,75 @@ def _listing(tenant_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#USERS"
 
 
-def _item(doc: dict[str, Any], version: int) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class UserRecord(VersionedRecord):
+    """A person who signs in: which tenant, what role and calendars (None: every one), their status."""
+
+    INTERNAL: ClassVar[frozenset[str]] = frozenset({"version", "tenant_id"})
+
+    id: str
+    tenant_id: str
+    email: str
+    name: str
+    role: str
+    calendar_ids: list[str] | None = None
+    status: str  # invited, active, disabled
+    created_at: str
+    updated_at: str
+    version: int = 0  # of the item read; 0 before it is stored
+
+    def to_doc(self) -> dict[str, Any]:
+        return {**self.public(), "tenant_id": self.tenant_id}
+
+
+def _item(user: UserRecord, version: int) -> dict[str, Any]:
     return {
-        **_key(doc["id"]),
-        "gsi1pk": _listing(doc["tenant_id"]),
-        "gsi1sk": f"{doc['email']}#{doc['id']}",
-        "tenant_id": doc["tenant_id"],
+        **_key(user.id),
+        "gsi1pk": _listing(user.tenant_id),
+        "gsi1sk": f"{user.email}#{user.id}",
+        "tenant_id": user.tenant_id,
         "version": version,
-        DOC: to_doc(doc),
+        DOC: to_doc(user.to_doc()),
     }
 
 
-def find(user_id: str) -> tuple[dict[str, Any], int] | None:
-    """The record and its version, read consistently (a disabled user must stop at once)."""
+def _record(item: dict[str, Any]) -> UserRecord:
+    return UserRecord.from_doc(from_doc(item), int(item["version"]))
+
+
+def find(user_id: str) -> UserRecord | None:
+    """The record as stored, read consistently (a disabled user must stop at once)."""
     item = config.catalog_table().get_item(Key=_key(user_id), ConsistentRead=True).get("Item")
-    return (from_doc(item), int(item["version"])) if item else None
+    return _record(item) if item else None
 
 
-def get(tenant_id: str, user_id: str) -> tuple[dict[str, Any], int]:
+def get(tenant_id: str, user_id: str) -> UserRecord:
     """A user of this tenant; another tenant's user is simply not found."""
     found = find(user_id)
-    if found is None or found[0]["tenant_id"] != tenant_id:
+    if found is None or found.tenant_id != tenant_id:
         raise UserNotFound(f"no user {user_id}")
     return found
 
 
-def create(doc: dict[str, Any]) -> None:
-    config.catalog_table().put_item(Item=_item(doc, 1), ConditionExpression="attribute_not_exists(pk)")
+def create(user: UserRecord) -> None:
+    config.catalog_table().put_item(Item=_item(user, 1), ConditionExpression="attribute_not_exists(pk)")
 
 
-def replace(doc: dict[str, Any], version_read: int) -> None:
+def replace(user: UserRecord) -> None:
+    """Over `user.version`, the version read; a change in between is a Conflict."""
     changed = "this user was changed meanwhile; read it again"
-    put_over_version(config.catalog_table(), _item(doc, version_read + 1), version_read, changed)
+    put_over_version(config.catalog_table(), _item(user, user.version + 1), user.version, changed)
 
 
 def delete(user_id: str) -> None:
     config.catalog_table().delete_item(Key=_key(user_id))
 
 
-def list_page(
-    tenant_id: str, limit: int, cursor: str | None
-) -> tuple[list[tuple[dict[str, Any], int]], str | None]:
+def list_page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[UserRecord], str | None]:
     """The tenant's users by email. gsi1 is eventually consistent: a user created a moment ago may
     take a moment to be listed (reading it by id is consistent)."""
     condition = Key("gsi1pk").eq(_listing(tenant_id))
     expected = {"pk": "USER#", "sk": "USER", "gsi1pk": _listing(tenant_id), "gsi1sk": ""}
     query = config.catalog_table().query
     items, next_cursor = index_page(query, LISTING, tenant_id, condition, expected, limit, cursor)
-    return [(from_doc(item), int(item["version"])) for item in items], next_cursor
+    return [_record(item) for item in items], next_cursor

@@ -6,17 +6,49 @@ Query; each expires (TTL) after DELIVERY_RETENTION_DAYS.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
 
 from boto3.dynamodb.conditions import Key
 
 from creneau import config
 from creneau.dal.base import DOC, decode_cursor, encode_cursor, from_doc, paginate, tenant_pk, to_doc
-from creneau.dal.records import TenantRecords
+from creneau.dal.records import TenantRecords, TypedRecords, VersionedRecord
 from creneau.errors import WebhookNotFound
 
 DELIVERY_RETENTION_DAYS = 30
-webhooks = TenantRecords("WEBHOOK", WebhookNotFound)
+STORED_SECRET = "_secret"  # where the item's document keeps the signing secret
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookRecord(VersionedRecord):
+    """A registration; its signing secret is shown once, at registration, and kept to sign."""
+
+    INTERNAL: ClassVar[frozenset[str]] = frozenset({"version", "secret"})
+
+    id: str
+    url: str
+    events: list[str]
+    description: str = ""
+    created_at: str
+    secret: str
+    version: int = 0  # of the item read; 0 before it is stored
+
+    def wants(self, event_type: str) -> bool:
+        return "*" in self.events or event_type in self.events
+
+    def to_doc(self) -> dict[str, Any]:
+        return {**self.public(), STORED_SECRET: self.secret}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any], version: int = 0) -> Self:
+        shown = {k: v for k, v in doc.items() if k != STORED_SECRET}
+        return cls(**shown, secret=doc[STORED_SECRET], version=version)
+
+
+webhooks: TypedRecords[WebhookRecord] = TypedRecords(
+    TenantRecords("WEBHOOK", WebhookNotFound), WebhookRecord.from_doc
+)
 
 
 def _delivery_prefix(webhook_id: str) -> str:

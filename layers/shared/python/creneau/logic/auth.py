@@ -11,10 +11,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from creneau.dal import users
 from creneau.dal.api_keys import ApiKeyRepository
+from creneau.dal.users import UserRecord
 from creneau.errors import Forbidden, NotAuthenticated, OriginRefused
 from creneau.security import hash_secret
 
@@ -77,15 +77,15 @@ def _from_token(authorization: str, writes: bool) -> Principal:
     record = user_records.get(claims.user_id, fresh=writes)
     if record is None:
         raise NotAuthenticated("this account no longer exists")
-    if record["status"] == "disabled":
+    if record.status == "disabled":
         raise NotAuthenticated("this account is disabled")
-    if claims.tenant_id is not None and claims.tenant_id != record["tenant_id"]:
+    if claims.tenant_id is not None and claims.tenant_id != record.tenant_id:
         raise NotAuthenticated("the bearer token does not match its account")
     return Principal(
-        tenant_id=record["tenant_id"],
-        role=_role(claims.groups, record["role"]),
-        by=f"user:{record['id']}:{record['name']}",
-        calendar_ids=frozenset(record["calendar_ids"]) if record.get("calendar_ids") is not None else None,
+        tenant_id=record.tenant_id,
+        role=_role(claims.groups, record.role),
+        by=f"user:{record.id}:{record.name}",
+        calendar_ids=frozenset(record.calendar_ids) if record.calendar_ids is not None else None,
     )
 
 
@@ -104,23 +104,22 @@ class UserRecords:
 
     def __init__(
         self,
-        find: Callable[[str], tuple[dict[str, Any], int] | None] = users.find,
+        find: Callable[[str], UserRecord | None] = users.find,
         clock: Callable[[], float] = time.monotonic,
         max_age_s: float = USER_RECORD_MAX_AGE_S,
         size: int = 1000,
     ) -> None:
         self._find, self._clock, self.max_age_s, self.size = find, clock, max_age_s, size
-        self._cache: OrderedDict[str, tuple[float, dict[str, Any] | None]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[float, UserRecord | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, user_id: str, fresh: bool = False) -> dict[str, Any] | None:
+    def get(self, user_id: str, fresh: bool = False) -> UserRecord | None:
         now = self._clock()
         with self._lock:
             cached = self._cache.get(user_id)
         if cached is not None and not fresh and now - cached[0] < self.max_age_s:
             return cached[1]
-        found = self._find(user_id)
-        record = found[0] if found else None
+        record = self._find(user_id)
         with self._lock:
             self._cache[user_id] = (now, record)
             self._cache.move_to_end(user_id)

@@ -17,10 +17,9 @@ from typing import Any, Protocol
 from creneau.clock import iso
 from creneau.dal import users
 from creneau.dal.catalog import calendars
+from creneau.dal.users import UserRecord
 from creneau.errors import Conflict, ValidationFailed
 from creneau.models.users import UserIn
-
-VIEW_FIELDS = ("id", "email", "name", "role", "calendar_ids", "status", "created_at", "updated_at")
 
 
 class Directory(Protocol):
@@ -43,41 +42,36 @@ class Directory(Protocol):
         """Remove the user; a user already gone is no error."""
 
 
-def view(doc: dict[str, Any]) -> dict[str, Any]:
-    return {name: doc.get(name) for name in VIEW_FIELDS}
-
-
 def create(tenant_id: str, request: UserIn, directory: Directory, now: datetime) -> dict[str, Any]:
     calendar_ids = _checked_calendars(tenant_id, request.role, request.calendar_ids)
     user_id = directory.create(request.email, request.name, tenant_id, request.role)
-    doc = {
-        "id": user_id,
-        "tenant_id": tenant_id,
-        "email": request.email.lower(),
-        "name": request.name,
-        "role": request.role,
-        "calendar_ids": calendar_ids,
-        "status": "invited",
-        "created_at": iso(now),
-        "updated_at": iso(now),
-    }
+    user = UserRecord(
+        id=user_id,
+        tenant_id=tenant_id,
+        email=request.email.lower(),
+        name=request.name,
+        role=request.role,
+        calendar_ids=calendar_ids,
+        status="invited",
+        created_at=iso(now),
+        updated_at=iso(now),
+    )
     try:
-        users.create(doc)
+        users.create(user)
     except Exception:
         directory.delete(user_id)  # no pool user without its record
         raise
-    return view(doc)
+    return user.public()
 
 
 def get(tenant_id: str, user_id: str, directory: Directory) -> dict[str, Any]:
-    doc, version = users.get(tenant_id, user_id)
-    return view(_with_current_status(doc, version, directory))
+    return _with_current_status(users.get(tenant_id, user_id), directory).public()
 
 
 def list_page(tenant_id: str, limit: int, cursor: str | None, directory: Directory) -> dict[str, Any]:
     records, next_cursor = users.list_page(tenant_id, limit, cursor)
-    current = [_with_current_status(doc, version, directory) for doc, version in records]
-    return {"items": [view(doc) for doc in current], "next_cursor": next_cursor}
+    current = [_with_current_status(user, directory) for user in records]
+    return {"items": [user.public() for user in current], "next_cursor": next_cursor}
 
 
 def update(
@@ -85,33 +79,35 @@ def update(
 ) -> dict[str, Any]:
     # Only calendar_ids means something as null (every calendar); a null name, role or status changes nothing.
     changes = {k: v for k, v in changes.items() if v is not None or k == "calendar_ids"}
-    doc, version = users.get(tenant_id, user_id)
-    updated = {**doc, **{k: v for k, v in changes.items() if k != "status"}, "updated_at": iso(now)}
-    if updated["role"] == "admin":
-        updated["calendar_ids"] = None  # an admin acts on every calendar
+    current = users.get(tenant_id, user_id)
+    edits = {k: v for k, v in changes.items() if k != "status"}
+    updated = current.changed(**edits, updated_at=iso(now))
+    if updated.role == "admin":
+        updated = updated.changed(calendar_ids=None)  # an admin acts on every calendar
     if "calendar_ids" in changes:
-        updated["calendar_ids"] = _checked_calendars(tenant_id, updated["role"], changes["calendar_ids"])
+        checked = _checked_calendars(tenant_id, updated.role, changes["calendar_ids"])
+        updated = updated.changed(calendar_ids=checked)
     if changes.get("status") == "disabled":
-        updated["status"] = "disabled"
-        users.replace(updated, version)  # refused by the API from now on
+        updated = updated.changed(status="disabled")
+        users.replace(updated)  # refused by the API from now on
         directory.set_enabled(user_id, False)  # and no new sign-in
-        _copy_to_directory(doc, updated, directory)
-        return view(updated)
-    if changes.get("status") == "active" and doc["status"] == "disabled":
+        _copy_to_directory(current, updated, directory)
+        return updated.public()
+    if changes.get("status") == "active" and current.status == "disabled":
         directory.set_enabled(user_id, True)
-        updated["status"] = "active" if directory.has_signed_in(user_id) else "invited"
+        updated = updated.changed(status="active" if directory.has_signed_in(user_id) else "invited")
     # Should the record's write lose a race, the pool may hold the new role alone: the API uses the
     # lower of the two roles, so that never grants more than the record says.
-    _copy_to_directory(doc, updated, directory)
-    users.replace(updated, version)
-    return view(updated)
+    _copy_to_directory(current, updated, directory)
+    users.replace(updated)
+    return updated.public()
 
 
-def _copy_to_directory(doc: dict[str, Any], updated: dict[str, Any], directory: Directory) -> None:
-    if updated["role"] != doc["role"]:
-        directory.set_role(doc["id"], doc["role"], updated["role"])
-    if updated["name"] != doc["name"]:
-        directory.set_name(doc["id"], updated["name"])
+def _copy_to_directory(current: UserRecord, updated: UserRecord, directory: Directory) -> None:
+    if updated.role != current.role:
+        directory.set_role(current.id, current.role, updated.role)
+    if updated.name != current.name:
+        directory.set_name(current.id, updated.name)
 
 
 def delete(tenant_id: str, user_id: str, directory: Directory) -> None:
@@ -131,12 +127,12 @@ def _checked_calendars(tenant_id: str, role: str, calendar_ids: list[str] | None
     return sorted(set(calendar_ids))
 
 
-def _with_current_status(doc: dict[str, Any], version: int, directory: Directory) -> dict[str, Any]:
+def _with_current_status(user: UserRecord, directory: Directory) -> UserRecord:
     """An invited user becomes active once they have chosen their password (Cognito knows, the
     record learns it when next read)."""
-    if doc["status"] != "invited" or not directory.has_signed_in(doc["id"]):
-        return doc
-    active = {**doc, "status": "active"}
+    if user.status != "invited" or not directory.has_signed_in(user.id):
+        return user
+    active = user.changed(status="active")
     with contextlib.suppress(Conflict):  # changed meanwhile: this answer stands, the next read records it
-        users.replace(active, version)
+        users.replace(active)
     return active

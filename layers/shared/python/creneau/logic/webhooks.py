@@ -40,10 +40,6 @@ def retry_delays() -> tuple[int, ...]:
 # ---- registration -----------------------------------------------------------------------------
 
 
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
-
-
 def register(tenant_id: str, url: str, events: list[str], description: str, now: datetime) -> dict:
     unknown = [e for e in events if e != "*" and e not in TYPES]
     if unknown:
@@ -55,20 +51,20 @@ def register(tenant_id: str, url: str, events: list[str], description: str, now:
     except AddressRefused as refused:
         raise ValidationFailed.field("url", str(refused)) from refused
     secret = "whsec_" + secrets.token_urlsafe(32)
-    doc = {
-        "id": new_id(),
-        "url": url,
-        "events": sorted(set(events)),
-        "description": description,
-        "created_at": iso(now),
-        "_secret": secret,  # needed to sign; never shown again
-    }
-    records.webhooks.create(tenant_id, doc)
-    return {**_public(doc), "secret": secret}
+    webhook = records.WebhookRecord(
+        id=new_id(),
+        url=url,
+        events=sorted(set(events)),
+        description=description,
+        created_at=iso(now),
+        secret=secret,  # needed to sign; never shown again
+    )
+    records.webhooks.create(tenant_id, webhook)
+    return {**webhook.public(), "secret": secret}
 
 
 def list_all(tenant_id: str) -> list[dict]:
-    return [_public(d) for d in records.webhooks.list_all(tenant_id)]
+    return [webhook.public() for webhook in records.webhooks.list_all(tenant_id)]
 
 
 def delete(tenant_id: str, webhook_id: str) -> None:
@@ -133,8 +129,8 @@ class Deliverer:
             self._retry(message)
         elif message.get("type") in TYPES and message.get("id") and message.get("tenant_id"):
             for webhook in records.webhooks.list_all(message["tenant_id"]):
-                if "*" in webhook["events"] or message["type"] in webhook["events"]:
-                    self._attempt(message, webhook["id"], 1)
+                if webhook.wants(message["type"]):
+                    self._attempt(message, webhook.id, 1)
         else:
             raise ValueError("the message is neither a change event nor a webhook retry")
 
@@ -159,12 +155,12 @@ class Deliverer:
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "Creneau-Webhooks/1",
-            SIGNATURE_HEADER: signature(webhook["_secret"], epoch(now), body),
+            SIGNATURE_HEADER: signature(webhook.secret, epoch(now), body),
             "X-Creneau-Event-Id": event["id"],
             "X-Creneau-Event-Type": event["type"],
             "X-Creneau-Delivery-Attempt": str(attempt),
         }
-        answer = self.poster.post(webhook["url"], body, headers)
+        answer = self.poster.post(webhook.url, body, headers)
         delays = retry_delays()
         retry_at = None
         if not answer.ok and attempt <= len(delays):
