@@ -70,12 +70,12 @@ def starts_on_grid(first_day: date, days: int, weekly: dict, every_minutes: int)
 def book_directly(tenant: Tenant, calendar_id: str, starts: list[datetime]) -> None:
     """Appointments through logic/appointments.create (no HTTP layer): the state the bench reads."""
     from creneau import config
-    from creneau.dal.store import BookingStore
+    from creneau.dal.store import Store
     from creneau.logic.appointments import Actor, create
     from creneau.models.booking import AppointmentIn
 
     actor = Actor("agent:bench")
-    store = BookingStore(client=lambda: SeedingClient(config.client()))
+    store = Store(client=lambda: SeedingClient(config.client()))
     for number, start in enumerate(starts):
         request = AppointmentIn(
             service_id=tenant.service_id,

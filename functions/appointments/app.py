@@ -263,17 +263,17 @@ def search_customers(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Cursor = None,
 ) -> CustomerPage:
-    return customers.search(api.tenant_id, email, q, limit, cursor)
+    return customers.search(STORE, api.tenant_id, email, q, limit, cursor)
 
 
 @api.post("/v1/customers", role=AGENT, status_code=201, summary="Create a customer")
 def create_customer(body: CustomerFields) -> Customer:
-    return customers.create(api.tenant_id, body)
+    return customers.create(STORE, api.tenant_id, body)
 
 
 @api.get("/v1/customers/{id}", role=AGENT, summary="Read a customer", errors=(CustomerNotFound,))
 def get_customer(id: Id) -> Customer:
-    return customers.get(api.tenant_id, id)
+    return customers.get(STORE, api.tenant_id, id)
 
 
 @api.patch(
@@ -286,7 +286,7 @@ def get_customer(id: Id) -> Customer:
     ),
 )
 def patch_customer(id: Id, body: CustomerPatch) -> Customer:
-    return customers.update(api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
+    return customers.update(STORE, api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
 
 
 @instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -7,6 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 
+from creneau.dal.store import DYNAMODB as STORE
 from creneau.errors import (
     ApiKeyNotFound,
     CalendarNotFound,
@@ -74,19 +75,19 @@ def patch_settings(body: SettingsPatch) -> Settings:
 
 @api.get("/v1/service-categories", role=PUBLIC, summary="List service categories")
 def list_categories(limit: Limit = 50, cursor: Cursor = None) -> CategoryPage:
-    return catalog.list_categories(api.tenant_id, limit, cursor)
+    return catalog.list_categories(STORE, api.tenant_id, limit, cursor)
 
 
 @api.post("/v1/service-categories", role=ADMIN, status_code=201, summary="Create a service category")
 def create_category(body: CategoryIn) -> Category:
-    return catalog.create_category(api.tenant_id, body)
+    return catalog.create_category(STORE, api.tenant_id, body)
 
 
 @api.get(
     "/v1/service-categories/{id}", role=PUBLIC, summary="Read a service category", errors=(CategoryNotFound,)
 )
 def get_category(id: Id) -> Category:
-    return catalog.get_category(api.tenant_id, id)
+    return catalog.get_category(STORE, api.tenant_id, id)
 
 
 @api.patch(
@@ -99,7 +100,7 @@ def get_category(id: Id) -> Category:
     ),
 )
 def patch_category(id: Id, body: CategoryPatch) -> Category:
-    return catalog.update_category(api.tenant_id, id, body.model_dump(exclude_unset=True))
+    return catalog.update_category(STORE, api.tenant_id, id, body.model_dump(exclude_unset=True))
 
 
 @api.delete(
@@ -112,7 +113,7 @@ def patch_category(id: Id, body: CategoryPatch) -> Category:
     ),
 )
 def delete_category(id: Id):
-    catalog.delete_category(api.tenant_id, id)
+    catalog.delete_category(STORE, api.tenant_id, id)
     return api.no_content()
 
 
@@ -121,17 +122,17 @@ def delete_category(id: Id):
 
 @api.get("/v1/services", role=PUBLIC, summary="List services (a public key sees the active ones)")
 def list_services(category_id: KeyQuery = None, limit: Limit = 50, cursor: Cursor = None) -> ServicePage:
-    return catalog.list_services(api.tenant_id, category_id, _only_active(), limit, cursor)
+    return catalog.list_services(STORE, api.tenant_id, category_id, _only_active(), limit, cursor)
 
 
 @api.post("/v1/services", role=ADMIN, status_code=201, summary="Create a service", errors=(CategoryNotFound,))
 def create_service(body: ServiceFields) -> Service:
-    return catalog.create_service(api.tenant_id, body)
+    return catalog.create_service(STORE, api.tenant_id, body)
 
 
 @api.get("/v1/services/{id}", role=PUBLIC, summary="Read a service", errors=(ServiceNotFound,))
 def get_service(id: Id) -> Service:
-    return catalog.get_service(api.tenant_id, id, _only_active())
+    return catalog.get_service(STORE, api.tenant_id, id, _only_active())
 
 
 @api.patch(
@@ -146,7 +147,7 @@ def get_service(id: Id) -> Service:
     ),
 )
 def patch_service(id: Id, body: ServicePatch) -> Service:
-    return catalog.update_service(api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
+    return catalog.update_service(STORE, api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
 
 
 @api.delete(
@@ -160,7 +161,7 @@ def patch_service(id: Id, body: ServicePatch) -> Service:
     ),
 )
 def delete_service(id: Id, force: Force = False):
-    catalog.delete_service(api.tenant_id, id, force, api.now())
+    catalog.delete_service(STORE, api.tenant_id, id, force, api.now())
     return api.no_content()
 
 
@@ -180,19 +181,19 @@ def list_calendars(
     cursor: Cursor = None,
 ) -> CalendarPage:
     wanted = [] if service_id is None and service_ids is None else service_list(service_id, service_ids)
-    return catalog.list_calendars(api.tenant_id, wanted, _only_active(), limit, cursor)
+    return catalog.list_calendars(STORE, api.tenant_id, wanted, _only_active(), limit, cursor)
 
 
 @api.post(
     "/v1/calendars", role=ADMIN, status_code=201, summary="Create a calendar", errors=(ServiceNotFound,)
 )
 def create_calendar(body: CalendarFields) -> Calendar:
-    return catalog.create_calendar(api.tenant_id, body)
+    return catalog.create_calendar(STORE, api.tenant_id, body)
 
 
 @api.get("/v1/calendars/{id}", role=PUBLIC, summary="Read a calendar", errors=(CalendarNotFound,))
 def get_calendar(id: Id) -> Calendar:
-    return catalog.get_calendar(api.tenant_id, id, _only_active())
+    return catalog.get_calendar(STORE, api.tenant_id, id, _only_active())
 
 
 @api.patch(
@@ -207,7 +208,7 @@ def get_calendar(id: Id) -> Calendar:
 )
 def patch_calendar(id: Id, body: CalendarPatch) -> UpdatedCalendar:
     changes = body.model_dump(mode="json", exclude_unset=True)
-    return catalog.update_calendar(api.tenant_id, id, changes, api.now())
+    return catalog.update_calendar(STORE, api.tenant_id, id, changes, api.now())
 
 
 @api.delete(
@@ -221,7 +222,7 @@ def patch_calendar(id: Id, body: CalendarPatch) -> UpdatedCalendar:
     ),
 )
 def delete_calendar(id: Id, force: Force = False):
-    catalog.delete_calendar(api.tenant_id, id, force, api.now())
+    catalog.delete_calendar(STORE, api.tenant_id, id, force, api.now())
     return api.no_content()
 
 

@@ -10,6 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from creneau import config
 from creneau.cognito import CognitoDirectory, Outbox
+from creneau.dal.store import DYNAMODB as STORE
 from creneau.errors import Conflict, UserExists, UserNotFound
 from creneau.http import ADMIN, Api
 from creneau.logic import users
@@ -42,19 +43,19 @@ def _directory(pool_id: str, outbox: str | None) -> CognitoDirectory:
     errors=(UserExists,),
 )
 def create_user(body: UserIn) -> User:
-    return users.create(api.tenant_id, body, directory(), api.now())
+    return users.create(STORE, api.tenant_id, body, directory(), api.now())
 
 
 @api.get("/v1/users", role=ADMIN, summary="List the people who sign in")
 def list_users(
     limit: Annotated[int, Query(ge=1, le=100)] = 50, cursor: Annotated[str | None, Query()] = None
 ) -> UserPage:
-    return users.list_page(api.tenant_id, limit, cursor, directory())
+    return users.list_page(STORE, api.tenant_id, limit, cursor, directory())
 
 
 @api.get("/v1/users/{id}", role=ADMIN, summary="Read a user", errors=(UserNotFound,))
 def get_user(id: Id) -> User:
-    return users.get(api.tenant_id, id, directory())
+    return users.get(STORE, api.tenant_id, id, directory())
 
 
 @api.patch(
@@ -67,14 +68,14 @@ def get_user(id: Id) -> User:
     ),
 )
 def patch_user(id: Id, body: UserPatch) -> User:
-    return users.update(api.tenant_id, id, body.model_dump(exclude_unset=True), directory(), api.now())
+    return users.update(STORE, api.tenant_id, id, body.model_dump(exclude_unset=True), directory(), api.now())
 
 
 @api.delete(
     "/v1/users/{id}", role=ADMIN, summary="Delete a user (their sign-in goes too)", errors=(UserNotFound,)
 )
 def delete_user(id: Id):
-    users.delete(api.tenant_id, id, directory())
+    users.delete(STORE, api.tenant_id, id, directory())
     return api.no_content()
 
 

@@ -8,7 +8,7 @@ import os
 import boto3
 import pytest
 
-from creneau.dal import users as user_records
+from creneau.dal.users import UserRepository
 
 PATHS = {"list": "/v1/users", "one": "/v1/users/{id}"}
 
@@ -55,7 +55,7 @@ def test_create_writes_the_pool_user_and_its_record(call, idp, tenant):
     assert in_pool["attributes"]["custom:tenant_id"] == tenant.id
     assert in_pool["attributes"]["sub"] == user["id"]
     assert in_pool["groups"] == ["agent"]
-    record = user_records.find(user["id"])
+    record = UserRepository().find(user["id"])
     assert (record.tenant_id, record.role, record.name, record.version) == (tenant.id, "agent", "Claire", 1)
     assert call("GET", f"/v1/users/{user['id']}").json() == user
     assert [u["id"] for u in call("GET", "/v1/users").json()["items"]] == [user["id"]]
@@ -77,7 +77,7 @@ def test_patch_changes_the_group_the_name_and_disables(call, idp):
 
     disabled = call("PATCH", f"/v1/users/{user['id']}", {"status": "disabled"}).json()
     assert disabled["status"] == "disabled" and not pool_user(idp, user["id"])["enabled"]
-    assert user_records.find(user["id"]).status == "disabled"
+    assert UserRepository().find(user["id"]).status == "disabled"
     enabled = call("PATCH", f"/v1/users/{user['id']}", {"status": "active"}).json()
     assert enabled["status"] == "invited"  # never signed in: back to invited, not active
     assert pool_user(idp, user["id"])["enabled"]
@@ -90,7 +90,7 @@ def test_delete_removes_both_and_another_tenants_user_is_not_found(call, idp, ma
         reply = call(method, f"/v1/users/{user['id']}", body, key=other.admin)
         assert (reply.status, reply.error["code"]) == (404, "user-not-found")
     assert call("DELETE", f"/v1/users/{user['id']}").status == 204
-    assert user_records.find(user["id"]) is None
+    assert UserRepository().find(user["id"]) is None
     with pytest.raises(idp.exceptions.UserNotFoundException):
         pool_user(idp, user["id"])
 

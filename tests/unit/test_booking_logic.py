@@ -27,7 +27,7 @@ from creneau.errors import (
 from creneau.logic import appointments, locks, slots
 from creneau.logic.appointments import Actor
 from creneau.models.booking import AppointmentIn, LockIn, RescheduleIn, StatusIn
-from tests.fakes.booking_store import memory_shop
+from tests.fakes.memory_store import memory_shop
 
 NOW = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # Monday 08:00 in Paris
 TUESDAY = datetime(2026, 3, 3, tzinfo=UTC)

@@ -16,7 +16,7 @@ from creneau.clock import epoch
 from creneau.dal.calendar_time import HeldSpan, Hold
 from creneau.dal.catalog import CalendarRecord
 from creneau.dal.lock_repository import Lock, LockRepository
-from creneau.dal.store import BookingStore
+from creneau.dal.store import Store
 from creneau.errors import LockNotFound
 from creneau.logic import locks
 from creneau.models.booking import LockIn
@@ -151,7 +151,7 @@ def test_the_revision_of_no_lock_is_none():
 
 def test_a_live_lock_is_read_as_the_api_shows_it(repository):
     repository.store(TENANT, a_lock())
-    assert locks.get(BookingStore(locks=repository), TENANT, "K7Q2-MP4X", NOW) == {
+    assert locks.get(Store(locks=repository), TENANT, "K7Q2-MP4X", NOW) == {
         "seats": 1,
         "session_id": None,
         "lock_code": "K7Q2-MP4X",
@@ -166,9 +166,9 @@ def test_a_live_lock_is_read_as_the_api_shows_it(repository):
 
 def test_a_lock_is_gone_the_second_its_expiry_is_reached(repository):
     repository.store(TENANT, a_lock(expires_in=1))
-    assert locks.get(BookingStore(locks=repository), TENANT, "K7Q2-MP4X", NOW)["lock_code"] == "K7Q2-MP4X"
+    assert locks.get(Store(locks=repository), TENANT, "K7Q2-MP4X", NOW)["lock_code"] == "K7Q2-MP4X"
     with pytest.raises(LockNotFound):
-        locks.get(BookingStore(locks=repository), TENANT, "K7Q2-MP4X", NOW + timedelta(seconds=1))
+        locks.get(Store(locks=repository), TENANT, "K7Q2-MP4X", NOW + timedelta(seconds=1))
 
 
 @pytest.mark.parametrize("use_case", [locks.get, locks.release])
@@ -176,26 +176,26 @@ def test_an_unknown_or_expired_lock_is_not_found(repository, use_case):
     repository.store(TENANT, a_lock("OLD1-LOCK", expires_in=0))
     for code in ("NONE-HERE", "OLD1-LOCK"):
         with pytest.raises(LockNotFound, match="no live lock with this code"):
-            use_case(BookingStore(locks=repository), TENANT, code, NOW)
+            use_case(Store(locks=repository), TENANT, code, NOW)
 
 
 @pytest.mark.parametrize("use_case", [locks.get, locks.release])
 def test_a_lock_on_a_calendar_the_caller_may_not_see_is_not_found(repository, use_case):
     repository.store(TENANT, a_lock())
     with pytest.raises(LockNotFound):
-        use_case(BookingStore(locks=repository), TENANT, "K7Q2-MP4X", NOW, frozenset({"cal-2"}))
+        use_case(Store(locks=repository), TENANT, "K7Q2-MP4X", NOW, frozenset({"cal-2"}))
 
 
 def test_a_caller_limited_to_the_locks_calendar_reads_it(repository):
     repository.store(TENANT, a_lock())
-    found = locks.get(BookingStore(locks=repository), TENANT, "K7Q2-MP4X", NOW, frozenset({"cal-1"}))
+    found = locks.get(Store(locks=repository), TENANT, "K7Q2-MP4X", NOW, frozenset({"cal-1"}))
     assert found["calendar_id"] == "cal-1"
 
 
 def test_another_tenants_lock_is_not_found(repository):
     repository.store("tenant-b", a_lock())
     with pytest.raises(LockNotFound):
-        locks.get(BookingStore(locks=repository), TENANT, "K7Q2-MP4X", NOW)
+        locks.get(Store(locks=repository), TENANT, "K7Q2-MP4X", NOW)
 
 
 # ---- a booking converting a lock --------------------------------------------------------------------

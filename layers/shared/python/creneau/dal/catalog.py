@@ -86,8 +86,10 @@ def calendar_records(table: Callable[[], Any] = config.catalog_table) -> TypedRe
     return TypedRecords(TenantRecords("CALENDAR", CalendarNotFound, table), CalendarRecord.from_doc)
 
 
-categories: TypedRecords[CategoryRecord] = TypedRecords(
-    TenantRecords("CATEGORY", CategoryNotFound), CategoryRecord.from_doc
-)
+def category_records(table: Callable[[], Any] = config.catalog_table) -> TypedRecords[CategoryRecord]:
+    return TypedRecords(TenantRecords("CATEGORY", CategoryNotFound, table), CategoryRecord.from_doc)
+
+
+categories = category_records()
 services = service_records()
 calendars = calendar_records()

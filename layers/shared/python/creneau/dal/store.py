@@ -1,6 +1,6 @@
-"""Where the booking use cases read and write: one repository per aggregate and the client their
-transactions commit through, passed to logic as one small context. A handler uses the store over
-DynamoDB; a unit test builds one over in-memory tables (`BookingStore.over`)."""
+"""Where the use cases of the catalog, customers, users and bookings read and write: one repository per
+aggregate and the client their transactions commit through, passed to logic as one small context. A
+handler uses the store over DynamoDB; a unit test builds one over in-memory tables (`Store.over`)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,14 @@ from creneau.dal.records import TenantRecords, TypedRecords
 from creneau.dal.sessions import SessionRepository
 from creneau.dal.settings import SettingsRepository
 from creneau.dal.transaction import Transaction
+from creneau.dal.users import UserRepository
 from creneau.errors import CustomerNotFound
 
 
 @dataclass(frozen=True)
-class BookingStore:
+class Store:
     settings: SettingsRepository = field(default_factory=SettingsRepository)
+    categories: TypedRecords[catalog.CategoryRecord] = catalog.categories
     services: TypedRecords[catalog.ServiceRecord] = catalog.services
     calendars: TypedRecords[catalog.CalendarRecord] = catalog.calendars
     customers: CustomerRepository = field(default_factory=CustomerRepository)
@@ -31,6 +33,7 @@ class BookingStore:
     sessions: SessionRepository = field(default_factory=SessionRepository)
     locks: LockRepository = field(default_factory=LockRepository)
     appointments: AppointmentRepository = field(default_factory=AppointmentRepository)
+    users: UserRepository = field(default_factory=UserRepository)
     client: Callable[[], Any] = config.client
 
     def transaction(self) -> Transaction:
@@ -42,11 +45,12 @@ class BookingStore:
         catalog_table: Callable[[], Any],
         bookings_table: Callable[[], Any],
         client: Callable[[], Any],
-    ) -> BookingStore:
+    ) -> Store:
         """Every repository reading these two tables, its transactions committed through `client`
         (the items they write name the tables as configured)."""
         return cls(
             settings=SettingsRepository(catalog_table),
+            categories=catalog.category_records(catalog_table),
             services=catalog.service_records(catalog_table),
             calendars=catalog.calendar_records(catalog_table),
             customers=CustomerRepository(TenantRecords("CUSTOMER", CustomerNotFound, catalog_table)),
@@ -54,8 +58,9 @@ class BookingStore:
             sessions=SessionRepository(bookings_table),
             locks=LockRepository(bookings_table),
             appointments=AppointmentRepository(bookings_table),
+            users=UserRepository(catalog_table),
             client=client,
         )
 
 
-DYNAMODB = BookingStore()  # what the handlers pass: the deployment's tables (config), resolved per call
+DYNAMODB = Store()  # what the handlers pass: the deployment's tables (config), resolved per call

@@ -6,6 +6,7 @@ one read; listed per tenant through gsi1 (tenant, email).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -70,39 +71,42 @@ def _record(item: dict[str, Any]) -> UserRecord:
     return UserRecord.from_doc(from_doc(item), int(item["version"]))
 
 
-def find(user_id: str) -> UserRecord | None:
-    """The record as stored, read consistently (a disabled user must stop at once)."""
-    item = config.catalog_table().get_item(Key=_key(user_id), ConsistentRead=True).get("Item")
-    return _record(item) if item else None
+@dataclass(frozen=True)
+class UserRepository:
+    """User records: keyed by the pool's user id, listed per tenant on gsi1."""
 
+    table: Callable[[], Any] = config.catalog_table
 
-def get(tenant_id: str, user_id: str) -> UserRecord:
-    """A user of this tenant; another tenant's user is simply not found."""
-    found = find(user_id)
-    if found is None or found.tenant_id != tenant_id:
-        raise UserNotFound(f"no user {user_id}")
-    return found
+    def find(self, user_id: str) -> UserRecord | None:
+        """The record as stored, read consistently (a disabled user must stop at once)."""
+        item = self.table().get_item(Key=_key(user_id), ConsistentRead=True).get("Item")
+        return _record(item) if item else None
 
+    def get(self, tenant_id: str, user_id: str) -> UserRecord:
+        """A user of this tenant; another tenant's user is simply not found."""
+        found = self.find(user_id)
+        if found is None or found.tenant_id != tenant_id:
+            raise UserNotFound(f"no user {user_id}")
+        return found
 
-def create(user: UserRecord) -> None:
-    config.catalog_table().put_item(Item=_item(user, 1), ConditionExpression="attribute_not_exists(pk)")
+    def create(self, user: UserRecord) -> None:
+        self.table().put_item(Item=_item(user, 1), ConditionExpression="attribute_not_exists(pk)")
 
+    def replace(self, user: UserRecord) -> None:
+        """Over `user.version`, the version read; a change in between is a Conflict."""
+        changed = "this user was changed meanwhile; read it again"
+        put_over_version(self.table(), _item(user, user.version + 1), user.version, changed)
 
-def replace(user: UserRecord) -> None:
-    """Over `user.version`, the version read; a change in between is a Conflict."""
-    changed = "this user was changed meanwhile; read it again"
-    put_over_version(config.catalog_table(), _item(user, user.version + 1), user.version, changed)
+    def delete(self, user_id: str) -> None:
+        self.table().delete_item(Key=_key(user_id))
 
-
-def delete(user_id: str) -> None:
-    config.catalog_table().delete_item(Key=_key(user_id))
-
-
-def list_page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[UserRecord], str | None]:
-    """The tenant's users by email. gsi1 is eventually consistent: a user created a moment ago may
-    take a moment to be listed (reading it by id is consistent)."""
-    condition = Key("gsi1pk").eq(_listing(tenant_id))
-    expected = {"pk": "USER#", "sk": "USER", "gsi1pk": _listing(tenant_id), "gsi1sk": ""}
-    query = config.catalog_table().query
-    items, next_cursor = index_page(query, LISTING, tenant_id, condition, expected, limit, cursor)
-    return [_record(item) for item in items], next_cursor
+    def list_page(
+        self, tenant_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[UserRecord], str | None]:
+        """The tenant's users by email. gsi1 is eventually consistent: a user created a moment ago may
+        take a moment to be listed (reading it by id is consistent)."""
+        condition = Key("gsi1pk").eq(_listing(tenant_id))
+        expected = {"pk": "USER#", "sk": "USER", "gsi1pk": _listing(tenant_id), "gsi1sk": ""}
+        query = self.table().query
+        items, next_cursor = index_page(query, LISTING, tenant_id, condition, expected, limit, cursor)
+        return [_record(item) for item in items], next_cursor

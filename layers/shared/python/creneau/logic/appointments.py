@@ -21,7 +21,7 @@ from creneau.dal.catalog import CalendarRecord, ServiceRecord
 from creneau.dal.customers import CustomerRecord
 from creneau.dal.lock_repository import Lock
 from creneau.dal.settings import TenantSettings
-from creneau.dal.store import BookingStore
+from creneau.dal.store import Store
 from creneau.dal.transaction import TransactionFailed
 from creneau.domain.availability import ServiceShape
 from creneau.domain.fields import field_problems
@@ -84,7 +84,7 @@ class Actor:
 class _Booking:
     """Everything a booking request settles before it looks for a calendar."""
 
-    store: BookingStore
+    store: Store
     tenant_id: str
     request: AppointmentIn
     actor: Actor
@@ -97,7 +97,7 @@ class _Booking:
     now: datetime
 
 
-def create(store: BookingStore, tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) -> dict:
+def create(store: Store, tenant_id: str, request: AppointmentIn, actor: Actor, now: datetime) -> dict:
     """Book; the answer is the appointment without its manage token (see `with_manage_token`), so
     that an idempotent replay can store it as is."""
     settings = store.settings.get(tenant_id)
@@ -149,11 +149,11 @@ def _calendars_for(booking: _Booking, lock: Lock | None) -> list[CalendarRecord]
     return calendars
 
 
-def _read_lock(store: BookingStore, tenant_id: str, lock_code: str | None) -> Lock | None:
+def _read_lock(store: Store, tenant_id: str, lock_code: str | None) -> Lock | None:
     return store.locks.find(tenant_id, lock_code) if lock_code else None
 
 
-def _lock_changed(store: BookingStore, tenant_id: str, lock_code: str | None, read: Lock | None) -> bool:
+def _lock_changed(store: Store, tenant_id: str, lock_code: str | None, read: Lock | None) -> bool:
     """Whether the lock named by the request is no longer the one read (created, moved, released)."""
     now_read = _read_lock(store, tenant_id, lock_code)
     return bool(lock_code) and locks.revision(now_read) != locks.revision(read)
@@ -272,7 +272,7 @@ def _check_fields(chosen: list[ServiceRecord], values: dict[str, Any]) -> None:
 
 
 def _customer_for(
-    store: BookingStore, tenant_id: str, request: AppointmentIn, settings: TenantSettings
+    store: Store, tenant_id: str, request: AppointmentIn, settings: TenantSettings
 ) -> tuple[dict, list[dict], str | None]:
     """The customer snapshot for the appointment, the transaction items that count the booking
     (the limit holds per person, across their records), and the counter they count on."""
@@ -338,7 +338,7 @@ def _new_appointment(appointment_id: str, booking: _Booking, placement) -> Appoi
 
 
 def get(
-    store: BookingStore,
+    store: Store,
     tenant_id: str,
     appointment_id: str,
     manage_token: str | None = None,
@@ -364,7 +364,7 @@ def check_manage_token(tenant_id: str, appointment_id: str, token: str) -> None:
 
 
 def list_page(
-    store: BookingStore,
+    store: Store,
     tenant_id: str,
     filters: dict[str, Any],
     limit: int,
@@ -398,7 +398,7 @@ def _local_midnight(day, zone: ZoneInfo) -> str | None:
 
 
 def change_status(
-    store: BookingStore, tenant_id: str, appointment_id: str, request: StatusIn, actor: Actor, now: datetime
+    store: Store, tenant_id: str, appointment_id: str, request: StatusIn, actor: Actor, now: datetime
 ) -> dict:
     target = Status(request.status)
     if actor.is_customer and target is not Status.CANCELLED:
@@ -428,16 +428,14 @@ def change_status(
     raise Conflict("the appointment is being changed by another request; try again")
 
 
-def _leave_session(
-    store: BookingStore, tenant_id: str, appointment: Appointment, now: datetime
-) -> list[dict]:
+def _leave_session(store: Store, tenant_id: str, appointment: Appointment, now: datetime) -> list[dict]:
     start = datetime.fromisoformat(appointment.start)
     session = store.sessions.find(tenant_id, appointment.calendar_id, start)
     return seating.leave_items(session, now, booking=appointment.id)
 
 
 def change_seats(
-    store: BookingStore, tenant_id: str, appointment_id: str, request: SeatsIn, actor: Actor, now: datetime
+    store: Store, tenant_id: str, appointment_id: str, request: SeatsIn, actor: Actor, now: datetime
 ) -> dict:
     """A party of a group session grows or shrinks, in one transaction with its session's seats."""
     for _attempt in retry.attempts():
@@ -499,7 +497,7 @@ def _held_time(tenant_id: str, appointment: Appointment) -> Hold:
 
 
 def reschedule(
-    store: BookingStore,
+    store: Store,
     tenant_id: str,
     appointment_id: str,
     request: RescheduleIn,

@@ -12,9 +12,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from creneau.dal import users
 from creneau.dal.api_keys import ApiKeyRepository
-from creneau.dal.users import UserRecord
+from creneau.dal.users import UserRecord, UserRepository
 from creneau.errors import Forbidden, NotAuthenticated, OriginRefused
 from creneau.security import hash_secret
 
@@ -104,7 +103,7 @@ class UserRecords:
 
     def __init__(
         self,
-        find: Callable[[str], UserRecord | None] = users.find,
+        find: Callable[[str], UserRecord | None] = UserRepository().find,
         clock: Callable[[], float] = time.monotonic,
         max_age_s: float = USER_RECORD_MAX_AGE_S,
         size: int = 1000,

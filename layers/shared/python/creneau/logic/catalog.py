@@ -9,18 +9,17 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from creneau.clock import iso
-from creneau.dal.appointment_repository import Appointment, AppointmentRepository
-from creneau.dal.catalog import CalendarRecord, CategoryRecord, ServiceRecord, calendars, categories, services
+from creneau.dal.appointment_repository import Appointment
+from creneau.dal.catalog import CalendarRecord, CategoryRecord, ServiceRecord
 from creneau.dal.records import TypedRecords, VersionedRecord
+from creneau.dal.store import Store
 from creneau.domain.catalog_rules import service_problems, step_problems
 from creneau.domain.lifecycle import OPEN, Status
 from creneau.domain.units import MAX_UNITS_PER_BOOKING
 from creneau.errors import HasAppointments, ValidationFailed
-from creneau.logic import tenants
 from creneau.models.catalog import Calendar, CalendarFields, Category, CategoryIn, Service, ServiceFields
 from creneau.security import new_id
 
-APPOINTMENTS = AppointmentRepository()  # what deletions and exceptions check for bookings
 Record = TypeVar("Record", bound=VersionedRecord)
 
 
@@ -46,46 +45,48 @@ def _page(records: TypedRecords, tenant_id: str, limit: int, cursor: str | None,
 # ---- categories -------------------------------------------------------------------------------
 
 
-def list_categories(tenant_id: str, limit: int, cursor: str | None) -> dict:
-    page, next_cursor = categories.list_page(tenant_id, limit, cursor)
+def list_categories(store: Store, tenant_id: str, limit: int, cursor: str | None) -> dict:
+    page, next_cursor = store.categories.list_page(tenant_id, limit, cursor)
     ordered = sorted(page, key=lambda c: (c.position, c.name))
     return {"items": [c.public() for c in ordered], "next_cursor": next_cursor}
 
 
-def create_category(tenant_id: str, data: CategoryIn) -> dict:
+def create_category(store: Store, tenant_id: str, data: CategoryIn) -> dict:
     category = CategoryRecord.from_doc(_new(Category, data.model_dump()))
-    categories.create(tenant_id, category)
+    store.categories.create(tenant_id, category)
     return category.public()
 
 
-def get_category(tenant_id: str, category_id: str) -> dict:
-    return categories.get(tenant_id, category_id).public()
+def get_category(store: Store, tenant_id: str, category_id: str) -> dict:
+    return store.categories.get(tenant_id, category_id).public()
 
 
-def update_category(tenant_id: str, category_id: str, changes: dict) -> dict:
-    _current, updated = merged_with(categories, Category, tenant_id, category_id, changes)
-    categories.replace(tenant_id, updated)
+def update_category(store: Store, tenant_id: str, category_id: str, changes: dict) -> dict:
+    _current, updated = merged_with(store.categories, Category, tenant_id, category_id, changes)
+    store.categories.replace(tenant_id, updated)
     return updated.public()
 
 
-def delete_category(tenant_id: str, category_id: str) -> None:
+def delete_category(store: Store, tenant_id: str, category_id: str) -> None:
     """Delete, then leave its services uncategorised (no dangling ids remain)."""
-    categories.delete(tenant_id, category_id)
-    for service in services.list_all(tenant_id):
+    store.categories.delete(tenant_id, category_id)
+    for service in store.services.list_all(tenant_id):
         if service.category_id == category_id:
-            services.replace(tenant_id, service.changed(category_id=None))
+            store.services.replace(tenant_id, service.changed(category_id=None))
 
 
 # ---- services ---------------------------------------------------------------------------------
 
 
-def list_services(tenant_id: str, category_id: str | None, only_active: bool, limit: int, cursor: str | None):
+def list_services(
+    store: Store, tenant_id: str, category_id: str | None, only_active: bool, limit: int, cursor: str | None
+):
     def keep(service: ServiceRecord) -> bool:
         return (category_id is None or service.category_id == category_id) and (
             service.active or not only_active
         )
 
-    return _page(services, tenant_id, limit, cursor, keep)
+    return _page(store.services, tenant_id, limit, cursor, keep)
 
 
 def _shown(records: TypedRecords, tenant_id: str, record_id: str, only_active: bool) -> dict:
@@ -96,104 +97,108 @@ def _shown(records: TypedRecords, tenant_id: str, record_id: str, only_active: b
     return record.public()
 
 
-def get_service(tenant_id: str, service_id: str, only_active: bool = False) -> dict:
-    return _shown(services, tenant_id, service_id, only_active)
+def get_service(store: Store, tenant_id: str, service_id: str, only_active: bool = False) -> dict:
+    return _shown(store.services, tenant_id, service_id, only_active)
 
 
-def create_service(tenant_id: str, data: ServiceFields) -> dict:
+def create_service(store: Store, tenant_id: str, data: ServiceFields) -> dict:
     service = ServiceRecord.from_doc(_new(Service, data.model_dump(mode="json")))
-    _check_category(tenant_id, service.category_id)
-    services.create(tenant_id, service)
+    _check_category(store, tenant_id, service.category_id)
+    store.services.create(tenant_id, service)
     return service.public()
 
 
-def update_service(tenant_id: str, service_id: str, changes: dict) -> dict:
-    _current, updated = merged_with(services, Service, tenant_id, service_id, changes)
+def update_service(store: Store, tenant_id: str, service_id: str, changes: dict) -> dict:
+    _current, updated = merged_with(store.services, Service, tenant_id, service_id, changes)
     if "category_id" in changes:
-        _check_category(tenant_id, updated.category_id)
+        _check_category(store, tenant_id, updated.category_id)
     shown = updated.public()
     problems = [
         problem
-        for calendar in calendars.list_all(tenant_id)
+        for calendar in store.calendars.list_all(tenant_id)
         if service_id in calendar.service_ids
         for problem in service_problems(shown, calendar.public())
     ]
     if problems:
         raise ValidationFailed("the service no longer fits a calendar offering it", problems)
-    services.replace(tenant_id, updated)
+    store.services.replace(tenant_id, updated)
     return shown
 
 
-def delete_service(tenant_id: str, service_id: str, force: bool, now: datetime) -> None:
+def delete_service(store: Store, tenant_id: str, service_id: str, force: bool, now: datetime) -> None:
     """Delete, then take the service off the calendars offering it (no dangling ids remain).
     Refused while future open appointments use it, unless forced (they stay readable)."""
-    service = services.get(tenant_id, service_id)
+    service = store.services.get(tenant_id, service_id)
     if not force:
         _refuse_if_booked(
-            tenant_id, now, lambda found: service_id in found.service_ids, f"service {service.name}"
+            store, tenant_id, now, lambda found: service_id in found.service_ids, f"service {service.name}"
         )
-    services.delete(tenant_id, service_id)
-    for calendar in calendars.list_all(tenant_id):
+    store.services.delete(tenant_id, service_id)
+    for calendar in store.calendars.list_all(tenant_id):
         if service_id in calendar.service_ids:
             remaining = [sid for sid in calendar.service_ids if sid != service_id]
-            calendars.replace(tenant_id, calendar.changed(service_ids=remaining))
+            store.calendars.replace(tenant_id, calendar.changed(service_ids=remaining))
 
 
-def _check_category(tenant_id: str, category_id: str | None) -> None:
-    if category_id and categories.find(tenant_id, category_id) is None:
+def _check_category(store: Store, tenant_id: str, category_id: str | None) -> None:
+    if category_id and store.categories.find(tenant_id, category_id) is None:
         raise ValidationFailed.field("category_id", f"no service category {category_id}")
 
 
 # ---- calendars --------------------------------------------------------------------------------
 
 
-def list_calendars(tenant_id: str, service_ids: list[str], only_active: bool, limit: int, cursor: str | None):
+def list_calendars(
+    store: Store, tenant_id: str, service_ids: list[str], only_active: bool, limit: int, cursor: str | None
+):
     """Calendars offering every one of `service_ids` (all calendars when it is empty)."""
 
     def keep(calendar: CalendarRecord) -> bool:
         return set(service_ids) <= set(calendar.service_ids) and (calendar.active or not only_active)
 
-    return _page(calendars, tenant_id, limit, cursor, keep)
+    return _page(store.calendars, tenant_id, limit, cursor, keep)
 
 
-def get_calendar(tenant_id: str, calendar_id: str, only_active: bool = False) -> dict:
-    return _shown(calendars, tenant_id, calendar_id, only_active)
+def get_calendar(store: Store, tenant_id: str, calendar_id: str, only_active: bool = False) -> dict:
+    return _shown(store.calendars, tenant_id, calendar_id, only_active)
 
 
-def create_calendar(tenant_id: str, data: CalendarFields) -> dict:
+def create_calendar(store: Store, tenant_id: str, data: CalendarFields) -> dict:
     fields = data.model_dump(mode="json")
-    fields["timezone"] = fields["timezone"] or tenants.get_settings(tenant_id).timezone
+    fields["timezone"] = fields["timezone"] or store.settings.get(tenant_id).timezone
     shown = _new(Calendar, fields)
     # Claim units are keyed on this zone's wall clock for the calendar's whole life (domain/units.py).
     calendar = CalendarRecord(**shown, claim_timezone=shown["timezone"])
-    _check_calendar(tenant_id, calendar)
-    calendars.create(tenant_id, calendar)
+    _check_calendar(store, tenant_id, calendar)
+    store.calendars.create(tenant_id, calendar)
     return calendar.public()
 
 
-def update_calendar(tenant_id: str, calendar_id: str, changes: dict, now: datetime) -> dict:
+def update_calendar(store: Store, tenant_id: str, calendar_id: str, changes: dict, now: datetime) -> dict:
     """The calendar as updated, with `conflicts`: the open appointments that a newly added
     exception now covers (they are kept; the agent decides what to do with them)."""
-    current, updated = merged_with(calendars, Calendar, tenant_id, calendar_id, changes)
+    current, updated = merged_with(store.calendars, Calendar, tenant_id, calendar_id, changes)
     if updated.unit_minutes != current.unit_minutes:
         # Existing claims are cut in the old unit; mixing grids could let two bookings overlap.
         raise ValidationFailed.field("unit_minutes", "unit_minutes cannot change; create a new calendar")
-    _check_calendar(tenant_id, updated)
+    _check_calendar(store, tenant_id, updated)
     # Keeps the claim time zone as read: claims stay keyed on the zone the calendar was created in.
-    calendars.replace(tenant_id, updated)
+    store.calendars.replace(tenant_id, updated)
     added = [e for e in updated.exceptions if e not in current.exceptions]
-    conflicts = _covered_by(tenant_id, calendar_id, added, now) if added else []
+    conflicts = _covered_by(store, tenant_id, calendar_id, added, now) if added else []
     return {**updated.public(), "conflicts": conflicts}
 
 
-def _covered_by(tenant_id: str, calendar_id: str, exceptions: list[dict], now: datetime) -> list[str]:
+def _covered_by(
+    store: Store, tenant_id: str, calendar_id: str, exceptions: list[dict], now: datetime
+) -> list[str]:
     periods = [(datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"])) for e in exceptions]
 
     def covered(appointment: Appointment) -> bool:
         start, end = _occupied(appointment)
         return appointment.calendar_id == calendar_id and any(s < end and start < e for s, e in periods)
 
-    return [found.id for found in future_open_appointments(tenant_id, now, covered)]
+    return [found.id for found in future_open_appointments(store, tenant_id, now, covered)]
 
 
 def _occupied(appointment: Appointment) -> tuple[datetime, datetime]:
@@ -203,14 +208,14 @@ def _occupied(appointment: Appointment) -> tuple[datetime, datetime]:
     return datetime.fromisoformat(appointment.start), datetime.fromisoformat(appointment.end)
 
 
-def delete_calendar(tenant_id: str, calendar_id: str, force: bool, now: datetime) -> None:
+def delete_calendar(store: Store, tenant_id: str, calendar_id: str, force: bool, now: datetime) -> None:
     """Refused while future open appointments are on it, unless forced (they stay readable)."""
-    calendar = calendars.get(tenant_id, calendar_id)
+    calendar = store.calendars.get(tenant_id, calendar_id)
     if not force:
         _refuse_if_booked(
-            tenant_id, now, lambda found: found.calendar_id == calendar_id, f"calendar {calendar.name}"
+            store, tenant_id, now, lambda found: found.calendar_id == calendar_id, f"calendar {calendar.name}"
         )
-    calendars.delete(tenant_id, calendar_id)
+    store.calendars.delete(tenant_id, calendar_id)
 
 
 # A booking holds at most MAX_UNITS_PER_BOOKING units of at most 60 minutes: one that began that long
@@ -219,21 +224,21 @@ _LONGEST_HOLD = timedelta(minutes=MAX_UNITS_PER_BOOKING * 60)
 
 
 def future_open_appointments(
-    tenant_id: str, now: datetime, concerns: Callable[[Appointment], bool]
+    store: Store, tenant_id: str, now: datetime, concerns: Callable[[Appointment], bool]
 ) -> list[Appointment]:
     """Open appointments not yet over, that `concerns` selects."""
     until = iso(now)
     return [
         found
-        for found in APPOINTMENTS.starting_between(tenant_id, iso(now - _LONGEST_HOLD))
+        for found in store.appointments.starting_between(tenant_id, iso(now - _LONGEST_HOLD))
         if Status(found.status) in OPEN and found.end > until and concerns(found)
     ]
 
 
 def _refuse_if_booked(
-    tenant_id: str, now: datetime, concerns: Callable[[Appointment], bool], what: str
+    store: Store, tenant_id: str, now: datetime, concerns: Callable[[Appointment], bool], what: str
 ) -> None:
-    count = len(future_open_appointments(tenant_id, now, concerns))
+    count = len(future_open_appointments(store, tenant_id, now, concerns))
     if count:
         raise HasAppointments(
             f"{what} still has {count} upcoming open appointment(s): deactivate it (active: false), "
@@ -242,11 +247,11 @@ def _refuse_if_booked(
         )
 
 
-def _check_calendar(tenant_id: str, calendar: CalendarRecord) -> None:
+def _check_calendar(store: Store, tenant_id: str, calendar: CalendarRecord) -> None:
     shown = calendar.public()  # what the rules read
     problems = step_problems(shown)
     for index, service_id in enumerate(calendar.service_ids):
-        service = services.find(tenant_id, service_id)
+        service = store.services.find(tenant_id, service_id)
         if service is None:
             problems.append({"field": f"service_ids.{index}", "message": f"no service {service_id}"})
         else:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from creneau.dal.customers import CustomerRecord, CustomerRepository
+from creneau.dal.customers import CustomerRecord
+from creneau.dal.store import Store
 from creneau.models.customers import Customer, CustomerFields
 from creneau.security import new_id
-
-CUSTOMERS = CustomerRepository()
 
 
 def new_customer(data: CustomerFields) -> CustomerRecord:
@@ -16,28 +15,30 @@ def new_customer(data: CustomerFields) -> CustomerRecord:
     return CustomerRecord.from_doc(validated)
 
 
-def create(tenant_id: str, data: CustomerFields) -> dict[str, Any]:
+def create(store: Store, tenant_id: str, data: CustomerFields) -> dict[str, Any]:
     customer = new_customer(data)
-    CUSTOMERS.create(tenant_id, customer)
+    store.customers.create(tenant_id, customer)
     return customer.public()
 
 
-def get(tenant_id: str, customer_id: str) -> dict[str, Any]:
-    return CUSTOMERS.get(tenant_id, customer_id).public()
+def get(store: Store, tenant_id: str, customer_id: str) -> dict[str, Any]:
+    return store.customers.get(tenant_id, customer_id).public()
 
 
-def update(tenant_id: str, customer_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    current = CUSTOMERS.get(tenant_id, customer_id)
+def update(store: Store, tenant_id: str, customer_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    current = store.customers.get(tenant_id, customer_id)
     merged = Customer.model_validate({**current.public(), **changes}).model_dump(mode="json")
-    CUSTOMERS.replace(tenant_id, CustomerRecord.from_doc(merged, current.version))
+    store.customers.replace(tenant_id, CustomerRecord.from_doc(merged, current.version))
     return merged
 
 
-def search(tenant_id: str, email: str | None, text: str | None, limit: int, cursor: str | None) -> dict:
+def search(
+    store: Store, tenant_id: str, email: str | None, text: str | None, limit: int, cursor: str | None
+) -> dict:
     if email:
-        found = [c.public() for c in CUSTOMERS.find_by_email(tenant_id, email) if _matches(c, text)]
+        found = [c.public() for c in store.customers.find_by_email(tenant_id, email) if _matches(c, text)]
         return {"items": found[:limit], "next_cursor": None}
-    page, next_cursor = CUSTOMERS.list_page(tenant_id, limit, cursor, lambda c: _matches(c, text))
+    page, next_cursor = store.customers.list_page(tenant_id, limit, cursor, lambda c: _matches(c, text))
     return {"items": [c.public() for c in page], "next_cursor": next_cursor}
 
 

@@ -17,7 +17,7 @@ from creneau.dal import calendar_time
 from creneau.dal.calendar_time import HeldSpan, Hold
 from creneau.dal.catalog import CalendarRecord
 from creneau.dal.lock_repository import Lock, LockRepository
-from creneau.dal.store import BookingStore
+from creneau.dal.store import Store
 from creneau.dal.transaction import TransactionFailed
 from creneau.errors import LockNotFound, SlotUnavailable
 from creneau.logic import retry, schedule
@@ -54,7 +54,7 @@ def view(lock: Lock) -> dict[str, Any]:
 
 
 def hold(
-    store: BookingStore,
+    store: Store,
     tenant_id: str,
     request: LockIn,
     now: datetime,
@@ -89,7 +89,7 @@ class _LockChanged(Exception):
 class _Holding:
     """One attempt at holding: what was asked, and the lock record read for the code (if any)."""
 
-    store: BookingStore
+    store: Store
     tenant_id: str
     code: str
     request: LockIn
@@ -205,7 +205,7 @@ def _hold_seats(holding: _Holding, calendar: CalendarRecord) -> dict:
     return view(lock)
 
 
-def _giving_back(store: BookingStore, tenant_id: str, lock: Lock, now: datetime) -> list[dict[str, Any]]:
+def _giving_back(store: Store, tenant_id: str, lock: Lock, now: datetime) -> list[dict[str, Any]]:
     """What a lock moved elsewhere or released frees: its seats of a session, or its own time."""
     if not lock.session_id:
         return calendar_time.release_items(_releasable(tenant_id, lock, now))
@@ -234,13 +234,13 @@ def _live_visible(
 
 
 def get(
-    store: BookingStore, tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[str] | None = None
+    store: Store, tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[str] | None = None
 ) -> dict[str, Any]:
     return view(_live_visible(store.locks, tenant_id, code, now, calendar_ids))
 
 
 def release(
-    store: BookingStore, tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[str] | None = None
+    store: Store, tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[str] | None = None
 ) -> None:
     for _attempt in retry.attempts():
         lock = _live_visible(store.locks, tenant_id, code, now, calendar_ids)

@@ -16,7 +16,7 @@ from creneau.dal import sessions
 from creneau.dal.calendar_time import Hold
 from creneau.dal.catalog import CalendarRecord, ServiceRecord
 from creneau.dal.settings import TenantSettings
-from creneau.dal.store import BookingStore
+from creneau.dal.store import Store
 from creneau.domain import explain
 from creneau.domain.availability import (
     CalendarAvailability,
@@ -53,7 +53,7 @@ class Placement:
     hold: Hold
 
 
-def load_services(store: BookingStore, tenant_id: str, service_ids: list[str]) -> list[ServiceRecord]:
+def load_services(store: Store, tenant_id: str, service_ids: list[str]) -> list[ServiceRecord]:
     loaded = [store.services.get(tenant_id, service_id) for service_id in service_ids]
     inactive = [s.name for s in loaded if not s.active]
     if inactive:
@@ -91,7 +91,7 @@ def names_of(chosen: list[ServiceRecord]) -> dict[str, str]:
 
 
 def candidate_calendars(
-    store: BookingStore,
+    store: Store,
     tenant_id: str,
     wanted: dict[str, str],
     calendar_id: str | None,
@@ -164,7 +164,7 @@ class Attempt:
     refusing it read. `ignore_owners` are the caller's own holds (its lock, the appointment it
     moves), free for it. `store` is where it reads."""
 
-    store: BookingStore
+    store: Store
     tenant_id: str
     calendar: CalendarRecord
     shape: ServiceShape
@@ -188,7 +188,7 @@ class Attempt:
 
 
 def place(
-    store: BookingStore,
+    store: Store,
     tenant_id: str,
     calendar: CalendarRecord,
     shape: ServiceShape,
@@ -279,7 +279,7 @@ class SlotSearch:
     holds of `ignore_owners` (the caller's own) free, and for a group service the seats asked;
     `store` is where it reads."""
 
-    store: BookingStore
+    store: Store
     tenant_id: str
     calendars: list[CalendarRecord]
     shape: ServiceShape

@@ -19,7 +19,7 @@ from creneau.dal import calendar_time, sessions
 from creneau.dal.calendar_time import HeldSpan, Hold
 from creneau.dal.catalog import CalendarRecord, ServiceRecord
 from creneau.dal.sessions import Held, SeatChange, Session
-from creneau.dal.store import BookingStore
+from creneau.dal.store import Store
 from creneau.domain.availability import GroupSession, Interval, ServiceShape, compute_slots
 from creneau.domain.wording import local_time
 from creneau.errors import CalendarNotFound, SessionNotFound, SlotUnavailable, ValidationFailed
@@ -60,7 +60,7 @@ def _hold_of(session: Session, expires_at: int | None) -> Hold:
 
 
 def plan_seats(
-    store: BookingStore,
+    store: Store,
     tenant_id: str,
     calendar: CalendarRecord,
     service: ServiceRecord,
@@ -219,7 +219,7 @@ def session_view(session: Session, now: datetime, attendees: list[dict[str, Any]
 
 
 def list_sessions(
-    store: BookingStore,
+    store: Store,
     tenant_id: str,
     calendar_id: str,
     first_day: date,
@@ -241,7 +241,7 @@ def list_sessions(
 
 
 def get_session(
-    store: BookingStore, tenant_id: str, session_id: str, now: datetime, allowed: frozenset[str] | None = None
+    store: Store, tenant_id: str, session_id: str, now: datetime, allowed: frozenset[str] | None = None
 ) -> dict:
     parsed = sessions.parse_session_id(session_id)
     if parsed is None:
@@ -258,14 +258,14 @@ def get_session(
 
 
 def _calendar(
-    store: BookingStore, tenant_id: str, calendar_id: str, allowed: frozenset[str] | None
+    store: Store, tenant_id: str, calendar_id: str, allowed: frozenset[str] | None
 ) -> CalendarRecord:
     if allowed is not None and calendar_id not in allowed:
         raise CalendarNotFound(f"no calendar {calendar_id}")
     return store.calendars.get(tenant_id, calendar_id)
 
 
-def _with_attendees(store: BookingStore, session: Session, now: datetime) -> dict[str, Any]:
+def _with_attendees(store: Store, session: Session, now: datetime) -> dict[str, Any]:
     attendees = []
     for appointment_id, seats in sorted(session.bookings.items()):
         appointment = store.appointments.get(session.tenant_id, appointment_id)

@@ -11,7 +11,7 @@ from creneau.clock import iso
 from creneau.dal import calendar_time
 from creneau.dal.catalog import ServiceRecord
 from creneau.dal.settings import TenantSettings
-from creneau.dal.store import BookingStore
+from creneau.dal.store import Store
 from creneau.domain.availability import Interval, ServiceShape, Slot
 from creneau.errors import ValidationFailed
 from creneau.logic.schedule import (
@@ -46,7 +46,7 @@ class SlotAsk:
 
 
 def find_slots(
-    store: BookingStore, ask: SlotAsk, first_day: date, last_day: date, timezone: str | None, now: datetime
+    store: Store, ask: SlotAsk, first_day: date, last_day: date, timezone: str | None, now: datetime
 ) -> dict[str, Any]:
     if last_day < first_day:
         raise ValidationFailed.field("to", "must not be before from")
@@ -62,12 +62,12 @@ def find_slots(
     return {"timezone": zone_name, "slots": [_slot_view(slot) for slot in slots]}
 
 
-def first_slot(store: BookingStore, ask: SlotAsk, now: datetime) -> dict[str, Any]:
+def first_slot(store: Store, ask: SlotAsk, now: datetime) -> dict[str, Any]:
     slot = first_free(_search(store, ask, now, store.settings.get(ask.tenant_id)), now)
     return {"slot": _slot_view(slot) if slot else None}
 
 
-def _search(store: BookingStore, ask: SlotAsk, now: datetime, settings: TenantSettings) -> SlotSearch:
+def _search(store: Store, ask: SlotAsk, now: datetime, settings: TenantSettings) -> SlotSearch:
     chosen = load_services(store, ask.tenant_id, ask.service_ids)
     require_calendar_choice(settings, ask.calendar_id)
     shape = shape_of(chosen)
@@ -78,7 +78,7 @@ def _search(store: BookingStore, ask: SlotAsk, now: datetime, settings: TenantSe
 
 
 def explain(
-    store: BookingStore,
+    store: Store,
     tenant_id: str,
     service_ids: list[str],
     calendar_id: str | None,

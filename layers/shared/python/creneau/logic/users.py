@@ -1,7 +1,7 @@
 """Accounts: the people of a tenant who sign in (API.md, "Accounts").
 
 Cognito holds the sign-in: email, password, the group that is the role, `custom:tenant_id`. The user
-record (dal/users.py) holds what every request checks in one read: tenant, role, calendars, status,
+record (dal/store.users.py) holds what every request checks in one read: tenant, role, calendars, status,
 name. Cognito sits behind `Directory`, so these use cases run against a fake as well.
 
 Writes go to the place that makes them effective first: a disable reaches the record (which the
@@ -15,8 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from creneau.clock import iso
-from creneau.dal import users
-from creneau.dal.catalog import calendars
+from creneau.dal.store import Store
 from creneau.dal.users import UserRecord
 from creneau.errors import Conflict, ValidationFailed
 from creneau.models.users import UserIn
@@ -42,8 +41,10 @@ class Directory(Protocol):
         """Remove the user; a user already gone is no error."""
 
 
-def create(tenant_id: str, request: UserIn, directory: Directory, now: datetime) -> dict[str, Any]:
-    calendar_ids = _checked_calendars(tenant_id, request.role, request.calendar_ids)
+def create(
+    store: Store, tenant_id: str, request: UserIn, directory: Directory, now: datetime
+) -> dict[str, Any]:
+    calendar_ids = _checked_calendars(store, tenant_id, request.role, request.calendar_ids)
     user_id = directory.create(request.email, request.name, tenant_id, request.role)
     user = UserRecord(
         id=user_id,
@@ -57,39 +58,41 @@ def create(tenant_id: str, request: UserIn, directory: Directory, now: datetime)
         updated_at=iso(now),
     )
     try:
-        users.create(user)
+        store.users.create(user)
     except Exception:
         directory.delete(user_id)  # no pool user without its record
         raise
     return user.public()
 
 
-def get(tenant_id: str, user_id: str, directory: Directory) -> dict[str, Any]:
-    return _with_current_status(users.get(tenant_id, user_id), directory).public()
+def get(store: Store, tenant_id: str, user_id: str, directory: Directory) -> dict[str, Any]:
+    return _with_current_status(store, store.users.get(tenant_id, user_id), directory).public()
 
 
-def list_page(tenant_id: str, limit: int, cursor: str | None, directory: Directory) -> dict[str, Any]:
-    records, next_cursor = users.list_page(tenant_id, limit, cursor)
-    current = [_with_current_status(user, directory) for user in records]
+def list_page(
+    store: Store, tenant_id: str, limit: int, cursor: str | None, directory: Directory
+) -> dict[str, Any]:
+    records, next_cursor = store.users.list_page(tenant_id, limit, cursor)
+    current = [_with_current_status(store, user, directory) for user in records]
     return {"items": [user.public() for user in current], "next_cursor": next_cursor}
 
 
 def update(
-    tenant_id: str, user_id: str, changes: dict[str, Any], directory: Directory, now: datetime
+    store: Store, tenant_id: str, user_id: str, changes: dict[str, Any], directory: Directory, now: datetime
 ) -> dict[str, Any]:
     # Only calendar_ids means something as null (every calendar); a null name, role or status changes nothing.
     changes = {k: v for k, v in changes.items() if v is not None or k == "calendar_ids"}
-    current = users.get(tenant_id, user_id)
+    current = store.users.get(tenant_id, user_id)
     edits = {k: v for k, v in changes.items() if k != "status"}
     updated = current.changed(**edits, updated_at=iso(now))
     if updated.role == "admin":
         updated = updated.changed(calendar_ids=None)  # an admin acts on every calendar
     if "calendar_ids" in changes:
-        checked = _checked_calendars(tenant_id, updated.role, changes["calendar_ids"])
+        checked = _checked_calendars(store, tenant_id, updated.role, changes["calendar_ids"])
         updated = updated.changed(calendar_ids=checked)
     if changes.get("status") == "disabled":
         updated = updated.changed(status="disabled")
-        users.replace(updated)  # refused by the API from now on
+        store.users.replace(updated)  # refused by the API from now on
         directory.set_enabled(user_id, False)  # and no new sign-in
         _copy_to_directory(current, updated, directory)
         return updated.public()
@@ -99,7 +102,7 @@ def update(
     # Should the record's write lose a race, the pool may hold the new role alone: the API uses the
     # lower of the two roles, so that never grants more than the record says.
     _copy_to_directory(current, updated, directory)
-    users.replace(updated)
+    store.users.replace(updated)
     return updated.public()
 
 
@@ -110,29 +113,31 @@ def _copy_to_directory(current: UserRecord, updated: UserRecord, directory: Dire
         directory.set_name(current.id, updated.name)
 
 
-def delete(tenant_id: str, user_id: str, directory: Directory) -> None:
-    users.get(tenant_id, user_id)  # another tenant's user is not found
+def delete(store: Store, tenant_id: str, user_id: str, directory: Directory) -> None:
+    store.users.get(tenant_id, user_id)  # another tenant's user is not found
     directory.delete(user_id)
-    users.delete(user_id)
+    store.users.delete(user_id)
 
 
-def _checked_calendars(tenant_id: str, role: str, calendar_ids: list[str] | None) -> list[str] | None:
+def _checked_calendars(
+    store: Store, tenant_id: str, role: str, calendar_ids: list[str] | None
+) -> list[str] | None:
     if calendar_ids is None:
         return None
     if role == "admin":
         raise ValidationFailed.field("calendar_ids", "an admin acts on every calendar: leave it out")
-    unknown = [cid for cid in calendar_ids if calendars.find(tenant_id, cid) is None]
+    unknown = [cid for cid in calendar_ids if store.calendars.find(tenant_id, cid) is None]
     if unknown:
         raise ValidationFailed.field("calendar_ids", f"no such calendars: {', '.join(unknown)}")
     return sorted(set(calendar_ids))
 
 
-def _with_current_status(user: UserRecord, directory: Directory) -> UserRecord:
+def _with_current_status(store: Store, user: UserRecord, directory: Directory) -> UserRecord:
     """An invited user becomes active once they have chosen their password (Cognito knows, the
     record learns it when next read)."""
     if user.status != "invited" or not directory.has_signed_in(user.id):
         return user
     active = user.changed(status="active")
     with contextlib.suppress(Conflict):  # changed meanwhile: this answer stands, the next read records it
-        users.replace(active)
+        store.users.replace(active)
     return active

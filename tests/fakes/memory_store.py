@@ -1,4 +1,4 @@
-"""A BookingStore over in-memory tables, seeded the way the catalog's use cases store a tenant: for
+"""A Store over in-memory tables, seeded the way the catalog's use cases store a tenant: for
 unit tests of the booking use cases (slots, locks, appointments) without moto."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from creneau import config
 from creneau.dal.catalog import CalendarRecord, ServiceRecord
 from creneau.dal.records import TypedRecords, VersionedRecord
 from creneau.dal.settings import TenantSettings
-from creneau.dal.store import BookingStore
+from creneau.dal.store import Store
 from creneau.models.catalog import Calendar, Service
 from tests.fakes.memory_table import InMemoryDynamo
 
@@ -24,7 +24,7 @@ Record = TypeVar("Record", bound=VersionedRecord)
 class MemoryShop:
     """One tenant in memory: its store, the tables behind it, and what it seeded."""
 
-    store: BookingStore
+    store: Store
     dynamo: InMemoryDynamo
     tenant_id: str
 
@@ -66,7 +66,7 @@ def memory_shop(monkeypatch: pytest.MonkeyPatch) -> MemoryShop:
     monkeypatch.setenv("BOOKINGS_TABLE", TABLES[1])
     config.reset()
     dynamo = InMemoryDynamo(*TABLES)
-    store = BookingStore.over(dynamo.table(TABLES[0]), dynamo.table(TABLES[1]), lambda: dynamo)
+    store = Store.over(dynamo.table(TABLES[0]), dynamo.table(TABLES[1]), lambda: dynamo)
     shop = MemoryShop(store, dynamo, "tenant-a")
     shop.settings()
     return shop
