@@ -168,7 +168,7 @@ def get_appointment_ics(id: Id, manage_token: ManageToken = None):
     from creneau.notify.directory import appointment_ics
 
     _actor(id, manage_token)
-    body = appointment_ics(api.tenant_id, id, config.settings().default_email_from, api.now())
+    body = appointment_ics(STORE, api.tenant_id, id, config.settings().default_email_from, api.now())
     return Response(
         status_code=200,
         content_type="text/calendar; charset=utf-8",

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from creneau import config
+from creneau.dal.store import DYNAMODB as STORE
 from creneau.logic.once import Once
 from creneau.notify.directory import TableDirectory
 from creneau.notify.mail import SesMailer
@@ -27,7 +28,7 @@ notifier = Notifier(
         configuration_set=settings.ses_configuration_set,
         outbox=settings.outbox_dir,
     ),
-    directory=TableDirectory(),
+    directory=TableDirectory(STORE),
     once=once,
     manage_token=manage_token,
     default_sender=settings.default_email_from,
@@ -49,7 +50,7 @@ def record_handler(record: SQSRecord) -> None:
 @instrumented()
 def lambda_handler(event, context):
     once.register(context)
-    notifier.directory = TableDirectory()  # catalog reads shared by this batch only
+    notifier.directory = TableDirectory(STORE)  # catalog reads shared by this batch only
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from creneau import config
 from creneau.clock import SystemClock
 from creneau.dal.connections import ConnectionRecord
+from creneau.dal.store import DYNAMODB
 from creneau.errors import (
     CalendarNotFound,
     Conflict,
@@ -73,7 +74,7 @@ def service() -> SyncService:
         graph_transport.left = deadline.left
         return outlook_calendar.OutlookCalendar(connection, graph_transport, session)
 
-    return SyncService(flows, provider_for, SystemClock(), count)
+    return SyncService(flows, provider_for, SystemClock(), DYNAMODB, count)
 
 
 def _redirect_base() -> str:

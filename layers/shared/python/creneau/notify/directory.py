@@ -6,20 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from creneau.dal.appointment_repository import AppointmentRepository
-from creneau.dal.catalog import CalendarRecord, calendars, services
-from creneau.dal.settings import SettingsRepository
+from creneau.dal.catalog import CalendarRecord
+from creneau.dal.store import Store
 from creneau.errors import AppointmentNotFound
-
-APPOINTMENTS = AppointmentRepository()
-SETTINGS = SettingsRepository()
 
 
 class TableDirectory:
     """Reads the tables; the catalog's answers are kept for the directory's life (one batch), so a
     batch of a tenant's events reads its settings and calendar once. Appointments are always read."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: Store) -> None:
+        self.store = store
         self._kept: dict[tuple, Any] = {}
 
     def _once(self, key: tuple, read):
@@ -28,22 +25,23 @@ class TableDirectory:
         return self._kept[key]
 
     def settings(self, tenant_id: str) -> dict[str, Any]:
-        return self._once(("settings", tenant_id), lambda: SETTINGS.get(tenant_id).public())
+        return self._once(("settings", tenant_id), lambda: self.store.settings.get(tenant_id).public())
 
     def calendar(self, tenant_id: str, calendar_id: str) -> dict[str, Any] | None:
         return self._once(
-            ("calendar", tenant_id, calendar_id), lambda: _public(calendars.find(tenant_id, calendar_id))
+            ("calendar", tenant_id, calendar_id),
+            lambda: _public(self.store.calendars.find(tenant_id, calendar_id)),
         )
 
     def service_names(self, tenant_id: str, service_ids: list[str]) -> list[str]:
         found = [
-            self._once(("service", tenant_id, sid), lambda sid=sid: services.find(tenant_id, sid))
+            self._once(("service", tenant_id, sid), lambda sid=sid: self.store.services.find(tenant_id, sid))
             for sid in service_ids
         ]
         return [s.name for s in found if s]
 
     def appointment(self, tenant_id: str, appointment_id: str) -> tuple[dict[str, Any], int] | None:
-        found = APPOINTMENTS.find(tenant_id, appointment_id)
+        found = self.store.appointments.find(tenant_id, appointment_id)
         return (found.public(), found.version) if found else None
 
 
@@ -52,12 +50,14 @@ def _public(calendar: CalendarRecord | None) -> dict[str, Any] | None:
     return calendar.public() if calendar else None
 
 
-def appointment_ics(tenant_id: str, appointment_id: str, default_sender: str, now: datetime) -> bytes:
+def appointment_ics(
+    store: Store, tenant_id: str, appointment_id: str, default_sender: str, now: datetime
+) -> bytes:
     """The appointment's current invitation: the UID and SEQUENCE its emails carry (CANCEL once
     cancelled)."""
     from creneau.notify import ics  # icalendar loads only for this route
 
-    directory = TableDirectory()
+    directory = TableDirectory(store)
     found = directory.appointment(tenant_id, appointment_id)
     if found is None:
         raise AppointmentNotFound(f"no appointment {appointment_id}")

@@ -17,10 +17,8 @@ from typing import Any
 
 from creneau.clock import Clock, iso
 from creneau.dal import connections, external_busy, sessions
-from creneau.dal.appointment_repository import AppointmentRepository
-from creneau.dal.catalog import calendars, services
 from creneau.dal.connections import ConnectionRecord
-from creneau.dal.sessions import SessionRepository
+from creneau.dal.store import Store
 from creneau.errors import (
     Conflict,
     ConnectionNotReady,
@@ -28,7 +26,6 @@ from creneau.errors import (
     ProviderNotConfigured,
     ValidationFailed,
 )
-from creneau.logic import tenants
 from creneau.models.sync import ConnectionIn, ConnectionOptions
 from creneau.security import new_id
 from creneau.sync import busy as busy_pieces
@@ -43,8 +40,6 @@ from creneau.sync.ports import (
 )
 
 logger = logging.getLogger(__name__)
-APPOINTMENTS = AppointmentRepository()
-SESSIONS = SessionRepository()
 MAX_PULL_DAYS = 365
 RESYNC_MARGIN = timedelta(days=7)  # a full pull again when the window would outgrow the last one
 PAST_REACH = timedelta(days=1)  # appointments that ended this recently are still kept in sync
@@ -91,14 +86,16 @@ class SyncService:
         flows: dict[str, OAuthFlow],
         provider_for: Callable[[ConnectionRecord, Deadline], CalendarProvider],
         clock: Clock,
+        store: Store,
         metric: Metric = _no_metric,
     ):
         self.flows, self.provider_for, self.clock, self.metric = flows, provider_for, clock, metric
+        self.store = store  # the catalog and the appointments, only ever read here
 
     # ---- connections -----------------------------------------------------------------------------
 
     def create(self, tenant_id: str, calendar_id: str, request: ConnectionIn, redirect_base: str) -> dict:
-        calendars.get(tenant_id, calendar_id)  # 404 calendar-not-found first
+        self.store.calendars.get(tenant_id, calendar_id)  # 404 calendar-not-found first
         flow = self._flow(request.provider)
         connection = ConnectionRecord(
             id=new_id(),
@@ -187,7 +184,7 @@ class SyncService:
         raise Conflict("the connection is being changed by another request; try again")
 
     def list(self, tenant_id: str, calendar_id: str) -> dict:
-        calendars.get(tenant_id, calendar_id)
+        self.store.calendars.get(tenant_id, calendar_id)
         found = connections.find(tenant_id, calendar_id)
         return {"items": [found.public()] if found else [], "next_cursor": None}
 
@@ -207,7 +204,7 @@ class SyncService:
 
     def delete(self, tenant_id: str, calendar_id: str, connection_id: str, remove_events: bool) -> None:
         connection = connections.get(tenant_id, calendar_id, connection_id)
-        calendar = calendars.get(tenant_id, calendar_id)
+        calendar = self.store.calendars.get(tenant_id, calendar_id)
         if connection.tokens:
             provider = self.provider_for(connection, Deadline(20))
             if remove_events:
@@ -333,9 +330,10 @@ class _Run:
         self.service, self.connection, self.deadline = service, connection, deadline
         self.report, self.now = report, now
         self.tenant_id = connection.tenant_id
-        self.calendar = calendars.get(self.tenant_id, connection.calendar_id)
+        self.store = service.store
+        self.calendar = self.store.calendars.get(self.tenant_id, connection.calendar_id)
         self.calendar_view = self.calendar.public()  # what events render from, as the API shows it
-        self.locale = tenants.get_settings(self.tenant_id).locale
+        self.locale = self.store.settings.get(self.tenant_id).locale
         self.options = connection.options
         self.sync_state = connection.sync_state
         self._provider: CalendarProvider | None = None
@@ -381,7 +379,7 @@ class _Run:
     def _upcoming(self) -> list[dict]:
         start_from = iso(self.now - PAST_REACH - timedelta(days=1))
         start_before = iso(self.now + timedelta(days=self.calendar.horizon_days + 1))
-        found = APPOINTMENTS.starting_between(self.tenant_id, start_from, start_before)
+        found = self.store.appointments.starting_between(self.tenant_id, start_from, start_before)
         return [a.to_doc() for a in found if a.calendar_id == self.calendar.id]
 
     def _subject(self, key: str) -> dict | None:
@@ -389,21 +387,21 @@ class _Run:
         if not key.startswith(sessions.SESSION_ID_PREFIX):
             return self._appointment(key)
         parsed = sessions.parse_session_id(key)
-        found = SESSIONS.find(self.tenant_id, *parsed) if parsed else None
+        found = self.store.sessions.find(self.tenant_id, *parsed) if parsed else None
         if found is None or not found.is_live(self.now):
             return None
         attendees = [a for a in map(self._appointment, sorted(found.bookings)) if a is not None]
         return {"session_id": key, "calendar_id": found.calendar_id, "attendees": attendees}
 
     def _appointment(self, appointment_id: str) -> dict | None:
-        found = APPOINTMENTS.find(self.tenant_id, appointment_id)
+        found = self.store.appointments.find(self.tenant_id, appointment_id)
         return found.to_doc() if found else None
 
     def _services_of(self, appointment: dict) -> list[dict]:
         out = []
         for service_id in appointment["service_ids"]:
             if service_id not in self._services:
-                found = services.find(self.tenant_id, service_id)
+                found = self.store.services.find(self.tenant_id, service_id)
                 self._services[service_id] = found.public() if found else {"id": service_id, "name": "?"}
             out.append(self._services[service_id])
         return out
