@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 from creneau import config
 from creneau.dal.records import TenantRecords, TypedRecords, VersionedRecord
@@ -50,7 +50,7 @@ class CalendarRecord(VersionedRecord):
     """A models.catalog.Calendar (hours, exceptions and openings stay as their JSON), and the zone its
     claim units are keyed on for its whole life: its time zone at creation (domain/units.py)."""
 
-    INTERNAL: ClassVar[frozenset[str]] = frozenset({"version", "claim_timezone"})
+    STORED: ClassVar[dict[str, str]] = {"claim_timezone": STORED_CLAIM_TIMEZONE}
 
     id: str
     name: str
@@ -68,14 +68,6 @@ class CalendarRecord(VersionedRecord):
     active: bool = True
     claim_timezone: str
     version: int = 0  # of the item read; 0 before it is stored
-
-    def to_doc(self) -> dict[str, Any]:
-        return {**self.public(), STORED_CLAIM_TIMEZONE: self.claim_timezone}
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any], version: int = 0) -> Self:
-        shown = {k: v for k, v in doc.items() if k != STORED_CLAIM_TIMEZONE}
-        return cls(**shown, claim_timezone=doc[STORED_CLAIM_TIMEZONE], version=version)
 
 
 def service_records(table: Callable[[], Any] = config.catalog_table) -> TypedRecords[ServiceRecord]:

@@ -28,24 +28,28 @@ from creneau.errors import Conflict, CreneauError
 
 class VersionedRecord:
     """A frozen dataclass whose fields, but its `version` (of the item read; 0 before it is stored)
-    and any other `INTERNAL` one, are what the API shows. `to_doc()` is the document its item keeps
-    (the version lives beside it), `from_doc` reads it back."""
+    and its `STORED` ones, are what the API shows. `to_doc()` is the document its item keeps (the
+    version lives beside it), `from_doc` reads it back. `STORED` maps a field the API never shows to
+    the `_`-prefixed key the document keeps it under (a calendar's claim time zone, a webhook's
+    secret)."""
 
     version: int
-    INTERNAL: ClassVar[frozenset[str]] = frozenset({"version"})
+    STORED: ClassVar[dict[str, str]] = {}
 
     def public(self) -> dict[str, Any]:
-        return {k: v for k, v in dataclasses.asdict(self).items() if k not in self.INTERNAL}
+        hidden = {"version", *self.STORED}
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in hidden}
 
     def to_doc(self) -> dict[str, Any]:
-        return self.public()
+        return {**self.public(), **{key: getattr(self, name) for name, key in self.STORED.items()}}
 
     def changed(self, **fields: Any) -> Self:
         return dataclasses.replace(self, **fields)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any], version: int = 0) -> Self:
-        return cls(**doc, version=version)
+        keys = {key: name for name, key in cls.STORED.items()}
+        return cls(**{keys.get(k, k): v for k, v in doc.items()}, version=version)
 
 
 KEY_NAMES = ("pk", "sk")

@@ -39,7 +39,7 @@ def _listing(tenant_id: str) -> str:
 class UserRecord(VersionedRecord):
     """A person who signs in: which tenant, what role and calendars (None: every one), their status."""
 
-    INTERNAL: ClassVar[frozenset[str]] = frozenset({"version", "tenant_id"})
+    STORED: ClassVar[dict[str, str]] = {"tenant_id": "tenant_id"}  # the item's, not the API's
 
     id: str
     tenant_id: str
@@ -51,9 +51,6 @@ class UserRecord(VersionedRecord):
     created_at: str
     updated_at: str
     version: int = 0  # of the item read; 0 before it is stored
-
-    def to_doc(self) -> dict[str, Any]:
-        return {**self.public(), "tenant_id": self.tenant_id}
 
 
 def _item(user: UserRecord, version: int) -> dict[str, Any]:

@@ -7,7 +7,7 @@ Query; each expires (TTL) after DELIVERY_RETENTION_DAYS.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 from boto3.dynamodb.conditions import Key
 
@@ -24,7 +24,7 @@ STORED_SECRET = "_secret"  # where the item's document keeps the signing secret
 class WebhookRecord(VersionedRecord):
     """A registration; its signing secret is shown once, at registration, and kept to sign."""
 
-    INTERNAL: ClassVar[frozenset[str]] = frozenset({"version", "secret"})
+    STORED: ClassVar[dict[str, str]] = {"secret": STORED_SECRET}
 
     id: str
     url: str
@@ -36,14 +36,6 @@ class WebhookRecord(VersionedRecord):
 
     def wants(self, event_type: str) -> bool:
         return "*" in self.events or event_type in self.events
-
-    def to_doc(self) -> dict[str, Any]:
-        return {**self.public(), STORED_SECRET: self.secret}
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any], version: int = 0) -> Self:
-        shown = {k: v for k, v in doc.items() if k != STORED_SECRET}
-        return cls(**shown, secret=doc[STORED_SECRET], version=version)
 
 
 webhooks: TypedRecords[WebhookRecord] = TypedRecords(
