@@ -43,10 +43,10 @@ class CustomerRecord(VersionedRecord):
 class CustomerRepository(TypedRecords[CustomerRecord]):
     def __init__(
         self,
-        records: TenantRecords | None = None,
+        table: Callable[[], Any] = config.catalog_table,
         table_name: Callable[[], str] = config.catalog_table_name,
     ) -> None:
-        records = records or TenantRecords("CUSTOMER", CustomerNotFound)
+        records = TenantRecords("CUSTOMER", CustomerNotFound, table)
         super().__init__(records, CustomerRecord.from_doc, _index_attributes)  # the email index
         self.table_name = table_name
 

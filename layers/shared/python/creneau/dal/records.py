@@ -53,8 +53,8 @@ class VersionedRecord:
 
 
 KEY_NAMES = ("pk", "sk")
-DocFilter = Callable[[dict[str, Any]], bool] | None  # which stored items (or documents) a page keeps
-DocPage = tuple[list[dict[str, Any]], str | None]  # a page and the cursor of the next
+DocFilter = Callable[[dict[str, Any]], bool] | None  # which stored items a page keeps
+DocPage = tuple[list[dict[str, Any]], str | None]  # a page of items and the cursor of the next
 
 
 class TenantRecords:

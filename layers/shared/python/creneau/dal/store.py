@@ -14,12 +14,11 @@ from creneau.dal.appointment_repository import AppointmentRepository
 from creneau.dal.calendar_time import CalendarTime
 from creneau.dal.customers import CustomerRepository
 from creneau.dal.lock_repository import LockRepository
-from creneau.dal.records import TenantRecords, TypedRecords
+from creneau.dal.records import TypedRecords
 from creneau.dal.sessions import SessionRepository
 from creneau.dal.settings import SettingsRepository
 from creneau.dal.transaction import Transaction
 from creneau.dal.users import UserRepository
-from creneau.errors import CustomerNotFound
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ class Store:
             categories=catalog.category_records(catalog_table),
             services=catalog.service_records(catalog_table),
             calendars=catalog.calendar_records(catalog_table),
-            customers=CustomerRepository(TenantRecords("CUSTOMER", CustomerNotFound, catalog_table)),
+            customers=CustomerRepository(catalog_table),
             calendar_time=CalendarTime(bookings_table),
             sessions=SessionRepository(bookings_table),
             locks=LockRepository(bookings_table),
