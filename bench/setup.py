@@ -34,9 +34,10 @@ class Tenant:
 
 def make_tenant(stack: Stack, name: str, calendars: list[dict]) -> Tenant:
     """A tenant with one service, the given calendars offering it, and a public key."""
+    from creneau.dal.store import DYNAMODB
     from creneau.logic.tenants import create_tenant
 
-    tenant_id, admin = create_tenant(name, TIMEZONE, "fr")
+    tenant_id, admin = create_tenant(DYNAMODB, name, TIMEZONE, "fr")
     service = stack.call("POST", "/v1/services", admin, expect=201, body=SERVICE).body
     public = stack.call("POST", "/v1/api-keys", admin, expect=201, body={"role": "public", "name": "w"}).body
     tenant = Tenant(tenant_id, admin, public["key"], service["id"])

@@ -176,11 +176,12 @@ def seed_users(api_url: str, admin_key: str, cognito_client, pool) -> dict[str, 
 def seed_demo(api_url: str) -> tuple[str, dict[str, str]]:
     """(tenant_id, {"admin": ..., "agent": ..., "public": ...}). The env must name the local tables."""
     try:
+        from creneau.dal.store import DYNAMODB
         from creneau.logic.tenants import create_tenant
     except ImportError as exc:
         raise SeedError(f"cannot create the demo tenant: {exc} (start with --no-seed to skip it)") from exc
     settings = DEMO["settings"]
-    tenant_id, admin_key = create_tenant(settings["name"], settings["timezone"], settings["locale"])
+    tenant_id, admin_key = create_tenant(DYNAMODB, settings["name"], settings["timezone"], settings["locale"])
     return tenant_id, {"admin": admin_key, **configure(api_url, admin_key)}
 
 

@@ -102,11 +102,12 @@ class Tenant:
 def create_test_tenant(
     name: str = "Salon Creneau", timezone: str = "Europe/Paris", locale: str = "fr"
 ) -> Tenant:
+    from creneau.dal.store import DYNAMODB
     from creneau.logic.tenants import create_api_key, create_tenant
 
-    tenant_id, admin = create_tenant(name, timezone, locale)
-    agent = create_api_key(tenant_id, "agent", "back office")["key"]
-    public = create_api_key(tenant_id, "public", "widget")["key"]
+    tenant_id, admin = create_tenant(DYNAMODB, name, timezone, locale)
+    agent = create_api_key(DYNAMODB, tenant_id, "agent", "back office")["key"]
+    public = create_api_key(DYNAMODB, tenant_id, "public", "widget")["key"]
     return Tenant(tenant_id, admin, agent, public)
 
 

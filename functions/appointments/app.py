@@ -10,6 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from creneau import config, observability
 from creneau.dal.store import DYNAMODB as STORE
+from creneau.domain.days import LocalDays
 from creneau.errors import (
     AppointmentNotFound,
     CalendarNotFound,
@@ -50,6 +51,9 @@ Cursor = Annotated[CursorText | None, Query()]
 Search = Annotated[SearchText | None, Query()]
 Id = Annotated[Key, Path()]
 ManageToken = Annotated[Key | None, Query()]
+appointment_routes = api.resource(
+    "/v1/appointments", AGENT, AGENT, missing=AppointmentNotFound, manage_token=True
+)
 
 
 def _as_principal() -> Actor:
@@ -117,7 +121,7 @@ def create_appointment(
     return appointments.with_manage_token(principal.tenant_id, answer)
 
 
-@api.get("/v1/appointments", role=AGENT, summary="List appointments by start, with filters")
+@appointment_routes.collection("List appointments by start, with filters")
 def list_appointments(
     status: Annotated[StatusName | None, Query()] = None,
     service_id: KeyQuery = None,
@@ -139,30 +143,18 @@ def list_appointments(
     return appointments.list_page(STORE, api.tenant_id, filters, limit, cursor, api.principal().calendar_ids)
 
 
-@api.get(
-    "/v1/appointments/{id}",
-    role=AGENT,
-    manage_token=True,
-    summary="Read an appointment (agent key, or the manage_token)",
-    errors=(AppointmentNotFound,),
-)
+@appointment_routes.read("Read an appointment (agent key, or the manage_token)")
 def get_appointment(id: Id, manage_token: ManageToken = None) -> Appointment:
     return appointments.get(STORE, api.tenant_id, id, actor=_actor(id, manage_token))
 
 
-@api.get(
-    "/v1/appointments/{id}/ics",
-    role=AGENT,
-    manage_token=True,
-    summary="The appointment as an iCalendar file (.ics)",
-    errors=(AppointmentNotFound,),
-    responses={
-        200: {
-            "description": "the appointment's invitation (iCalendar)",
-            "content": {"text/calendar": {"schema": {"type": "string"}}},
-        }
-    },
-)
+ICS = {
+    "description": "the appointment's invitation (iCalendar)",
+    "content": {"text/calendar": {"schema": {"type": "string"}}},
+}
+
+
+@appointment_routes.read("The appointment as an iCalendar file (.ics)", part="ics", responses={200: ICS})
 def get_appointment_ics(id: Id, manage_token: ManageToken = None):
     """The appointment as an iCalendar file: the UID and SEQUENCE of its emails; CANCEL once cancelled."""
     from creneau.notify.directory import appointment_ics
@@ -177,36 +169,17 @@ def get_appointment_ics(id: Id, manage_token: ManageToken = None):
     )
 
 
-@api.post(
-    "/v1/appointments/{id}/status",
-    role=AGENT,
-    manage_token=True,
-    summary="Confirm, cancel or close an appointment",
-    errors=(
-        AppointmentNotFound,
-        InvalidStatusTransition,
-        Conflict,
-    ),
+@appointment_routes.act(
+    "status", "Confirm, cancel or close an appointment", errors=(InvalidStatusTransition,)
 )
 def change_status(id: Id, body: StatusIn, manage_token: ManageToken = None) -> Appointment:
     return appointments.change_status(STORE, api.tenant_id, id, body, _actor(id, manage_token), api.now())
 
 
-@api.post(
-    "/v1/appointments/{id}/reschedule",
-    role=AGENT,
-    manage_token=True,
-    summary="Move an appointment to another time",
-    errors=(
-        AppointmentNotFound,
-        ServiceNotFound,
-        CalendarNotFound,
-        LockNotFound,
-        SlotUnavailable,
-        InvalidStatusTransition,
-        Conflict,
-    ),
-)
+MOVE_REFUSALS = (ServiceNotFound, CalendarNotFound, LockNotFound, SlotUnavailable, InvalidStatusTransition)
+
+
+@appointment_routes.act("reschedule", "Move an appointment to another time", errors=MOVE_REFUSALS)
 def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> Appointment:
     moved = appointments.reschedule(STORE, api.tenant_id, id, body, _actor(id, manage_token), api.now())
     if body.lock_code is not None:
@@ -214,12 +187,10 @@ def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> 
     return moved
 
 
-@api.post(
-    "/v1/appointments/{id}/seats",
-    role=AGENT,
-    manage_token=True,
-    summary="Change the party size of a group session appointment",
-    errors=(AppointmentNotFound, SlotUnavailable, InvalidStatusTransition, Conflict),
+@appointment_routes.act(
+    "seats",
+    "Change the party size of a group session appointment",
+    errors=(SlotUnavailable, InvalidStatusTransition),
 )
 def change_seats(id: Id, body: SeatsIn, manage_token: ManageToken = None) -> Appointment:
     return appointments.change_seats(STORE, api.tenant_id, id, body, _actor(id, manage_token), api.now())
@@ -227,36 +198,31 @@ def change_seats(id: Id, body: SeatsIn, manage_token: ManageToken = None) -> App
 
 # ---- group sessions -------------------------------------------------------------------------------
 
+session_routes = api.resource("/v1/sessions", AGENT, AGENT, missing=SessionNotFound)
 
-@api.get(
-    "/v1/sessions",
-    role=AGENT,
-    summary="A calendar's group sessions and their attendees",
-    errors=(CalendarNotFound,),
-)
+
+@session_routes.collection("A calendar's group sessions and their attendees", errors=(CalendarNotFound,))
 def list_sessions(
     calendar_id: Annotated[Key, Query()],
     first_day: Annotated[Day, Query(alias="from")],
     last_day: Annotated[Day, Query(alias="to")],
 ) -> GroupSessionPage:
     allowed = api.principal().calendar_ids
-    return sessions.list_sessions(STORE, api.tenant_id, calendar_id, first_day, last_day, api.now(), allowed)
+    days = LocalDays(first_day, last_day)
+    return sessions.list_sessions(STORE, api.tenant_id, calendar_id, days, api.now(), allowed)
 
 
-@api.get(
-    "/v1/sessions/{id}",
-    role=AGENT,
-    summary="A group session: its places and attendees",
-    errors=(SessionNotFound,),
-)
+@session_routes.read("A group session: its places and attendees")
 def get_session(id: Id) -> GroupSessionOut:
     return sessions.get_session(STORE, api.tenant_id, id, api.now(), api.principal().calendar_ids)
 
 
 # ---- customers --------------------------------------------------------------------------------
 
+customer_routes = api.resource("/v1/customers", AGENT, AGENT, missing=CustomerNotFound)
 
-@api.get("/v1/customers", role=AGENT, summary="Search customers by email or text")
+
+@customer_routes.collection("Search customers by email or text")
 def search_customers(
     email: Search = None,
     q: Search = None,
@@ -266,25 +232,17 @@ def search_customers(
     return customers.search(STORE, api.tenant_id, email, q, limit, cursor)
 
 
-@api.post("/v1/customers", role=AGENT, status_code=201, summary="Create a customer")
+@customer_routes.create("Create a customer")
 def create_customer(body: CustomerFields) -> Customer:
     return customers.create(STORE, api.tenant_id, body)
 
 
-@api.get("/v1/customers/{id}", role=AGENT, summary="Read a customer", errors=(CustomerNotFound,))
+@customer_routes.read("Read a customer")
 def get_customer(id: Id) -> Customer:
     return customers.get(STORE, api.tenant_id, id)
 
 
-@api.patch(
-    "/v1/customers/{id}",
-    role=AGENT,
-    summary="Change a customer",
-    errors=(
-        CustomerNotFound,
-        Conflict,
-    ),
-)
+@customer_routes.change("Change a customer")
 def patch_customer(id: Id, body: CustomerPatch) -> Customer:
     return customers.update(STORE, api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
 

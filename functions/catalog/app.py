@@ -62,56 +62,40 @@ def _only_active() -> bool:
 
 @api.get("/v1/settings", role=PUBLIC, summary="Read the tenant's settings")
 def get_settings() -> Settings:
-    return tenants.get_settings(api.tenant_id).public()
+    return tenants.get_settings(STORE, api.tenant_id).public()
 
 
 @api.patch("/v1/settings", role=ADMIN, summary="Change the tenant's settings", errors=(Conflict,))
 def patch_settings(body: SettingsPatch) -> Settings:
-    return tenants.update_settings(api.tenant_id, body.model_dump(exclude_unset=True))
+    return tenants.update_settings(STORE, api.tenant_id, body.model_dump(exclude_unset=True))
 
 
 # ---- service categories -----------------------------------------------------------------------
 
+category_routes = api.resource("/v1/service-categories", PUBLIC, ADMIN, missing=CategoryNotFound)
 
-@api.get("/v1/service-categories", role=PUBLIC, summary="List service categories")
+
+@category_routes.collection("List service categories")
 def list_categories(limit: Limit = 50, cursor: Cursor = None) -> CategoryPage:
     return catalog.list_categories(STORE, api.tenant_id, limit, cursor)
 
 
-@api.post("/v1/service-categories", role=ADMIN, status_code=201, summary="Create a service category")
+@category_routes.create("Create a service category")
 def create_category(body: CategoryIn) -> Category:
     return catalog.create_category(STORE, api.tenant_id, body)
 
 
-@api.get(
-    "/v1/service-categories/{id}", role=PUBLIC, summary="Read a service category", errors=(CategoryNotFound,)
-)
+@category_routes.read("Read a service category")
 def get_category(id: Id) -> Category:
     return catalog.get_category(STORE, api.tenant_id, id)
 
 
-@api.patch(
-    "/v1/service-categories/{id}",
-    role=ADMIN,
-    summary="Change a service category",
-    errors=(
-        CategoryNotFound,
-        Conflict,
-    ),
-)
+@category_routes.change("Change a service category")
 def patch_category(id: Id, body: CategoryPatch) -> Category:
     return catalog.update_category(STORE, api.tenant_id, id, body.model_dump(exclude_unset=True))
 
 
-@api.delete(
-    "/v1/service-categories/{id}",
-    role=ADMIN,
-    summary="Delete a service category",
-    errors=(
-        CategoryNotFound,
-        Conflict,
-    ),
-)
+@category_routes.delete("Delete a service category", errors=(Conflict,))
 def delete_category(id: Id):
     catalog.delete_category(STORE, api.tenant_id, id)
     return api.no_content()
@@ -119,46 +103,31 @@ def delete_category(id: Id):
 
 # ---- services ---------------------------------------------------------------------------------
 
+service_routes = api.resource("/v1/services", PUBLIC, ADMIN, missing=ServiceNotFound)
 
-@api.get("/v1/services", role=PUBLIC, summary="List services (a public key sees the active ones)")
+
+@service_routes.collection("List services (a public key sees the active ones)")
 def list_services(category_id: KeyQuery = None, limit: Limit = 50, cursor: Cursor = None) -> ServicePage:
     return catalog.list_services(STORE, api.tenant_id, category_id, _only_active(), limit, cursor)
 
 
-@api.post("/v1/services", role=ADMIN, status_code=201, summary="Create a service", errors=(CategoryNotFound,))
+@service_routes.create("Create a service", errors=(CategoryNotFound,))
 def create_service(body: ServiceFields) -> Service:
     return catalog.create_service(STORE, api.tenant_id, body)
 
 
-@api.get("/v1/services/{id}", role=PUBLIC, summary="Read a service", errors=(ServiceNotFound,))
+@service_routes.read("Read a service")
 def get_service(id: Id) -> Service:
     return catalog.get_service(STORE, api.tenant_id, id, _only_active())
 
 
-@api.patch(
-    "/v1/services/{id}",
-    role=ADMIN,
-    summary="Change a service",
-    errors=(
-        ServiceNotFound,
-        CategoryNotFound,
-        HasAppointments,
-        Conflict,
-    ),
-)
+@service_routes.change("Change a service", errors=(CategoryNotFound, HasAppointments))
 def patch_service(id: Id, body: ServicePatch) -> Service:
     return catalog.update_service(STORE, api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
 
 
-@api.delete(
-    "/v1/services/{id}",
-    role=ADMIN,
-    summary="Delete a service (409 while upcoming appointments use it)",
-    errors=(
-        ServiceNotFound,
-        HasAppointments,
-        Conflict,
-    ),
+@service_routes.delete(
+    "Delete a service (409 while upcoming appointments use it)", errors=(HasAppointments, Conflict)
 )
 def delete_service(id: Id, force: Force = False):
     catalog.delete_service(STORE, api.tenant_id, id, force, api.now())
@@ -167,13 +136,10 @@ def delete_service(id: Id, force: Force = False):
 
 # ---- calendars --------------------------------------------------------------------------------
 
+calendar_routes = api.resource("/v1/calendars", PUBLIC, ADMIN, missing=CalendarNotFound)
 
-@api.get(
-    "/v1/calendars",
-    role=PUBLIC,
-    summary="List calendars (a public key sees the active ones)",
-    errors=(ServiceNotFound,),
-)
+
+@calendar_routes.collection("List calendars (a public key sees the active ones)", errors=(ServiceNotFound,))
 def list_calendars(
     service_id: KeyQuery = None,
     service_ids: Annotated[ServiceIdList | None, Query(description="calendars offering all of A,B")] = None,
@@ -184,42 +150,26 @@ def list_calendars(
     return catalog.list_calendars(STORE, api.tenant_id, wanted, _only_active(), limit, cursor)
 
 
-@api.post(
-    "/v1/calendars", role=ADMIN, status_code=201, summary="Create a calendar", errors=(ServiceNotFound,)
-)
+@calendar_routes.create("Create a calendar", errors=(ServiceNotFound,))
 def create_calendar(body: CalendarFields) -> Calendar:
     return catalog.create_calendar(STORE, api.tenant_id, body)
 
 
-@api.get("/v1/calendars/{id}", role=PUBLIC, summary="Read a calendar", errors=(CalendarNotFound,))
+@calendar_routes.read("Read a calendar")
 def get_calendar(id: Id) -> Calendar:
     return catalog.get_calendar(STORE, api.tenant_id, id, _only_active())
 
 
-@api.patch(
-    "/v1/calendars/{id}",
-    role=ADMIN,
-    summary="Change a calendar (answers the appointments a new exception covers)",
-    errors=(
-        CalendarNotFound,
-        ServiceNotFound,
-        Conflict,
-    ),
+@calendar_routes.change(
+    "Change a calendar (answers the appointments a new exception covers)", errors=(ServiceNotFound,)
 )
 def patch_calendar(id: Id, body: CalendarPatch) -> UpdatedCalendar:
     changes = body.model_dump(mode="json", exclude_unset=True)
     return catalog.update_calendar(STORE, api.tenant_id, id, changes, api.now())
 
 
-@api.delete(
-    "/v1/calendars/{id}",
-    role=ADMIN,
-    summary="Delete a calendar (409 while upcoming appointments use it)",
-    errors=(
-        CalendarNotFound,
-        HasAppointments,
-        Conflict,
-    ),
+@calendar_routes.delete(
+    "Delete a calendar (409 while upcoming appointments use it)", errors=(HasAppointments, Conflict)
 )
 def delete_calendar(id: Id, force: Force = False):
     catalog.delete_calendar(STORE, api.tenant_id, id, force, api.now())
@@ -228,20 +178,22 @@ def delete_calendar(id: Id, force: Force = False):
 
 # ---- API keys ---------------------------------------------------------------------------------
 
+api_key_routes = api.resource("/v1/api-keys", ADMIN, ADMIN, missing=ApiKeyNotFound)
 
-@api.get("/v1/api-keys", role=ADMIN, summary="List the tenant's API keys (never the keys themselves)")
+
+@api_key_routes.collection("List the tenant's API keys (never the keys themselves)")
 def list_api_keys() -> ApiKeyPage:
-    return {"items": tenants.list_api_keys(api.tenant_id), "next_cursor": None}
+    return {"items": tenants.list_api_keys(STORE, api.tenant_id), "next_cursor": None}
 
 
-@api.post("/v1/api-keys", role=ADMIN, status_code=201, summary="Create an API key (shown once)")
+@api_key_routes.create("Create an API key (shown once)")
 def create_api_key(body: ApiKeyIn) -> NewApiKey:
-    return tenants.create_api_key(api.tenant_id, body.role, body.name)
+    return tenants.create_api_key(STORE, api.tenant_id, body.role, body.name)
 
 
-@api.delete("/v1/api-keys/{id}", role=ADMIN, summary="Revoke an API key", errors=(ApiKeyNotFound,))
+@api_key_routes.delete("Revoke an API key")
 def delete_api_key(id: Id):
-    tenants.delete_api_key(api.tenant_id, id)
+    tenants.delete_api_key(STORE, api.tenant_id, id)
     return api.no_content()
 
 

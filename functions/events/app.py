@@ -10,7 +10,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from creneau import config
-from creneau.logic import events, tenants
+from creneau.dal.store import DYNAMODB as STORE
+from creneau.logic import events
 from creneau.observability import instrumented, logger
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -37,7 +38,7 @@ def record_handler(record: DynamoDBRecord, minutes) -> None:
 
 @instrumented()
 def lambda_handler(event, context):
-    minutes = events.settings_reminders(tenants.get_settings)  # settings read once per tenant per batch
+    minutes = events.settings_reminders(STORE.settings.get)  # settings read once per tenant per batch
     return process_partial_response(
         event=event,
         record_handler=lambda record: record_handler(record, minutes),

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from creneau.dal.store import DYNAMODB as STORE
+from creneau.domain.days import LocalDays
 from creneau.errors import CalendarNotFound, Forbidden, ServiceNotFound
 from creneau.http import AGENT, PUBLIC, Api
 from creneau.logic import slots
@@ -51,7 +52,7 @@ def list_slots(
     seats: Seats = 1,
 ) -> SlotsOut:
     ask = _ask(service_id, service_ids, calendar_id, lock_code, bypass_notice, seats)
-    return slots.find_slots(STORE, ask, first_day, last_day, timezone, api.now())
+    return slots.find_slots(STORE, ask, LocalDays(first_day, last_day), timezone, api.now())
 
 
 @api.get(

@@ -95,62 +95,50 @@ def _seconds_left(share: float) -> float:
 # ---- connections ------------------------------------------------------------------------------
 
 
-@api.post(
+connection_routes = api.resource(
     "/v1/calendars/{id}/connections",
-    role=ADMIN,
-    status_code=201,
-    summary="Connect a calendar to Google or Outlook (answers the consent link)",
-    errors=(CalendarNotFound, ConnectionExists, ProviderNotConfigured),
+    ADMIN,
+    ADMIN,
+    missing=ConnectionNotFound,
+    within=(CalendarNotFound,),
+    item="cid",
+)
+
+
+@connection_routes.create(
+    "Connect a calendar to Google or Outlook (answers the consent link)",
+    errors=(ConnectionExists, ProviderNotConfigured),
 )
 def create_connection(id: Id, body: ConnectionIn) -> NewConnection:
     return service().create(api.tenant_id, id, body, _redirect_base())
 
 
-@api.get(
-    "/v1/calendars/{id}/connections",
-    role=ADMIN,
-    summary="List a calendar's connections",
-    errors=(CalendarNotFound,),
-)
+@connection_routes.collection("List a calendar's connections")
 def list_connections(id: Id) -> ConnectionPage:
     return service().list(api.tenant_id, id)
 
 
-@api.get(
-    "/v1/calendars/{id}/connections/{cid}",
-    role=ADMIN,
-    summary="Read a connection: status, options, last sync",
-    errors=(CalendarNotFound, ConnectionNotFound),
-)
+@connection_routes.read("Read a connection: status, options, last sync")
 def get_connection(id: Id, cid: Id) -> Connection:
     return service().get(api.tenant_id, id, cid)
 
 
-@api.patch(
-    "/v1/calendars/{id}/connections/{cid}",
-    role=ADMIN,
-    summary="Change a connection's sync options",
-    errors=(CalendarNotFound, ConnectionNotFound, Conflict),
-)
+@connection_routes.change("Change a connection's sync options")
 def patch_connection(id: Id, cid: Id, body: ConnectionPatch) -> Connection:
     return service().patch(api.tenant_id, id, cid, body.options.model_dump(exclude_unset=True))
 
 
-@api.post(
-    "/v1/calendars/{id}/connections/{cid}/reconnect",
-    role=ADMIN,
-    summary="Start the consent again for a connection that lost its access",
-    errors=(CalendarNotFound, ConnectionNotFound, ProviderNotConfigured, Conflict),
+@connection_routes.act(
+    "reconnect",
+    "Start the consent again for a connection that lost its access",
+    errors=(ProviderNotConfigured,),
 )
 def reconnect(id: Id, cid: Id) -> NewConnection:
     return service().reconnect(api.tenant_id, id, cid, _redirect_base())
 
 
-@api.delete(
-    "/v1/calendars/{id}/connections/{cid}",
-    role=ADMIN,
-    summary="Disconnect a calendar, optionally removing the events it pushed",
-    errors=(CalendarNotFound, ConnectionNotFound, Conflict),
+@connection_routes.delete(
+    "Disconnect a calendar, optionally removing the events it pushed", errors=(Conflict,)
 )
 def delete_connection(id: Id, cid: Id, remove_events: Annotated[str | None, Query()] = None) -> None:
     service().delete(api.tenant_id, id, cid, check_remove_events(remove_events))

@@ -18,16 +18,7 @@ from token_store import TokenStore
 
 from creneau import config
 from creneau.dal.connections import ConnectionRecord
-from creneau.sync.ports import (
-    BusyListing,
-    EventSpec,
-    Grant,
-    GrantRevoked,
-    ProviderError,
-    Rejected,
-    RemoteBusy,
-    Unavailable,
-)
+from creneau.sync import ports  # the port both providers implement, by its module's name
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common"
 SCOPES = ["Calendars.ReadWrite", "User.Read"]  # msal adds offline_access, openid and profile itself
@@ -79,18 +70,20 @@ class MicrosoftFlow:
         )
         return flow["auth_uri"], flow
 
-    def finish(self, redirect_uri: str, pending: dict[str, Any], query: dict[str, str]) -> Grant:
+    def finish(self, redirect_uri: str, pending: dict[str, Any], query: dict[str, str]) -> ports.Grant:
         cache = msal.SerializableTokenCache()
         app = application(self.session, cache)
         try:
             result = app.acquire_token_by_auth_code_flow(pending, dict(query))
         except ValueError as error:  # state mismatch and the like
-            raise ProviderError(f"the authorization answer does not match its request: {error}") from error
+            raise ports.ProviderError(
+                f"the authorization answer does not match its request: {error}"
+            ) from error
         if "error" in result:
-            raise ProviderError(f"{result['error']}: {result.get('error_description', '')}")
+            raise ports.ProviderError(f"{result['error']}: {result.get('error_description', '')}")
         claims = result.get("id_token_claims") or {}
         accounts = app.get_accounts()
-        return Grant(
+        return ports.Grant(
             account=claims.get("preferred_username") or claims.get("email") or "",
             tokens={
                 "cache": cache.serialize(),
@@ -129,21 +122,27 @@ class OutlookCalendar:
             wanted = tokens.get("home_account_id")
             accounts = [a for a in app.get_accounts() if wanted in (None, a.get("home_account_id"))]
             if not accounts:
-                raise GrantRevoked("no Microsoft account is left in the token cache; reconnect the calendar")
+                raise ports.GrantRevoked(
+                    "no Microsoft account is left in the token cache; reconnect the calendar"
+                )
             try:
                 result = app.acquire_token_silent_with_error(SCOPES, account=accounts[0], force_refresh=force)
             except (requests.RequestException, ValueError) as error:
-                raise Unavailable(f"Microsoft's token endpoint failed: {error}") from error
+                raise ports.Unavailable(f"Microsoft's token endpoint failed: {error}") from error
             if result is None or _revoked(result):
                 reason = (result or {}).get("error_description") or "the grant is no longer valid"
-                raise GrantRevoked(f"Microsoft refused the refresh token ({reason}); reconnect the calendar")
+                raise ports.GrantRevoked(
+                    f"Microsoft refused the refresh token ({reason}); reconnect the calendar"
+                )
             if "access_token" not in result:
-                raise Unavailable(f"Microsoft's token endpoint failed: {result.get('error', 'no token')}")
+                raise ports.Unavailable(
+                    f"Microsoft's token endpoint failed: {result.get('error', 'no token')}"
+                )
             if not cache.has_state_changed or self.store.save({**tokens, "cache": cache.serialize()}) is None:
                 self._access = result["access_token"]
                 return self._access
             force = False  # another run refreshed first: read its cache and take its token
-        raise Unavailable("the Microsoft tokens kept changing under this run")
+        raise ports.Unavailable("the Microsoft tokens kept changing under this run")
 
     def _call(self, method: str, path: str, **options) -> httpx.Response:
         url = path if path.startswith("https://") else f"{self.base}{path}"
@@ -164,11 +163,11 @@ class OutlookCalendar:
         )
         answer = self._call("GET", "/me/events", params={"$filter": flt, "$select": "id"})
         if answer.status_code != 200:
-            raise Rejected(_message(answer))
+            raise ports.Rejected(_message(answer))
         found = answer.json().get("value", [])
         return found[0]["id"] if found else None
 
-    def upsert(self, spec: EventSpec, remote_id: str | None) -> tuple[str, bool]:
+    def upsert(self, spec: ports.EventSpec, remote_id: str | None) -> tuple[str, bool]:
         body = event_body(spec)
         for candidate in (remote_id, None):
             target = candidate or self._find(spec.appointment_id)
@@ -178,14 +177,14 @@ class OutlookCalendar:
             if answer.status_code == 200:
                 return target, False
             if answer.status_code != 404:
-                raise Rejected(_message(answer))
+                raise ports.Rejected(_message(answer))
             if candidate is None:
                 break
         created = {**body, "transactionId": transaction_id(spec)}
         answer = self._call("POST", "/me/events", json=created)
         if answer.status_code in (200, 201):
             return answer.json()["id"], True
-        raise Rejected(_message(answer))
+        raise ports.Rejected(_message(answer))
 
     def delete(self, appointment_id: str, remote_id: str | None, notify: bool) -> None:
         target = remote_id or self._find(appointment_id)
@@ -196,12 +195,12 @@ class OutlookCalendar:
         else:
             answer = self._call("DELETE", f"/me/events/{quote(target)}")
         if answer.status_code not in (200, 202, 204, 404, 410):
-            raise Rejected(_message(answer))
+            raise ports.Rejected(_message(answer))
 
     # ---- pull --------------------------------------------------------------------------------------
 
-    def busy(self, start: datetime, end: datetime, state: dict[str, Any] | None) -> BusyListing:
-        listing = BusyListing(busy=[], full=True, state={})
+    def busy(self, start: datetime, end: datetime, state: dict[str, Any] | None) -> ports.BusyListing:
+        listing = ports.BusyListing(busy=[], full=True, state={})
         params: dict[str, str] | None = {
             "startDateTime": _utc(start),
             "endDateTime": _utc(end),
@@ -214,12 +213,12 @@ class OutlookCalendar:
         while url:
             answer = self._call("GET", url, params=params, headers={"Prefer": 'outlook.timezone="UTC"'})
             if answer.status_code != 200:
-                raise Rejected(_message(answer))
+                raise ports.Rejected(_message(answer))
             page = answer.json()
             for item in page.get("value", []):
                 span = blocking_span(item, zone)
                 if span is not None:
-                    listing.busy.append(RemoteBusy(item["id"], *span))
+                    listing.busy.append(ports.RemoteBusy(item["id"], *span))
             url, params = page.get("@odata.nextLink"), None
         return listing
 
@@ -227,7 +226,7 @@ class OutlookCalendar:
         """Graph has no revocation of one delegated grant; dropping our tokens is what is left."""
 
 
-def transaction_id(spec: EventSpec) -> str:
+def transaction_id(spec: ports.EventSpec) -> str:
     """The same create retried carries the same id (Graph then makes no second event)."""
     return hashlib.sha256(f"{spec.appointment_id}|{spec.start.isoformat()}".encode()).hexdigest()[:32]
 
@@ -236,7 +235,7 @@ def _utc(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def event_body(spec: EventSpec) -> dict[str, Any]:
+def event_body(spec: ports.EventSpec) -> dict[str, Any]:
     body: dict[str, Any] = {
         "subject": spec.title,
         "body": {"contentType": "text", "content": spec.description},

@@ -11,7 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from creneau import config
 from creneau.cognito import CognitoDirectory, Outbox
 from creneau.dal.store import DYNAMODB as STORE
-from creneau.errors import Conflict, UserExists, UserNotFound
+from creneau.errors import UserExists, UserNotFound
 from creneau.http import ADMIN, Api
 from creneau.logic import users
 from creneau.models.users import User, UserIn, UserPage, UserPatch
@@ -35,45 +35,32 @@ def _directory(pool_id: str, outbox: str | None) -> CognitoDirectory:
     return CognitoDirectory(pool_id, boto3.client("cognito-idp"), Outbox(outbox) if outbox else None)
 
 
-@api.post(
-    "/v1/users",
-    role=ADMIN,
-    status_code=201,
-    summary="Invite a person to sign in (agent or admin)",
-    errors=(UserExists,),
-)
+user_routes = api.resource("/v1/users", ADMIN, ADMIN, missing=UserNotFound)
+
+
+@user_routes.create("Invite a person to sign in (agent or admin)", errors=(UserExists,))
 def create_user(body: UserIn) -> User:
     return users.create(STORE, api.tenant_id, body, directory(), api.now())
 
 
-@api.get("/v1/users", role=ADMIN, summary="List the people who sign in")
+@user_routes.collection("List the people who sign in")
 def list_users(
     limit: Annotated[int, Query(ge=1, le=100)] = 50, cursor: Annotated[str | None, Query()] = None
 ) -> UserPage:
     return users.list_page(STORE, api.tenant_id, limit, cursor, directory())
 
 
-@api.get("/v1/users/{id}", role=ADMIN, summary="Read a user", errors=(UserNotFound,))
+@user_routes.read("Read a user")
 def get_user(id: Id) -> User:
     return users.get(STORE, api.tenant_id, id, directory())
 
 
-@api.patch(
-    "/v1/users/{id}",
-    role=ADMIN,
-    summary="Change a user's role, name, calendars or access",
-    errors=(
-        UserNotFound,
-        Conflict,
-    ),
-)
+@user_routes.change("Change a user's role, name, calendars or access")
 def patch_user(id: Id, body: UserPatch) -> User:
     return users.update(STORE, api.tenant_id, id, body.model_dump(exclude_unset=True), directory(), api.now())
 
 
-@api.delete(
-    "/v1/users/{id}", role=ADMIN, summary="Delete a user (their sign-in goes too)", errors=(UserNotFound,)
-)
+@user_routes.delete("Delete a user (their sign-in goes too)")
 def delete_user(id: Id):
     users.delete(STORE, api.tenant_id, id, directory())
     return api.no_content()

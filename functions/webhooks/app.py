@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from creneau import config
+from creneau.dal.webhooks import WebhookRepository
 from creneau.errors import WebhookNotFound
 from creneau.http import ADMIN, Api
 from creneau.logic import webhooks
@@ -26,6 +27,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 once = Once()
 sqs = boto3.client("sqs")
 QUEUE_URL = config.require("webhooks_queue_url").webhooks_queue_url
+WEBHOOKS = WebhookRepository()
 Id = Annotated[str, Path()]
 
 
@@ -33,44 +35,37 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@api.post(
-    "/v1/webhooks",
-    role=ADMIN,
-    status_code=201,
-    summary="Register a webhook (its signing secret is shown once)",
-)
+webhook_routes = api.resource("/v1/webhooks", ADMIN, ADMIN, missing=WebhookNotFound)
+
+
+@webhook_routes.create("Register a webhook (its signing secret is shown once)")
 def create_webhook(body: WebhookIn) -> NewWebhook:
-    return webhooks.register(api.tenant_id, body.url, body.events, body.description, _now())
+    return webhooks.register(WEBHOOKS, api.tenant_id, body.url, body.events, body.description, _now())
 
 
-@api.get("/v1/webhooks", role=ADMIN, summary="List the tenant's webhooks")
+@webhook_routes.collection("List the tenant's webhooks")
 def list_webhooks() -> WebhookPage:
-    return {"items": webhooks.list_all(api.tenant_id), "next_cursor": None}
+    return {"items": webhooks.list_all(WEBHOOKS, api.tenant_id), "next_cursor": None}
 
 
-@api.delete("/v1/webhooks/{id}", role=ADMIN, summary="Delete a webhook", errors=(WebhookNotFound,))
+@webhook_routes.delete("Delete a webhook")
 def delete_webhook(id: Id):
-    webhooks.delete(api.tenant_id, id)
+    webhooks.delete(WEBHOOKS, api.tenant_id, id)
     return api.no_content()
 
 
-@api.get(
-    "/v1/webhooks/{id}/deliveries",
-    role=ADMIN,
-    summary="Recent delivery attempts of a webhook",
-    errors=(WebhookNotFound,),
-)
+@webhook_routes.read("Recent delivery attempts of a webhook", part="deliveries")
 def list_deliveries(
     id: Id, limit: Annotated[int, Query(ge=1, le=100)] = 50, cursor: Annotated[str | None, Query()] = None
 ) -> DeliveryPage:
-    return webhooks.deliveries(api.tenant_id, id, limit, cursor, _now())
+    return webhooks.deliveries(WEBHOOKS, api.tenant_id, id, limit, cursor, _now())
 
 
 def _later(message: dict, delay_seconds: int) -> None:
     sqs.send_message(QueueUrl=QUEUE_URL, MessageBody=json.dumps(message), DelaySeconds=max(0, delay_seconds))
 
 
-deliverer = webhooks.Deliverer(poster=webhooks.HttpPoster(), later=_later, once=once, now=_now)
+deliverer = webhooks.Deliverer(WEBHOOKS, poster=webhooks.HttpPoster(), later=_later, once=once, now=_now)
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -21,7 +21,7 @@ from creneau.errors import (
     ServiceNotFound,
     ValidationFailed,
 )
-from creneau.logic.auth import authenticate
+from creneau.logic.auth import Authenticator
 from creneau.security import hash_secret, new_id
 
 API_KEYS = ApiKeyRepository()
@@ -278,7 +278,7 @@ def test_api_key_lookup_listing_and_revocation(aws):
         "agent",
         "front desk",
     )
-    principal = authenticate({"x-api-key": secret}, writes=False)
+    principal = Authenticator().authenticate({"x-api-key": secret}, writes=False)
     assert (principal.tenant_id, principal.role, principal.by) == (TENANT, "agent", "key:k1:front desk")
     assert {(k.id, k.role) for k in API_KEYS.list_for(TENANT)} == {("k1", "agent"), ("k2", "public")}
     assert API_KEYS.list_for(OTHER) == []

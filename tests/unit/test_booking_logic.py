@@ -15,6 +15,7 @@ import pytest
 from creneau import config
 from creneau.dal import calendar_time
 from creneau.dal.transaction import TransactionFailed
+from creneau.domain.days import LocalDays
 from creneau.domain.units import unit_keys
 from creneau.errors import (
     Conflict,
@@ -326,7 +327,7 @@ def test_the_slots_read_what_bookings_and_locks_hold(shop):
     hold(shop, paris(11))
     ask = slots.SlotAsk(shop.tenant_id, ["svc-cut"])
 
-    found = slots.find_slots(shop.store, ask, TUESDAY.date(), TUESDAY.date(), None, NOW)
+    found = slots.find_slots(shop.store, ask, LocalDays(TUESDAY.date(), TUESDAY.date()), None, NOW)
 
     starts = [slot["start"].astimezone(UTC).strftime("%H:%M") for slot in found["slots"]]
     # Paris 09:45-10:15 would overlap the booking, 10:45-11:15 the lock: UTC is an hour behind.

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from creneau import cli, config
-from creneau.logic.auth import authenticate
-from creneau.logic.tenants import get_settings
+from creneau.dal.store import DYNAMODB as STORE
+from creneau.logic.auth import Authenticator
 
 
 def run(capsys, *argv: str) -> str:
@@ -26,10 +26,10 @@ def test_prints_an_admin_key_of_a_new_tenant(aws, capsys):
     out = run(capsys, "tenant", "create", "--name", "Garage du Port")
     keys = re.findall(r"\bck_[A-Za-z0-9_-]{20,}", out)
     assert len(keys) == 1, out
-    principal = authenticate({"x-api-key": keys[0]}, writes=False)
+    principal = Authenticator().authenticate({"x-api-key": keys[0]}, writes=False)
     assert principal.role == "admin"
     assert principal.tenant_id in out
-    settings = get_settings(principal.tenant_id)
+    settings = STORE.settings.get(principal.tenant_id)
     assert (settings.name, settings.timezone, settings.locale) == (
         "Garage du Port",
         "Europe/Paris",
@@ -52,9 +52,9 @@ def test_json_output(aws, capsys):
     )
     created = json.loads(out)
     assert set(created) == {"tenant_id", "admin_key"}
-    principal = authenticate({"x-api-key": created["admin_key"]}, writes=False)
+    principal = Authenticator().authenticate({"x-api-key": created["admin_key"]}, writes=False)
     assert (principal.tenant_id, principal.role) == (created["tenant_id"], "admin")
-    settings = get_settings(created["tenant_id"])
+    settings = STORE.settings.get(created["tenant_id"])
     assert (settings.name, settings.timezone, settings.locale) == (
         "Clinique",
         "America/Montreal",
@@ -67,7 +67,10 @@ def test_each_run_makes_a_separate_tenant(aws, capsys):
     second = json.loads(run(capsys, "tenant", "create", "--name", "A", "--json"))
     assert first["tenant_id"] != second["tenant_id"]
     assert first["admin_key"] != second["admin_key"]
-    assert authenticate({"x-api-key": second["admin_key"]}, writes=False).tenant_id == second["tenant_id"]
+    assert (
+        Authenticator().authenticate({"x-api-key": second["admin_key"]}, writes=False).tenant_id
+        == second["tenant_id"]
+    )
 
 
 def test_unknown_time_zone_is_refused_and_creates_nothing(aws, capsys):

@@ -38,9 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"]  # boto3 reads only the latter
     try:
         config.require()
+        from creneau.dal.store import DYNAMODB
         from creneau.logic.tenants import create_tenant
 
-        tenant_id, admin_key = create_tenant(args.name, args.timezone, args.locale)
+        tenant_id, admin_key = create_tenant(DYNAMODB, args.name, args.timezone, args.locale)
     except config.ConfigurationError as error:
         return _fail(f"{error} (the stack's outputs name the three tables; see the README, Deploy)")
     except NoRegionError:

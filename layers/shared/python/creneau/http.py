@@ -21,8 +21,8 @@ from pydantic import ValidationError
 
 from creneau import config, json_body, observability
 from creneau.clock import Clock, SystemClock
-from creneau.errors import CreneauError, NotAuthenticated, OriginRefused, RouteNotFound
-from creneau.logic.auth import Principal, authenticate, authorize, check_origin
+from creneau.errors import Conflict, CreneauError, NotAuthenticated, OriginRefused, RouteNotFound
+from creneau.logic.auth import Authenticator, Principal, authorize
 
 logger = observability.logger
 
@@ -72,10 +72,9 @@ def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     return details
 
 
-def origin_headers(principal: Principal, origin: str | None) -> dict[str, str]:
-    """CORS headers of a tenant that lists its origins: exactly the caller's origin, varying on it
-    (a refused origin raises Forbidden). Empty when CORS is the API level's (README, "Deploy")."""
-    allowed = check_origin(principal, origin)
+def origin_headers(allowed: str | None) -> dict[str, str]:
+    """CORS headers of a tenant that lists its origins: exactly the caller's origin, varying on it.
+    Empty when CORS is the API level's (README, "Deploy")."""
     return {"Access-Control-Allow-Origin": allowed, "Vary": "Origin"} if allowed else {}
 
 
@@ -89,9 +88,10 @@ class Operation:
 
 
 class Api:
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, authenticator: Authenticator | None = None) -> None:
         config.require()  # at the handler's import: a missing or malformed variable fails the cold start
         self.clock = clock or SystemClock()  # what every route of this function takes `now` from
+        self.auth = authenticator or Authenticator()  # one per function: its user cache lives as long
         self.app = APIGatewayHttpResolver(enable_validation=True)
         self.roles: dict[str, str] = {}
         self.manage_token_routes: set[str] = set()
@@ -139,6 +139,11 @@ class Api:
     def delete(self, path: str, role: str, **options: Any):
         return self.route("DELETE", path, role, status_code=204, **options)
 
+    def resource(
+        self, path: str, reader: str, writer: str, missing: type[CreneauError], **shape: Any
+    ) -> Resource:
+        return Resource(self, path, reader, writer, missing, **shape)
+
     @staticmethod
     def no_content() -> Response:
         return Response(status_code=HTTPStatus.NO_CONTENT, body="")
@@ -176,10 +181,10 @@ class Api:
             try:
                 if role != NO_KEY:
                     method = route_key.split(" ", 1)[0]
-                    principal = authenticate(headers, writes=method not in _READS)
+                    principal = self.auth.authenticate(headers, writes=method not in _READS)
                     if not self._comes_with_manage_token(route_key, event):
                         authorize(principal, role)
-                    cors = origin_headers(principal, headers.get("origin"))
+                    cors = origin_headers(self.auth.check_origin(principal, headers.get("origin")))
                 json_body.check(event)  # after auth: a caller without the right key learns nothing
             except CreneauError as error:
                 refused = {"Content-Type": content_types.APPLICATION_JSON}
@@ -230,3 +235,54 @@ class Api:
         def _unexpected(error: Exception) -> Response:
             logger.exception("unhandled error")
             return error_response(CreneauError("an unexpected error occurred; it has been logged"))
+
+
+Errors = tuple[type[CreneauError], ...]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """The routes of one kind of record: the collection at `path`, each record at `path/{item}`.
+
+    What every route of the kind answers is declared here once: a route on one record answers
+    `missing`, and `within` (the records the path hangs under) on every route; a change answers
+    Conflict (the record's version moved). `manage_token` routes on one record let a customer in."""
+
+    api: Api
+    path: str
+    reader: str  # the role that reads
+    writer: str  # the role that writes
+    missing: type[CreneauError]
+    within: Errors = ()
+    item: str = "id"
+    manage_token: bool = False
+
+    def collection(self, summary: str, errors: Errors = (), **options: Any):
+        return self.api.get(
+            self.path, self.reader, summary=summary, errors=(*self.within, *errors), **options
+        )
+
+    def create(self, summary: str, errors: Errors = (), **options: Any):
+        errors = (*self.within, *errors)
+        return self.api.post(
+            self.path, self.writer, status_code=201, summary=summary, errors=errors, **options
+        )
+
+    def read(self, summary: str, errors: Errors = (), part: str = "", **options: Any):
+        return self._one("GET", self.reader, part, summary, errors, **options)
+
+    def change(self, summary: str, errors: Errors = (), **options: Any):
+        return self._one("PATCH", self.writer, "", summary, (*errors, Conflict), **options)
+
+    def act(self, part: str, summary: str, errors: Errors = (), **options: Any):
+        """POST to `path/{item}/part`: a change that is not a plain edit (status, reschedule...)."""
+        return self._one("POST", self.writer, part, summary, (*errors, Conflict), **options)
+
+    def delete(self, summary: str, errors: Errors = (), **options: Any):
+        return self._one("DELETE", self.writer, "", summary, errors, status_code=204, **options)
+
+    def _one(self, method: str, role: str, part: str, summary: str, errors: Errors, **options: Any):
+        path = f"{self.path}/{{{self.item}}}" + (f"/{part}" if part else "")
+        errors = (*self.within, self.missing, *errors)
+        token = self.manage_token
+        return self.api.route(method, path, role, summary, errors, manage_token=token, **options)

@@ -35,6 +35,7 @@ class TenantSettings(VersionedRecord):
 @dataclass(frozen=True)
 class SettingsRepository:
     table: Callable[[], Any] = config.catalog_table
+    table_name: Callable[[], str] = config.catalog_table_name
 
     @staticmethod
     def key(tenant_id: str) -> dict[str, str]:
@@ -48,6 +49,17 @@ class SettingsRepository:
 
     def item(self, tenant_id: str, settings: TenantSettings, version: int) -> dict[str, Any]:
         return {**self.key(tenant_id), DOC: to_doc(settings.public()), "version": version}
+
+    def first_put(self, tenant_id: str, settings: TenantSettings) -> dict[str, Any]:
+        """A new tenant's settings, for the transaction that creates the tenant."""
+        item = self.item(tenant_id, settings, version=1)
+        return {
+            "Put": {
+                "TableName": self.table_name(),
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
 
     def replace(self, tenant_id: str, settings: TenantSettings) -> None:
         """Write over `settings.version`, the version read; a change in between is a Conflict."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from creneau import config
 from creneau.dal import catalog
+from creneau.dal.api_keys import ApiKeyRepository
 from creneau.dal.appointment_repository import AppointmentRepository
 from creneau.dal.calendar_time import CalendarTime
 from creneau.dal.customers import CustomerRepository
@@ -33,6 +34,7 @@ class Store:
     locks: LockRepository = field(default_factory=LockRepository)
     appointments: AppointmentRepository = field(default_factory=AppointmentRepository)
     users: UserRepository = field(default_factory=UserRepository)
+    api_keys: ApiKeyRepository = field(default_factory=ApiKeyRepository)
     client: Callable[[], Any] = config.client
 
     def transaction(self) -> Transaction:
@@ -58,6 +60,7 @@ class Store:
             locks=LockRepository(bookings_table),
             appointments=AppointmentRepository(bookings_table),
             users=UserRepository(catalog_table),
+            api_keys=ApiKeyRepository(catalog_table, client=client),
             client=client,
         )
 

@@ -6,7 +6,9 @@ Query; each expires (TTL) after DELIVERY_RETENTION_DAYS.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar
 
 from boto3.dynamodb.conditions import Key
@@ -38,39 +40,47 @@ class WebhookRecord(VersionedRecord):
         return "*" in self.events or event_type in self.events
 
 
-webhooks: TypedRecords[WebhookRecord] = TypedRecords(
-    TenantRecords("WEBHOOK", WebhookNotFound), WebhookRecord.from_doc
-)
-
-
 def _delivery_prefix(webhook_id: str) -> str:
     return f"WHDELIVERY#{webhook_id}#"
 
 
-def log_delivery(tenant_id: str, webhook_id: str, delivery: dict[str, Any], expires_at: int) -> None:
-    sk = f"{_delivery_prefix(webhook_id)}{delivery['at']}#{delivery['event_id']}#{delivery['attempt']:02d}"
-    config.catalog_table().put_item(
-        Item={"pk": tenant_pk(tenant_id), "sk": sk, DOC: to_doc(delivery), "expires_at": expires_at}
-    )
+@dataclass(frozen=True)
+class WebhookRepository:
+    """The registrations (typed records) and each one's deliveries log, in `table`."""
 
+    table: Callable[[], Any] = config.catalog_table
 
-def deliveries_page(
-    tenant_id: str, webhook_id: str, now_epoch: int, limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    prefix = _delivery_prefix(webhook_id)
-    params = {
-        "KeyConditionExpression": Key("pk").eq(tenant_pk(tenant_id)) & Key("sk").begins_with(prefix),
-        "ScanIndexForward": False,
-        "ConsistentRead": True,
-    }
-    listing = f"deliveries:{webhook_id}"  # a cursor works on this webhook's deliveries only
-    start = decode_cursor(cursor, tenant_id, listing, {"pk": tenant_pk(tenant_id), "sk": prefix})
-    items, last = paginate(
-        config.catalog_table().query,
-        params,
-        ("pk", "sk"),
-        limit,
-        start,
-        keep=lambda item: int(item.get("expires_at", now_epoch + 1)) > now_epoch,
-    )
-    return [from_doc(item) for item in items], encode_cursor(last, tenant_id, listing)
+    @cached_property
+    def registrations(self) -> TypedRecords[WebhookRecord]:
+        return TypedRecords(TenantRecords("WEBHOOK", WebhookNotFound, self.table), WebhookRecord.from_doc)
+
+    def log_delivery(
+        self, tenant_id: str, webhook_id: str, delivery: dict[str, Any], expires_at: int
+    ) -> None:
+        at, event_id, attempt = delivery["at"], delivery["event_id"], delivery["attempt"]
+        sk = f"{_delivery_prefix(webhook_id)}{at}#{event_id}#{attempt:02d}"
+        self.table().put_item(
+            Item={"pk": tenant_pk(tenant_id), "sk": sk, DOC: to_doc(delivery), "expires_at": expires_at}
+        )
+
+    def deliveries_page(
+        self, tenant_id: str, webhook_id: str, now_epoch: int, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Newest first, without the entries past their TTL that DynamoDB has not removed yet."""
+        prefix = _delivery_prefix(webhook_id)
+        params = {
+            "KeyConditionExpression": Key("pk").eq(tenant_pk(tenant_id)) & Key("sk").begins_with(prefix),
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+        }
+        listing = f"deliveries:{webhook_id}"  # a cursor works on this webhook's deliveries only
+        start = decode_cursor(cursor, tenant_id, listing, {"pk": tenant_pk(tenant_id), "sk": prefix})
+        items, last = paginate(
+            self.table().query,
+            params,
+            ("pk", "sk"),
+            limit,
+            start,
+            keep=lambda item: int(item.get("expires_at", now_epoch + 1)) > now_epoch,
+        )
+        return [from_doc(item) for item in items], encode_cursor(last, tenant_id, listing)

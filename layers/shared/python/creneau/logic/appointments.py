@@ -33,6 +33,7 @@ from creneau.domain.lifecycle import (
     frees_time,
     initial_status,
 )
+from creneau.domain.scope import CalendarScope
 from creneau.errors import (
     AppointmentNotFound,
     Conflict,
@@ -69,7 +70,7 @@ class Actor:
 
     label: str
     is_customer: bool = False
-    calendar_ids: frozenset[str] | None = None
+    calendar_ids: CalendarScope = None
 
     def sees(self, appointment: Appointment) -> None:
         """Another calendar's appointment does not exist for a limited agent."""
@@ -369,7 +370,7 @@ def list_page(
     filters: dict[str, Any],
     limit: int,
     cursor: str | None,
-    calendar_ids: frozenset[str] | None = None,
+    calendar_ids: CalendarScope = None,
 ) -> dict:
     if filters.get("from") and filters.get("to") and filters["to"] < filters["from"]:
         raise ValidationFailed.field("to", "must not be before from")

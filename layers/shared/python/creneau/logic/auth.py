@@ -10,14 +10,14 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from creneau.dal.api_keys import ApiKeyRepository
+from creneau.dal.settings import SettingsRepository
 from creneau.dal.users import UserRecord, UserRepository
+from creneau.domain.scope import CalendarScope
 from creneau.errors import Forbidden, NotAuthenticated, OriginRefused
 from creneau.security import hash_secret
-
-API_KEYS = ApiKeyRepository()  # authentication reads keys by the hash of their secret
 
 RANKS = {"public": 0, "agent": 1, "admin": 2}
 USER_ROLES = ("agent", "admin")
@@ -29,7 +29,7 @@ class Principal:
     tenant_id: str
     role: str
     by: str  # "key:<id>:<name>" or "user:<id>:<name>"
-    calendar_ids: frozenset[str] | None = None  # None: every calendar of the tenant
+    calendar_ids: CalendarScope = None  # None: every calendar of the tenant
 
     @property
     def caller(self) -> str:
@@ -41,51 +41,9 @@ class Principal:
         return RANKS[self.role] >= RANKS[role]
 
 
-def authenticate(headers: Mapping[str, str], writes: bool) -> Principal:
-    """`headers` with lower-case names. `writes`: the request may change something, so a user's
-    record is read afresh rather than from the cache."""
-    api_key, authorization = headers.get("x-api-key"), headers.get("authorization")
-    if api_key and authorization:
-        raise NotAuthenticated("send either an X-Api-Key header or an Authorization header, not both")
-    if authorization:
-        return _from_token(authorization, writes)
-    if api_key:
-        return _from_key(api_key)
-    raise NotAuthenticated("missing X-Api-Key header or Authorization: Bearer token")
-
-
 def authorize(principal: Principal, role: str) -> None:
     if not principal.at_least(role):
         raise Forbidden(f"this needs the {role} role; yours is {principal.role}")
-
-
-def _from_key(api_key: str) -> Principal:
-    key = API_KEYS.find_by_hash(hash_secret(api_key))
-    if key is None:
-        raise NotAuthenticated("unknown or revoked API key")
-    return Principal(tenant_id=key.tenant_id, role=key.role, by=key.by)
-
-
-def _from_token(authorization: str, writes: bool) -> Principal:
-    from creneau.tokens import verifier  # PyJWT and cryptography: only for requests that bring a token
-
-    scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthenticated("the Authorization header must read 'Bearer <token>'")
-    claims = verifier().verify(token.strip())
-    record = user_records.get(claims.user_id, fresh=writes)
-    if record is None:
-        raise NotAuthenticated("this account no longer exists")
-    if record.status == "disabled":
-        raise NotAuthenticated("this account is disabled")
-    if claims.tenant_id is not None and claims.tenant_id != record.tenant_id:
-        raise NotAuthenticated("the bearer token does not match its account")
-    return Principal(
-        tenant_id=record.tenant_id,
-        role=_role(claims.groups, record.role),
-        by=f"user:{record.id}:{record.name}",
-        calendar_ids=frozenset(record.calendar_ids) if record.calendar_ids is not None else None,
-    )
 
 
 def _role(groups: tuple[str, ...], recorded: str) -> str:
@@ -103,7 +61,7 @@ class UserRecords:
 
     def __init__(
         self,
-        find: Callable[[str], UserRecord | None] = UserRepository().find,
+        find: Callable[[str], UserRecord | None],
         clock: Callable[[], float] = time.monotonic,
         max_age_s: float = USER_RECORD_MAX_AGE_S,
         size: int = 1000,
@@ -131,20 +89,65 @@ class UserRecords:
             self._cache.clear()
 
 
-user_records = UserRecords()
+@dataclass(frozen=True)
+class Authenticator:
+    """The auth step of every route: reads keys by the hash of their secret, users through a short
+    cache (one per execution environment: the Api builds one), settings for a public key's origins."""
 
+    keys: ApiKeyRepository = field(default_factory=ApiKeyRepository)
+    users: UserRecords = field(default_factory=lambda: UserRecords(UserRepository().find))
+    settings: SettingsRepository = field(default_factory=SettingsRepository)
 
-def check_origin(principal: Principal, origin: str | None) -> str | None:
-    """A public key used from a browser: its tenant's `allowed_origins`, when set, name the pages that
-    may use it (a widget's key is public, so the key alone proves nothing). Returns the origin to allow
-    in CORS, or None when the tenant leaves CORS to the API level."""
-    if origin is None or principal.role != "public":
-        return None
-    from creneau.logic.tenants import get_settings
+    def authenticate(self, headers: Mapping[str, str], writes: bool) -> Principal:
+        """`headers` with lower-case names. `writes`: the request may change something, so a user's
+        record is read afresh rather than from the cache."""
+        api_key, authorization = headers.get("x-api-key"), headers.get("authorization")
+        if api_key and authorization:
+            raise NotAuthenticated("send either an X-Api-Key header or an Authorization header, not both")
+        if authorization:
+            return self._from_token(authorization, writes)
+        if api_key:
+            return self._from_key(api_key)
+        raise NotAuthenticated("missing X-Api-Key header or Authorization: Bearer token")
 
-    allowed = get_settings(principal.tenant_id).allowed_origins
-    if not allowed:
-        return None
-    if origin.lower() not in allowed:  # "null" (a sandboxed page, a file) is never listed
-        raise OriginRefused(f"this public key may not be used from the origin {origin}", [{"origin": origin}])
-    return origin
+    def _from_key(self, api_key: str) -> Principal:
+        key = self.keys.find_by_hash(hash_secret(api_key))
+        if key is None:
+            raise NotAuthenticated("unknown or revoked API key")
+        return Principal(tenant_id=key.tenant_id, role=key.role, by=key.by)
+
+    def _from_token(self, authorization: str, writes: bool) -> Principal:
+        from creneau.tokens import verifier  # PyJWT and cryptography: only for requests that bring a token
+
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("the Authorization header must read 'Bearer <token>'")
+        claims = verifier().verify(token.strip())
+        record = self.users.get(claims.user_id, fresh=writes)
+        if record is None:
+            raise NotAuthenticated("this account no longer exists")
+        if record.status == "disabled":
+            raise NotAuthenticated("this account is disabled")
+        if claims.tenant_id is not None and claims.tenant_id != record.tenant_id:
+            raise NotAuthenticated("the bearer token does not match its account")
+        return Principal(
+            tenant_id=record.tenant_id,
+            role=_role(claims.groups, record.role),
+            by=f"user:{record.id}:{record.name}",
+            calendar_ids=frozenset(record.calendar_ids) if record.calendar_ids is not None else None,
+        )
+
+    def check_origin(self, principal: Principal, origin: str | None) -> str | None:
+        """A public key used from a browser: its tenant's `allowed_origins`, when set, name the pages that
+        may use it (a widget's key is public, so the key alone proves nothing). Returns the origin to allow
+        in CORS, or None when the tenant leaves CORS to the API level."""
+        if origin is None or principal.role != "public":
+            return None
+        allowed = self.settings.get(principal.tenant_id).allowed_origins
+        if not allowed:
+            return None
+        if origin.lower() not in allowed:  # "null" (a sandboxed page, a file) is never listed
+            raise OriginRefused(
+                f"this public key may not be used from the origin {origin}", [{"origin": origin}]
+            )
+        return origin

@@ -19,6 +19,7 @@ from creneau.dal.catalog import CalendarRecord
 from creneau.dal.lock_repository import Lock, LockRepository
 from creneau.dal.store import Store
 from creneau.dal.transaction import TransactionFailed
+from creneau.domain.scope import CalendarScope
 from creneau.errors import LockNotFound, SlotUnavailable
 from creneau.logic import retry, schedule
 from creneau.logic import sessions as seating
@@ -54,11 +55,7 @@ def view(lock: Lock) -> dict[str, Any]:
 
 
 def hold(
-    store: Store,
-    tenant_id: str,
-    request: LockIn,
-    now: datetime,
-    calendar_ids: frozenset[str] | None = None,
+    store: Store, tenant_id: str, request: LockIn, now: datetime, calendar_ids: CalendarScope = None
 ) -> dict[str, Any]:
     """Create the lock, or move it when the code already names one; `calendar_ids` limits the
     calendars (an agent limited to some)."""
@@ -223,7 +220,7 @@ def _releasable(tenant_id: str, lock: Lock, now: datetime) -> Hold:
 
 
 def _live_visible(
-    locks: LockRepository, tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[str] | None
+    locks: LockRepository, tenant_id: str, code: str, now: datetime, calendar_ids: CalendarScope
 ) -> Lock:
     """The lock under `code` if it is live and on a calendar the caller sees; LockNotFound otherwise."""
     lock = locks.find(tenant_id, code)
@@ -234,13 +231,13 @@ def _live_visible(
 
 
 def get(
-    store: Store, tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[str] | None = None
+    store: Store, tenant_id: str, code: str, now: datetime, calendar_ids: CalendarScope = None
 ) -> dict[str, Any]:
     return view(_live_visible(store.locks, tenant_id, code, now, calendar_ids))
 
 
 def release(
-    store: Store, tenant_id: str, code: str, now: datetime, calendar_ids: frozenset[str] | None = None
+    store: Store, tenant_id: str, code: str, now: datetime, calendar_ids: CalendarScope = None
 ) -> None:
     for _attempt in retry.attempts():
         lock = _live_visible(store.locks, tenant_id, code, now, calendar_ids)

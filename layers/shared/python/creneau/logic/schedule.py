@@ -27,6 +27,7 @@ from creneau.domain.availability import (
     WallRange,
     compute_slots,
 )
+from creneau.domain.scope import CalendarScope
 from creneau.domain.units import MAX_UNITS_PER_BOOKING, unit_keys
 from creneau.domain.week import DAYS
 from creneau.domain.wording import local_time
@@ -95,7 +96,7 @@ def candidate_calendars(
     tenant_id: str,
     wanted: dict[str, str],
     calendar_id: str | None,
-    allowed: frozenset[str] | None = None,
+    allowed: CalendarScope = None,
 ) -> list[CalendarRecord]:
     """The active calendars that offer every `wanted` service (their names by id, as a refusal names
     them), limited to `allowed` (an agent limited to some calendars: any other is not found for

@@ -10,7 +10,7 @@ holder to leave closes the session and frees its time.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,8 @@ from creneau.dal.catalog import CalendarRecord, ServiceRecord
 from creneau.dal.sessions import Held, SeatChange, Session
 from creneau.dal.store import Store
 from creneau.domain.availability import GroupSession, Interval, ServiceShape, compute_slots
+from creneau.domain.days import LocalDays
+from creneau.domain.scope import CalendarScope
 from creneau.domain.wording import local_time
 from creneau.errors import CalendarNotFound, SessionNotFound, SlotUnavailable, ValidationFailed
 from creneau.logic.schedule import (
@@ -222,26 +224,19 @@ def list_sessions(
     store: Store,
     tenant_id: str,
     calendar_id: str,
-    first_day: date,
-    last_day: date,
+    days: LocalDays,
     now: datetime,
-    allowed: frozenset[str] | None = None,
+    allowed: CalendarScope = None,
 ) -> dict[str, Any]:
-    """A calendar's live group sessions starting on those local days, with their attendees."""
-    if last_day < first_day:
-        raise ValidationFailed.field("to", "must not be before from")
-    if (last_day - first_day).days > 92:
-        raise ValidationFailed.field("to", "at most 93 days at once")
+    """A calendar's live group sessions starting on those local days (in its zone), with their attendees."""
     calendar = _calendar(store, tenant_id, calendar_id, allowed)
-    zone = ZoneInfo(calendar.timezone)
-    start = datetime.combine(first_day, time(0), tzinfo=zone)
-    end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)
-    found = store.sessions.in_range(tenant_id, calendar_id, start, end)
+    window = days.window(ZoneInfo(calendar.timezone))
+    found = store.sessions.in_range(tenant_id, calendar_id, window.start, window.end)
     return {"items": [_with_attendees(store, s, now) for s in found if s.is_live(now)], "next_cursor": None}
 
 
 def get_session(
-    store: Store, tenant_id: str, session_id: str, now: datetime, allowed: frozenset[str] | None = None
+    store: Store, tenant_id: str, session_id: str, now: datetime, allowed: CalendarScope = None
 ) -> dict:
     parsed = sessions.parse_session_id(session_id)
     if parsed is None:
@@ -257,9 +252,7 @@ def get_session(
     return _with_attendees(store, found, now)
 
 
-def _calendar(
-    store: Store, tenant_id: str, calendar_id: str, allowed: frozenset[str] | None
-) -> CalendarRecord:
+def _calendar(store: Store, tenant_id: str, calendar_id: str, allowed: CalendarScope) -> CalendarRecord:
     if allowed is not None and calendar_id not in allowed:
         raise CalendarNotFound(f"no calendar {calendar_id}")
     return store.calendars.get(tenant_id, calendar_id)

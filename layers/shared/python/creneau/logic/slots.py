@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,8 +12,9 @@ from creneau.dal import calendar_time
 from creneau.dal.catalog import ServiceRecord
 from creneau.dal.settings import TenantSettings
 from creneau.dal.store import Store
-from creneau.domain.availability import Interval, ServiceShape, Slot
-from creneau.errors import ValidationFailed
+from creneau.domain.availability import ServiceShape, Slot
+from creneau.domain.days import LocalDays
+from creneau.domain.scope import CalendarScope
 from creneau.logic.schedule import (
     Attempt,
     GroupAsk,
@@ -28,8 +29,6 @@ from creneau.logic.schedule import (
     why_not,
 )
 from creneau.logic.sessions import check_seats
-
-MAX_DAYS = 92
 
 
 @dataclass(frozen=True)
@@ -46,19 +45,13 @@ class SlotAsk:
 
 
 def find_slots(
-    store: Store, ask: SlotAsk, first_day: date, last_day: date, timezone: str | None, now: datetime
+    store: Store, ask: SlotAsk, days: LocalDays, timezone: str | None, now: datetime
 ) -> dict[str, Any]:
-    if last_day < first_day:
-        raise ValidationFailed.field("to", "must not be before from")
-    if (last_day - first_day).days + 1 > MAX_DAYS:
-        raise ValidationFailed.field("to", f"at most {MAX_DAYS} days at once")
     settings = store.settings.get(ask.tenant_id)
     search = _search(store, ask, now, settings)
     calendars = search.calendars
     zone_name = timezone or (calendars[0].timezone if ask.calendar_id and calendars else settings.timezone)
-    zone = ZoneInfo(zone_name)
-    window = Interval(_midnight(first_day, zone), _midnight(last_day + timedelta(days=1), zone))
-    slots = offered_slots(search, window)
+    slots = offered_slots(search, days.window(ZoneInfo(zone_name)))
     return {"timezone": zone_name, "slots": [_slot_view(slot) for slot in slots]}
 
 
@@ -84,7 +77,7 @@ def explain(
     calendar_id: str | None,
     start: datetime,
     now: datetime,
-    allowed: frozenset[str] | None = None,
+    allowed: CalendarScope = None,
 ) -> dict[str, Any]:
     """For each candidate calendar (among `allowed`, for an agent limited to some), whether `start` is
     bookable and every reason it is not."""
@@ -111,10 +104,6 @@ def _reason_view(reason) -> dict[str, Any]:
 def _mine(lock_code: str | None) -> frozenset[str]:
     # A lock's own time shows as free to its holder (the code is the proof of holding it).
     return frozenset({calendar_time.lock_owner(lock_code)}) if lock_code else frozenset()
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone)
 
 
 def _slot_view(slot: Slot) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from creneau import config
 from creneau.clock import epoch, iso
-from creneau.dal import webhooks as records
+from creneau.dal.webhooks import DELIVERY_RETENTION_DAYS, WebhookRecord, WebhookRepository
 from creneau.domain.events import TYPES
 from creneau.errors import ValidationFailed
 from creneau.netguard import AddressRefused, resolve_checked
@@ -40,7 +40,14 @@ def retry_delays() -> tuple[int, ...]:
 # ---- registration -----------------------------------------------------------------------------
 
 
-def register(tenant_id: str, url: str, events: list[str], description: str, now: datetime) -> dict:
+def register(
+    repository: WebhookRepository,
+    tenant_id: str,
+    url: str,
+    events: list[str],
+    description: str,
+    now: datetime,
+) -> dict:
     unknown = [e for e in events if e != "*" and e not in TYPES]
     if unknown:
         raise ValidationFailed.field(
@@ -51,7 +58,7 @@ def register(tenant_id: str, url: str, events: list[str], description: str, now:
     except AddressRefused as refused:
         raise ValidationFailed.field("url", str(refused)) from refused
     secret = "whsec_" + secrets.token_urlsafe(32)
-    webhook = records.WebhookRecord(
+    webhook = WebhookRecord(
         id=new_id(),
         url=url,
         events=sorted(set(events)),
@@ -59,21 +66,28 @@ def register(tenant_id: str, url: str, events: list[str], description: str, now:
         created_at=iso(now),
         secret=secret,  # needed to sign; never shown again
     )
-    records.webhooks.create(tenant_id, webhook)
+    repository.registrations.create(tenant_id, webhook)
     return {**webhook.public(), "secret": secret}
 
 
-def list_all(tenant_id: str) -> list[dict]:
-    return [webhook.public() for webhook in records.webhooks.list_all(tenant_id)]
+def list_all(repository: WebhookRepository, tenant_id: str) -> list[dict]:
+    return [webhook.public() for webhook in repository.registrations.list_all(tenant_id)]
 
 
-def delete(tenant_id: str, webhook_id: str) -> None:
-    records.webhooks.delete(tenant_id, webhook_id)
+def delete(repository: WebhookRepository, tenant_id: str, webhook_id: str) -> None:
+    repository.registrations.delete(tenant_id, webhook_id)
 
 
-def deliveries(tenant_id: str, webhook_id: str, limit: int, cursor: str | None, now: datetime) -> dict:
-    records.webhooks.get(tenant_id, webhook_id)  # 404 for an unknown (or another tenant's) webhook
-    items, next_cursor = records.deliveries_page(tenant_id, webhook_id, epoch(now), limit, cursor)
+def deliveries(
+    repository: WebhookRepository,
+    tenant_id: str,
+    webhook_id: str,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
+) -> dict:
+    repository.registrations.get(tenant_id, webhook_id)  # 404 for an unknown (or another tenant's) webhook
+    items, next_cursor = repository.deliveries_page(tenant_id, webhook_id, epoch(now), limit, cursor)
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -118,6 +132,7 @@ Once = Callable[[str, Callable[[], None]], None]
 
 @dataclass
 class Deliverer:
+    webhooks: WebhookRepository
     poster: Poster
     later: Later
     once: Once
@@ -128,7 +143,7 @@ class Deliverer:
         if "webhook_delivery" in message:
             self._retry(message)
         elif message.get("type") in TYPES and message.get("id") and message.get("tenant_id"):
-            for webhook in records.webhooks.list_all(message["tenant_id"]):
+            for webhook in self.webhooks.registrations.list_all(message["tenant_id"]):
                 if webhook.wants(message["type"]):
                     self._attempt(message, webhook.id, 1)
         else:
@@ -147,7 +162,7 @@ class Deliverer:
 
     def _deliver(self, event: dict[str, Any], webhook_id: str, attempt: int) -> None:
         tenant_id = event["tenant_id"]
-        webhook = records.webhooks.find(tenant_id, webhook_id)
+        webhook = self.webhooks.registrations.find(tenant_id, webhook_id)
         if webhook is None:
             return  # deleted meanwhile: nothing to deliver to
         body = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
@@ -176,8 +191,8 @@ class Deliverer:
             "next_attempt_at": iso(datetime.fromtimestamp(retry_at, now.tzinfo)) if retry_at else None,
             "final": answer.ok or retry_at is None,
         }
-        expires = epoch(now) + records.DELIVERY_RETENTION_DAYS * 86400
-        records.log_delivery(tenant_id, webhook_id, entry, expires)
+        expires = epoch(now) + DELIVERY_RETENTION_DAYS * 86400
+        self.webhooks.log_delivery(tenant_id, webhook_id, entry, expires)
         if retry_at is not None:
             retry = {
                 "webhook_delivery": {

@@ -49,10 +49,14 @@ class ConnectionPatch(Strict):
 
 
 class SyncError(Model):
-    code: str
-    message: str
-    at: Instant | None = None
-    appointment_id: str | None = None
+    code: str = Field(
+        description="stable: throttled, provider-unavailable, provider-rejected, invalid_grant..."
+    )
+    message: str = Field(description="for people: what the provider answered")
+    at: Instant | None = Field(None, description="when it happened (a connection's last error)")
+    appointment_id: str | None = Field(
+        None, description="the appointment the provider refused (a sync report)"
+    )
 
 
 class Connection(Model):

@@ -1,0 +1,33 @@
+"""The local days a caller asks about (`from` and `to`, both included), checked in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from creneau.domain.availability import Interval
+from creneau.errors import ValidationFailed
+
+MAX_DAYS = 92  # a quarter: what one answer may cover (slots, group sessions)
+
+
+@dataclass(frozen=True)
+class LocalDays:
+    first: date
+    last: date
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise ValidationFailed.field("to", "must not be before from")
+        if (self.last - self.first).days + 1 > MAX_DAYS:
+            raise ValidationFailed.field("to", f"at most {MAX_DAYS} days at once")
+
+    def window(self, zone: ZoneInfo) -> Interval:
+        """From the first day's midnight to the midnight after the last, in `zone`: a day that
+        changes the clock is 23 or 25 hours long."""
+        return Interval(_midnight(self.first, zone), _midnight(self.last + timedelta(days=1), zone))
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
