@@ -48,6 +48,7 @@ import google_calendar  # noqa: E402  isort: skip
 import outlook_calendar  # noqa: E402  isort: skip
 import requests  # noqa: E402  isort: skip
 from provider_http import Transport  # noqa: E402  isort: skip
+from token_store import TokenStore  # noqa: E402  isort: skip
 
 api = Api()
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -68,11 +69,12 @@ def service() -> SyncService:
     }
 
     def provider_for(connection: ConnectionRecord, deadline: Deadline):
+        tokens = TokenStore(connection, DYNAMODB.connections)
         if connection.provider == "google":
             google_transport.left = deadline.left
-            return google_calendar.GoogleCalendar(connection, google_transport, session)
+            return google_calendar.GoogleCalendar(tokens, google_transport, session)
         graph_transport.left = deadline.left
-        return outlook_calendar.OutlookCalendar(connection, graph_transport, session)
+        return outlook_calendar.OutlookCalendar(tokens, graph_transport, session)
 
     return SyncService(flows, provider_for, SystemClock(), DYNAMODB, count)
 

@@ -23,7 +23,6 @@ from provider_http import Transport
 from token_store import TokenStore
 
 from creneau import config
-from creneau.dal.connections import ConnectionRecord
 from creneau.sync.ports import (
     BusyListing,
     EventSpec,
@@ -169,8 +168,8 @@ def _oauth_error(answer: httpx.Response) -> str:
 class GoogleCalendar:
     """The connected account's primary calendar."""
 
-    def __init__(self, connection: ConnectionRecord, transport: Transport, session: requests.Session) -> None:
-        self.store = TokenStore(connection)
+    def __init__(self, tokens: TokenStore, transport: Transport, session: requests.Session) -> None:
+        self.store = tokens
         self.transport = transport
         self.session = session
         self.base = f"{api_base()}/calendars/primary/events"

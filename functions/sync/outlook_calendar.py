@@ -17,7 +17,6 @@ from provider_http import Transport
 from token_store import TokenStore
 
 from creneau import config
-from creneau.dal.connections import ConnectionRecord
 from creneau.sync import ports  # the port both providers implement, by its module's name
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common"
@@ -102,8 +101,8 @@ def _message(response: httpx.Response) -> str:
 
 
 class OutlookCalendar:
-    def __init__(self, connection: ConnectionRecord, transport: Transport, session: requests.Session) -> None:
-        self.store = TokenStore(connection)
+    def __init__(self, tokens: TokenStore, transport: Transport, session: requests.Session) -> None:
+        self.store = tokens
         self.transport = transport
         self.session = session
         self.base = graph_base()

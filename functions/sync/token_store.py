@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from creneau.dal import connections
-from creneau.dal.connections import ConnectionRecord
+from creneau.dal.connections import ConnectionRecord, ConnectionRepository
 from creneau.errors import Conflict
 from creneau.sync import vault
 
 
 class TokenStore:
-    def __init__(self, connection: ConnectionRecord) -> None:
-        self.connection = connection
+    def __init__(self, connection: ConnectionRecord, connections: ConnectionRepository) -> None:
+        self.connection, self.connections = connection, connections
 
     @property
     def _ids(self) -> tuple[str, str]:
@@ -27,8 +26,8 @@ class TokenStore:
     def save(self, tokens: dict[str, Any]) -> dict[str, Any] | None:
         """Store `tokens`; None if saved, else the tokens another run stored first (use those)."""
         try:
-            self.connection = connections.save_tokens(self.connection, vault.seal(tokens, *self._ids))
+            self.connection = self.connections.save_tokens(self.connection, vault.seal(tokens, *self._ids))
             return None
         except Conflict:
-            self.connection = connections.reread(self.connection)
+            self.connection = self.connections.reread(self.connection)
             return self.load()

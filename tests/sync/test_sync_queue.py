@@ -216,17 +216,21 @@ def test_tokens_sealed_at_rest_and_refresh_guarded_by_version(connected, sync_en
         from token_store import TokenStore
     finally:
         sys.path.remove(str(ROOT / "functions" / "sync"))
-    from creneau.dal import connections
+    from creneau.dal.store import DYNAMODB
+
+    connections = DYNAMODB.connections
 
     connection = connections.get(connected["tenant"].id, connected["calendar"]["id"])
-    first, second = TokenStore(connection), TokenStore(connection)
+    first, second = TokenStore(connection, connections), TokenStore(connection, connections)
     tokens = first.load()
     assert tokens["refresh_token"] == refresh
     assert first.save({**tokens, "access_token": "from-first"}) is None
     # The second refresh read the same version: it is told, and handed the first one's tokens.
     winner = second.save({**tokens, "access_token": "from-second"})
     assert winner is not None and winner["access_token"] == "from-first"
-    stored = TokenStore(connections.get(connected["tenant"].id, connected["calendar"]["id"])).load()
+    stored = TokenStore(
+        connections.get(connected["tenant"].id, connected["calendar"]["id"]), connections
+    ).load()
     assert stored["access_token"] == "from-first" and stored["refresh_token"] == refresh
 
 

@@ -16,6 +16,7 @@ Outside the tenant: `OAUTHSTATE#<nonce>`, single-use (a conditional delete), exp
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -95,202 +96,193 @@ def _record(item: dict[str, Any]) -> ConnectionRecord:
     )
 
 
-def create(connection: ConnectionRecord) -> None:
-    tenant_id, calendar_id = connection.tenant_id, connection.calendar_id
-    try:
-        config.catalog_table().put_item(
-            Item={
-                **_key(tenant_id, calendar_id),
-                "gsi1pk": CONNECTIONS_INDEX,
-                "gsi1sk": f"{tenant_id}#{calendar_id}",
-                "tenant_id": tenant_id,
-                "connection_id": connection.id,
-                "version": 1,
-                DOC: to_doc(connection.to_doc()),
-            },
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-    except ClientError as error:
-        if _failed_condition(error):
-            raise ConnectionExists("this calendar already has a connection; delete it first") from error
-        raise
-
-
-def find(tenant_id: str, calendar_id: str) -> ConnectionRecord | None:
-    item = config.catalog_table().get_item(Key=_key(tenant_id, calendar_id), ConsistentRead=True).get("Item")
-    return _record(item) if item else None
-
-
-def get(tenant_id: str, calendar_id: str, connection_id: str | None = None) -> ConnectionRecord:
-    found = find(tenant_id, calendar_id)
-    if found is None or (connection_id is not None and found.id != connection_id):
-        raise ConnectionNotFound(f"no connection {connection_id or ''} on calendar {calendar_id!r}".strip())
-    return found
-
-
-def reread(connection: ConnectionRecord) -> ConnectionRecord:
-    """The connection as stored now (after a concurrent change)."""
-    return get(connection.tenant_id, connection.calendar_id, connection.id)
-
-
-def replace(connection: ConnectionRecord) -> ConnectionRecord:
-    """Write the document over the version read (tokens untouched); returns it with its new version."""
-    try:
-        config.catalog_table().update_item(
-            Key=_key(connection.tenant_id, connection.calendar_id),
-            UpdateExpression="SET #doc = :doc, version = :next",
-            ConditionExpression="version = :read",
-            ExpressionAttributeNames={"#doc": DOC},
-            ExpressionAttributeValues={
-                ":doc": to_doc(connection.to_doc()),
-                ":next": connection.version + 1,
-                ":read": connection.version,
-            },
-        )
-    except ClientError as error:
-        if _failed_condition(error):
-            raise Conflict("this connection changed meanwhile; read it again") from error
-        raise
-    return connection.changed(version=connection.version + 1)
-
-
-def save_tokens(connection: ConnectionRecord, sealed: bytes) -> ConnectionRecord:
-    """Store new sealed tokens only over the token version read: of two concurrent refreshes, the
-    second learns it lost (Conflict) and re-reads the winner's tokens instead of dropping them."""
-    try:
-        config.catalog_table().update_item(
-            Key=_key(connection.tenant_id, connection.calendar_id),
-            UpdateExpression="SET tokens = :tokens, token_version = :next",
-            ConditionExpression="attribute_exists(pk) AND #doc_id = :id AND "
-            "(attribute_not_exists(token_version) OR token_version = :read)",
-            ExpressionAttributeNames={"#doc_id": "connection_id"},
-            ExpressionAttributeValues={
-                ":tokens": sealed,
-                ":next": connection.token_version + 1,
-                ":read": connection.token_version,
-                ":id": connection.id,
-            },
-        )
-    except ClientError as error:
-        if _failed_condition(error):
-            raise Conflict("the tokens were refreshed meanwhile") from error
-        raise
-    return connection.changed(tokens=sealed, token_version=connection.token_version + 1)
-
-
-def delete(tenant_id: str, calendar_id: str) -> None:
-    config.catalog_table().delete_item(Key=_key(tenant_id, calendar_id))
-
-
-def all_connections() -> list[ConnectionRecord]:
-    """Every tenant's connections (gsi1; eventually consistent, fine for a schedule)."""
-    params = {"IndexName": "gsi1", "KeyConditionExpression": Key("gsi1pk").eq(CONNECTIONS_INDEX)}
-    return [_record(item) for item in query_all(config.catalog_table().query, params)]
-
-
-# ---- OAuth states --------------------------------------------------------------------------------
-
-
 def _state_key(nonce: str) -> dict[str, str]:
     return {"pk": f"OAUTHSTATE#{nonce}", "sk": "STATE"}
-
-
-def put_state(nonce: str, record: dict[str, Any], expires_at: int) -> None:
-    config.catalog_table().put_item(
-        Item={**_state_key(nonce), DOC: to_doc(record), "expires_at": expires_at},
-        ConditionExpression="attribute_not_exists(pk)",
-    )
-
-
-def take_state(nonce: str, now: datetime) -> dict[str, Any] | None:
-    """The state's record, deleted in the same step; None if unknown, used or expired."""
-    try:
-        old = config.catalog_table().delete_item(
-            Key=_state_key(nonce),
-            ConditionExpression="attribute_exists(pk) AND expires_at > :now",
-            ExpressionAttributeValues={":now": epoch(now)},
-            ReturnValues="ALL_OLD",
-        )
-    except ClientError as error:
-        if _failed_condition(error):
-            return None
-        raise
-    return from_doc(old["Attributes"])
-
-
-# ---- pushed events and the outbox -----------------------------------------------------------------
 
 
 def _pushed_key(tenant_id: str, connection_id: str, appointment_id: str) -> dict[str, str]:
     return {"pk": tenant_pk(tenant_id), "sk": f"PUSHED#{connection_id}#{appointment_id}"}
 
 
-def pushed_all(tenant_id: str, connection_id: str) -> dict[str, dict[str, Any]]:
-    params = {
-        "KeyConditionExpression": Key("pk").eq(tenant_pk(tenant_id))
-        & Key("sk").begins_with(f"PUSHED#{connection_id}#"),
-        "ConsistentRead": True,
-    }
-    found = {}
-    for item in query_all(config.catalog_table().query, params):
-        doc = from_doc(item)
-        found[doc["appointment_id"]] = doc
-    return found
-
-
-def put_pushed(tenant_id: str, connection_id: str, doc: dict[str, Any]) -> None:
-    config.catalog_table().put_item(
-        Item={**_pushed_key(tenant_id, connection_id, doc["appointment_id"]), DOC: to_doc(doc)}
-    )
-
-
 def _outbox_key(tenant_id: str, connection_id: str, appointment_id: str) -> dict[str, str]:
     return {"pk": tenant_pk(tenant_id), "sk": f"OUTBOX#{connection_id}#{appointment_id}"}
 
 
-def enqueue(tenant_id: str, connection_id: str, appointment_id: str, ticket: str, at: str) -> None:
-    """Queue (or re-queue) an appointment for push; `ticket` identifies this very change."""
-    config.catalog_table().put_item(
-        Item={
-            **_outbox_key(tenant_id, connection_id, appointment_id),
-            "appointment_id": appointment_id,
-            "ticket": ticket,
-            "queued_at": at,
-        }
-    )
+@dataclass(frozen=True)
+class ConnectionRepository:
+    """Connections, OAuth states, pushed events and the outbox, in `table` (the catalog table)."""
 
+    table: Callable[[], Any] = config.catalog_table
 
-def outbox(tenant_id: str, connection_id: str) -> dict[str, str]:
-    """appointment id -> ticket of what is queued for the connection."""
-    params = {
-        "KeyConditionExpression": Key("pk").eq(tenant_pk(tenant_id))
-        & Key("sk").begins_with(f"OUTBOX#{connection_id}#"),
-        "ConsistentRead": True,
-    }
-    return {i["appointment_id"]: i["ticket"] for i in query_all(config.catalog_table().query, params)}
-
-
-def dequeue(tenant_id: str, connection_id: str, appointment_id: str, ticket: str) -> None:
-    """Done with the change `ticket`; a newer change queued meanwhile stays queued."""
-    try:
-        config.catalog_table().delete_item(
-            Key=_outbox_key(tenant_id, connection_id, appointment_id),
-            ConditionExpression=Attr("ticket").eq(ticket),
-        )
-    except ClientError as error:
-        if not _failed_condition(error):
+    def create(self, connection: ConnectionRecord) -> None:
+        tenant_id, calendar_id = connection.tenant_id, connection.calendar_id
+        try:
+            self.table().put_item(
+                Item={
+                    **_key(tenant_id, calendar_id),
+                    "gsi1pk": CONNECTIONS_INDEX,
+                    "gsi1sk": f"{tenant_id}#{calendar_id}",
+                    "tenant_id": tenant_id,
+                    "connection_id": connection.id,
+                    "version": 1,
+                    DOC: to_doc(connection.to_doc()),
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if _failed_condition(error):
+                raise ConnectionExists("this calendar already has a connection; delete it first") from error
             raise
 
+    def find(self, tenant_id: str, calendar_id: str) -> ConnectionRecord | None:
+        item = self.table().get_item(Key=_key(tenant_id, calendar_id), ConsistentRead=True).get("Item")
+        return _record(item) if item else None
 
-def drop_connection_records(tenant_id: str, connection_id: str) -> None:
-    """The outbox and the pushed-event map of a deleted connection."""
-    table = config.catalog_table()
-    with table.batch_writer() as batch:
-        for prefix in ("OUTBOX", "PUSHED"):
-            params = {
-                "KeyConditionExpression": Key("pk").eq(tenant_pk(tenant_id))
-                & Key("sk").begins_with(f"{prefix}#{connection_id}#"),
-                "ProjectionExpression": "pk, sk",
+    def get(self, tenant_id: str, calendar_id: str, connection_id: str | None = None) -> ConnectionRecord:
+        found = self.find(tenant_id, calendar_id)
+        if found is None or (connection_id is not None and found.id != connection_id):
+            raise ConnectionNotFound(
+                f"no connection {connection_id or ''} on calendar {calendar_id!r}".strip()
+            )
+        return found
+
+    def reread(self, connection: ConnectionRecord) -> ConnectionRecord:
+        """The connection as stored now (after a concurrent change)."""
+        return self.get(connection.tenant_id, connection.calendar_id, connection.id)
+
+    def replace(self, connection: ConnectionRecord) -> ConnectionRecord:
+        """Write the document over the version read (tokens untouched); returns it with its new version."""
+        try:
+            self.table().update_item(
+                Key=_key(connection.tenant_id, connection.calendar_id),
+                UpdateExpression="SET #doc = :doc, version = :next",
+                ConditionExpression="version = :read",
+                ExpressionAttributeNames={"#doc": DOC},
+                ExpressionAttributeValues={
+                    ":doc": to_doc(connection.to_doc()),
+                    ":next": connection.version + 1,
+                    ":read": connection.version,
+                },
+            )
+        except ClientError as error:
+            if _failed_condition(error):
+                raise Conflict("this connection changed meanwhile; read it again") from error
+            raise
+        return connection.changed(version=connection.version + 1)
+
+    def save_tokens(self, connection: ConnectionRecord, sealed: bytes) -> ConnectionRecord:
+        """Store new sealed tokens only over the token version read: of two concurrent refreshes, the
+        second learns it lost (Conflict) and re-reads the winner's tokens instead of dropping them."""
+        try:
+            self.table().update_item(
+                Key=_key(connection.tenant_id, connection.calendar_id),
+                UpdateExpression="SET tokens = :tokens, token_version = :next",
+                ConditionExpression="attribute_exists(pk) AND #doc_id = :id AND "
+                "(attribute_not_exists(token_version) OR token_version = :read)",
+                ExpressionAttributeNames={"#doc_id": "connection_id"},
+                ExpressionAttributeValues={
+                    ":tokens": sealed,
+                    ":next": connection.token_version + 1,
+                    ":read": connection.token_version,
+                    ":id": connection.id,
+                },
+            )
+        except ClientError as error:
+            if _failed_condition(error):
+                raise Conflict("the tokens were refreshed meanwhile") from error
+            raise
+        return connection.changed(tokens=sealed, token_version=connection.token_version + 1)
+
+    def delete(self, tenant_id: str, calendar_id: str) -> None:
+        self.table().delete_item(Key=_key(tenant_id, calendar_id))
+
+    def all_connections(self) -> list[ConnectionRecord]:
+        """Every tenant's connections (gsi1; eventually consistent, fine for a schedule)."""
+        params = {"IndexName": "gsi1", "KeyConditionExpression": Key("gsi1pk").eq(CONNECTIONS_INDEX)}
+        return [_record(item) for item in query_all(self.table().query, params)]
+
+    # ---- OAuth states -----------------------------------------------------------------------------
+
+    def put_state(self, nonce: str, record: dict[str, Any], expires_at: int) -> None:
+        self.table().put_item(
+            Item={**_state_key(nonce), DOC: to_doc(record), "expires_at": expires_at},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def take_state(self, nonce: str, now: datetime) -> dict[str, Any] | None:
+        """The state's record, deleted in the same step; None if unknown, used or expired."""
+        try:
+            old = self.table().delete_item(
+                Key=_state_key(nonce),
+                ConditionExpression="attribute_exists(pk) AND expires_at > :now",
+                ExpressionAttributeValues={":now": epoch(now)},
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as error:
+            if _failed_condition(error):
+                return None
+            raise
+        return from_doc(old["Attributes"])
+
+    # ---- pushed events and the outbox ---------------------------------------------------------------
+
+    def pushed_all(self, tenant_id: str, connection_id: str) -> dict[str, dict[str, Any]]:
+        params = {
+            "KeyConditionExpression": Key("pk").eq(tenant_pk(tenant_id))
+            & Key("sk").begins_with(f"PUSHED#{connection_id}#"),
+            "ConsistentRead": True,
+        }
+        found = {}
+        for item in query_all(self.table().query, params):
+            doc = from_doc(item)
+            found[doc["appointment_id"]] = doc
+        return found
+
+    def put_pushed(self, tenant_id: str, connection_id: str, doc: dict[str, Any]) -> None:
+        self.table().put_item(
+            Item={**_pushed_key(tenant_id, connection_id, doc["appointment_id"]), DOC: to_doc(doc)}
+        )
+
+    def enqueue(self, tenant_id: str, connection_id: str, appointment_id: str, ticket: str, at: str) -> None:
+        """Queue (or re-queue) an appointment for push; `ticket` identifies this very change."""
+        self.table().put_item(
+            Item={
+                **_outbox_key(tenant_id, connection_id, appointment_id),
+                "appointment_id": appointment_id,
+                "ticket": ticket,
+                "queued_at": at,
             }
-            for item in query_all(table.query, params):
-                batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+        )
+
+    def outbox(self, tenant_id: str, connection_id: str) -> dict[str, str]:
+        """appointment id -> ticket of what is queued for the connection."""
+        params = {
+            "KeyConditionExpression": Key("pk").eq(tenant_pk(tenant_id))
+            & Key("sk").begins_with(f"OUTBOX#{connection_id}#"),
+            "ConsistentRead": True,
+        }
+        return {i["appointment_id"]: i["ticket"] for i in query_all(self.table().query, params)}
+
+    def dequeue(self, tenant_id: str, connection_id: str, appointment_id: str, ticket: str) -> None:
+        """Done with the change `ticket`; a newer change queued meanwhile stays queued."""
+        try:
+            self.table().delete_item(
+                Key=_outbox_key(tenant_id, connection_id, appointment_id),
+                ConditionExpression=Attr("ticket").eq(ticket),
+            )
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise
+
+    def drop_connection_records(self, tenant_id: str, connection_id: str) -> None:
+        """The outbox and the pushed-event map of a deleted connection."""
+        table = self.table()
+        with table.batch_writer() as batch:
+            for prefix in ("OUTBOX", "PUSHED"):
+                params = {
+                    "KeyConditionExpression": Key("pk").eq(tenant_pk(tenant_id))
+                    & Key("sk").begins_with(f"{prefix}#{connection_id}#"),
+                    "ProjectionExpression": "pk, sk",
+                }
+                for item in query_all(table.query, params):
+                    batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,28 +30,6 @@ def _snapshot_pk(tenant_id: str, connection_id: str) -> str:
     return f"EXTEVT#{tenant_id}#{connection_id}"
 
 
-def snapshot(tenant_id: str, connection_id: str) -> dict[str, tuple[datetime, datetime]]:
-    params = {"KeyConditionExpression": Key("pk").eq(_snapshot_pk(tenant_id, connection_id))}
-    return {
-        item["sk"]: (datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"]))
-        for item in query_all(config.bookings_table().query, params)
-    }
-
-
-def save_snapshot(
-    tenant_id: str,
-    connection_id: str,
-    changed: dict[str, tuple[datetime, datetime]],
-    removed: set[str],
-) -> None:
-    pk = _snapshot_pk(tenant_id, connection_id)
-    with config.bookings_table().batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-        for remote_id in removed - changed.keys():
-            batch.delete_item(Key={"pk": pk, "sk": remote_id})
-        for remote_id, (start, end) in changed.items():
-            batch.put_item(Item={"pk": pk, "sk": remote_id, "start": iso(start), "end": iso(end)})
-
-
 def _occ_pk(tenant_id: str, calendar_id: str) -> str:
     return f"OCC#{tenant_id}#{calendar_id}"
 
@@ -58,64 +38,92 @@ def _block_sk(connection_id: str, start: datetime, end: datetime) -> str:
     return f"{iso(start)}#{owner(connection_id)}#{iso(end)}"
 
 
-def blocks(
-    tenant_id: str, calendar_id: str, connection_id: str, since: datetime, unit_minutes: int
-) -> set[str]:
-    """Sort keys of the connection's blocks that may still matter (ending after `since`)."""
-    from datetime import timedelta
+@dataclass(frozen=True)
+class ExternalBusy:
+    """The snapshots and blocks of every connection, in `table` (the bookings table)."""
 
-    lookback = timedelta(minutes=MAX_UNITS_PER_BOOKING * unit_minutes)
-    params = {
-        "KeyConditionExpression": Key("pk").eq(_occ_pk(tenant_id, calendar_id))
-        & Key("sk").gte(iso(since - lookback)),
-        "ProjectionExpression": "sk, #o",
-        "ExpressionAttributeNames": {"#o": "owner"},
-    }
-    mine = owner(connection_id)
-    return {i["sk"] for i in query_all(config.bookings_table().query, params) if i["owner"] == mine}
+    table: Callable[[], Any] = config.bookings_table
 
+    def snapshot(self, tenant_id: str, connection_id: str) -> dict[str, tuple[datetime, datetime]]:
+        params = {"KeyConditionExpression": Key("pk").eq(_snapshot_pk(tenant_id, connection_id))}
+        return {
+            item["sk"]: (datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"]))
+            for item in query_all(self.table().query, params)
+        }
 
-def replace_blocks(
-    tenant_id: str,
-    calendar_id: str,
-    connection_id: str,
-    current: set[str],
-    wanted: list[tuple[datetime, datetime]],
-) -> int:
-    """Make the stored blocks exactly `wanted`: new ones put, gone ones deleted. Returns the count."""
-    pk = _occ_pk(tenant_id, calendar_id)
-    wanted_by_sk = {_block_sk(connection_id, start, end): (start, end) for start, end in wanted}
-    with config.bookings_table().batch_writer() as batch:
-        for sk in current - wanted_by_sk.keys():
-            batch.delete_item(Key={"pk": pk, "sk": sk})
-        for sk in wanted_by_sk.keys() - current:
-            start, end = wanted_by_sk[sk]
-            item: dict[str, Any] = {
-                "pk": pk,
-                "sk": sk,
-                "owner": owner(connection_id),
-                "occ_start": iso(start),
-                "occ_end": iso(end),
-                "expires_at": epoch(end),
-            }
-            batch.put_item(Item=item)
-    return len(wanted_by_sk)
+    def save_snapshot(
+        self,
+        tenant_id: str,
+        connection_id: str,
+        changed: dict[str, tuple[datetime, datetime]],
+        removed: set[str],
+    ) -> None:
+        pk = _snapshot_pk(tenant_id, connection_id)
+        with self.table().batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+            for remote_id in removed - changed.keys():
+                batch.delete_item(Key={"pk": pk, "sk": remote_id})
+            for remote_id, (start, end) in changed.items():
+                batch.put_item(Item={"pk": pk, "sk": remote_id, "start": iso(start), "end": iso(end)})
 
+    def blocks(
+        self, tenant_id: str, calendar_id: str, connection_id: str, since: datetime, unit_minutes: int
+    ) -> set[str]:
+        """Sort keys of the connection's blocks that may still matter (ending after `since`)."""
+        from datetime import timedelta
 
-def drop(tenant_id: str, calendar_id: str, connection_id: str, unit_minutes: int, now: datetime) -> None:
-    """A deleted connection's blocks and snapshot."""
-    replace_blocks(
-        tenant_id,
-        calendar_id,
-        connection_id,
-        blocks(
+        lookback = timedelta(minutes=MAX_UNITS_PER_BOOKING * unit_minutes)
+        params = {
+            "KeyConditionExpression": Key("pk").eq(_occ_pk(tenant_id, calendar_id))
+            & Key("sk").gte(iso(since - lookback)),
+            "ProjectionExpression": "sk, #o",
+            "ExpressionAttributeNames": {"#o": "owner"},
+        }
+        mine = owner(connection_id)
+        return {i["sk"] for i in query_all(self.table().query, params) if i["owner"] == mine}
+
+    def replace_blocks(
+        self,
+        tenant_id: str,
+        calendar_id: str,
+        connection_id: str,
+        current: set[str],
+        wanted: list[tuple[datetime, datetime]],
+    ) -> int:
+        """Make the stored blocks exactly `wanted`: new ones put, gone ones deleted. Returns the count."""
+        pk = _occ_pk(tenant_id, calendar_id)
+        wanted_by_sk = {_block_sk(connection_id, start, end): (start, end) for start, end in wanted}
+        with self.table().batch_writer() as batch:
+            for sk in current - wanted_by_sk.keys():
+                batch.delete_item(Key={"pk": pk, "sk": sk})
+            for sk in wanted_by_sk.keys() - current:
+                start, end = wanted_by_sk[sk]
+                item: dict[str, Any] = {
+                    "pk": pk,
+                    "sk": sk,
+                    "owner": owner(connection_id),
+                    "occ_start": iso(start),
+                    "occ_end": iso(end),
+                    "expires_at": epoch(end),
+                }
+                batch.put_item(Item=item)
+        return len(wanted_by_sk)
+
+    def drop(
+        self, tenant_id: str, calendar_id: str, connection_id: str, unit_minutes: int, now: datetime
+    ) -> None:
+        """A deleted connection's blocks and snapshot."""
+        self.replace_blocks(
             tenant_id,
             calendar_id,
             connection_id,
-            datetime.fromisoformat("2000-01-01T00:00:00+00:00"),
-            unit_minutes,
-        ),
-        [],
-    )
-    known = snapshot(tenant_id, connection_id)
-    save_snapshot(tenant_id, connection_id, {}, set(known))
+            self.blocks(
+                tenant_id,
+                calendar_id,
+                connection_id,
+                datetime.fromisoformat("2000-01-01T00:00:00+00:00"),
+                unit_minutes,
+            ),
+            [],
+        )
+        known = self.snapshot(tenant_id, connection_id)
+        self.save_snapshot(tenant_id, connection_id, {}, set(known))

@@ -13,7 +13,9 @@ from creneau.dal import catalog
 from creneau.dal.api_keys import ApiKeyRepository
 from creneau.dal.appointment_repository import AppointmentRepository
 from creneau.dal.calendar_time import CalendarTime
+from creneau.dal.connections import ConnectionRepository
 from creneau.dal.customers import CustomerRepository
+from creneau.dal.external_busy import ExternalBusy
 from creneau.dal.lock_repository import LockRepository
 from creneau.dal.records import TypedRecords
 from creneau.dal.sessions import SessionRepository
@@ -35,6 +37,8 @@ class Store:
     appointments: AppointmentRepository = field(default_factory=AppointmentRepository)
     users: UserRepository = field(default_factory=UserRepository)
     api_keys: ApiKeyRepository = field(default_factory=ApiKeyRepository)
+    connections: ConnectionRepository = field(default_factory=ConnectionRepository)
+    external_busy: ExternalBusy = field(default_factory=ExternalBusy)
     client: Callable[[], Any] = config.client
 
     def transaction(self) -> Transaction:
@@ -61,6 +65,8 @@ class Store:
             appointments=AppointmentRepository(bookings_table),
             users=UserRepository(catalog_table),
             api_keys=ApiKeyRepository(catalog_table, client=client),
+            connections=ConnectionRepository(catalog_table),
+            external_busy=ExternalBusy(bookings_table),
             client=client,
         )
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from creneau.clock import Clock, iso
-from creneau.dal import connections, external_busy, sessions
+from creneau.dal import sessions
 from creneau.dal.connections import ConnectionRecord
 from creneau.dal.store import Store
 from creneau.errors import (
@@ -90,7 +90,7 @@ class SyncService:
         metric: Metric = _no_metric,
     ):
         self.flows, self.provider_for, self.clock, self.metric = flows, provider_for, clock, metric
-        self.store = store  # the catalog and the appointments, only ever read here
+        self.store = store  # connections and busy blocks written; the catalog and appointments only read
 
     # ---- connections -----------------------------------------------------------------------------
 
@@ -105,7 +105,7 @@ class SyncService:
             options=request.options.model_dump(),
             tenant_id=tenant_id,
         )
-        connections.create(connection)
+        self.store.connections.create(connection)
         url = self._authorize(connection, flow, redirect_base)
         return {
             "id": connection.id,
@@ -135,7 +135,7 @@ class SyncService:
             "pending": pending,
         }
         now = self.clock.now()
-        connections.put_state(nonce, record, int(now.timestamp()) + state.STATE_TTL_SECONDS)
+        self.store.connections.put_state(nonce, record, int(now.timestamp()) + state.STATE_TTL_SECONDS)
         return url
 
     def callback(self, provider: str, query: dict[str, str]) -> dict:
@@ -144,12 +144,12 @@ class SyncService:
         nonce = state.verified_nonce(query.get("state"))
         if nonce is None:
             raise OAuthRefused("this link is not one we issued (its state is missing or forged)")
-        record = connections.take_state(nonce, self.clock.now())
+        record = self.store.connections.take_state(nonce, self.clock.now())
         if record is None:
             raise OAuthRefused("this link was already used or has expired; start the connection again")
         if record["provider"] != provider:
             raise OAuthRefused("this link belongs to another provider")
-        connection = connections.find(record["tenant_id"], record["calendar_id"])
+        connection = self.store.connections.find(record["tenant_id"], record["calendar_id"])
         if connection is None or connection.id != record["connection_id"]:
             raise OAuthRefused("this connection no longer exists")
         if query.get("error"):
@@ -169,46 +169,48 @@ class SyncService:
     def _save_tokens_forced(self, connection: ConnectionRecord, sealed: bytes) -> ConnectionRecord:
         for _ in range(5):
             try:
-                return connections.save_tokens(connection, sealed)
+                return self.store.connections.save_tokens(connection, sealed)
             except Conflict:
-                connection = connections.reread(connection)
+                connection = self.store.connections.reread(connection)
         raise Conflict("the connection is being changed by another request; try again")
 
     def _update(self, connection: ConnectionRecord, **changes: Any) -> ConnectionRecord:
         """Apply `changes` to the latest version of the connection (re-read on a concurrent edit)."""
         for _ in range(10):
             try:
-                return connections.replace(connection.changed(**changes))
+                return self.store.connections.replace(connection.changed(**changes))
             except Conflict:
-                connection = connections.reread(connection)
+                connection = self.store.connections.reread(connection)
         raise Conflict("the connection is being changed by another request; try again")
 
     def list(self, tenant_id: str, calendar_id: str) -> dict:
         self.store.calendars.get(tenant_id, calendar_id)
-        found = connections.find(tenant_id, calendar_id)
+        found = self.store.connections.find(tenant_id, calendar_id)
         return {"items": [found.public()] if found else [], "next_cursor": None}
 
     def get(self, tenant_id: str, calendar_id: str, connection_id: str) -> dict:
-        return connections.get(tenant_id, calendar_id, connection_id).public()
+        return self.store.connections.get(tenant_id, calendar_id, connection_id).public()
 
     def patch(self, tenant_id: str, calendar_id: str, connection_id: str, options: dict) -> dict:
-        connection = connections.get(tenant_id, calendar_id, connection_id)
+        connection = self.store.connections.get(tenant_id, calendar_id, connection_id)
         merged = ConnectionOptions.model_validate({**connection.options, **options}).model_dump()
         return self._update(connection, options=merged).public()
 
     def reconnect(self, tenant_id: str, calendar_id: str, connection_id: str, redirect_base: str) -> dict:
-        connection = connections.get(tenant_id, calendar_id, connection_id)
+        connection = self.store.connections.get(tenant_id, calendar_id, connection_id)
         url = self._authorize(connection, self._flow(connection.provider), redirect_base)
         shown = {"id": connection.id, "provider": connection.provider, "status": connection.status}
         return {**shown, "authorization_url": url}
 
     def delete(self, tenant_id: str, calendar_id: str, connection_id: str, remove_events: bool) -> None:
-        connection = connections.get(tenant_id, calendar_id, connection_id)
+        connection = self.store.connections.get(tenant_id, calendar_id, connection_id)
         calendar = self.store.calendars.get(tenant_id, calendar_id)
         if connection.tokens:
             provider = self.provider_for(connection, Deadline(20))
             if remove_events:
-                for appointment_id, pushed in connections.pushed_all(tenant_id, connection.id).items():
+                for appointment_id, pushed in self.store.connections.pushed_all(
+                    tenant_id, connection.id
+                ).items():
                     if pushed.get("exists"):
                         try:
                             provider.delete(appointment_id, pushed.get("remote_id"), notify=False)
@@ -216,9 +218,11 @@ class SyncService:
                             break  # best effort: the events stay, the connection still goes
             with contextlib.suppress(ProviderError):  # best effort, as API.md says
                 provider.revoke()
-        external_busy.drop(tenant_id, calendar_id, connection.id, calendar.unit_minutes, self.clock.now())
-        connections.drop_connection_records(tenant_id, connection.id)
-        connections.delete(tenant_id, calendar_id)
+        self.store.external_busy.drop(
+            tenant_id, calendar_id, connection.id, calendar.unit_minutes, self.clock.now()
+        )
+        self.store.connections.drop_connection_records(tenant_id, connection.id)
+        self.store.connections.delete(tenant_id, calendar_id)
 
     # ---- changes in ------------------------------------------------------------------------------
 
@@ -232,11 +236,13 @@ class SyncService:
             calendar_ids.add(event["previous"]["calendar_id"])
         concerned = []
         for calendar_id in sorted(calendar_ids):
-            connection = connections.find(tenant_id, calendar_id)
+            connection = self.store.connections.find(tenant_id, calendar_id)
             if connection is None or connection.status == "disconnected":
                 continue
             subject = appointment.get("session_id") or appointment["id"]  # a group session: one event
-            connections.enqueue(tenant_id, connection.id, subject, event["id"], iso(self.clock.now()))
+            self.store.connections.enqueue(
+                tenant_id, connection.id, subject, event["id"], iso(self.clock.now())
+            )
             concerned.append(connection)
         return concerned
 
@@ -244,7 +250,7 @@ class SyncService:
 
     def sync_calendar(self, tenant_id: str, calendar_id: str, seconds: float) -> dict:
         """POST /v1/calendars/{id}/sync: push everything pending, reconcile, pull busy times."""
-        connection = connections.find(tenant_id, calendar_id)
+        connection = self.store.connections.find(tenant_id, calendar_id)
         if connection is None:
             raise ConnectionNotReady("this calendar has no connection")
         if connection.status != "connected":
@@ -259,7 +265,7 @@ class SyncService:
         """The 5-minute schedule: every connected connection gets a full run in turn."""
         deadline = Deadline(seconds)
         counts = {"connections": 0, "errors": 0}
-        for connection in connections.all_connections():
+        for connection in self.store.connections.all_connections():
             if deadline.left() <= 1:
                 break
             if connection.status != "connected":
@@ -279,7 +285,7 @@ class SyncService:
         tenant_id = connection.tenant_id
         report = Report()
         now = self.clock.now()
-        queued = connections.outbox(tenant_id, connection.id)
+        queued = self.store.connections.outbox(tenant_id, connection.id)
         if connection.status != "connected" or _throttled(connection, now):
             report.pending = len(queued)
             return report
@@ -294,7 +300,7 @@ class SyncService:
             self.metric("SyncNeedsReconnect", 1)
         except ProviderError as failure:  # throttled or down: everything stays queued
             error = failure
-        report.pending = len(connections.outbox(tenant_id, connection.id))
+        report.pending = len(self.store.connections.outbox(tenant_id, connection.id))
         changes: dict[str, Any] = {"last_sync_at": iso(self.clock.now()), "sync_state": run.sync_state}
         if error is not None:
             report.errors.append({"code": error.code, "message": error.message})
@@ -306,7 +312,7 @@ class SyncService:
                 changes["throttled_until"] = iso(self.clock.now() + timedelta(seconds=error.retry_after))
         elif not report.errors:
             changes["last_error"] = None
-        self._update(connections.reread(connection), **changes)
+        self._update(self.store.connections.reread(connection), **changes)
         self.metric("SyncPushed", report.pushed + report.updated + report.deleted)
         return report
 
@@ -348,7 +354,7 @@ class _Run:
     # ---- push ----------------------------------------------------------------------------------------
 
     def push(self, queued: dict[str, str], reconcile: bool) -> None:
-        pushed = connections.pushed_all(self.tenant_id, self.connection.id)
+        pushed = self.store.connections.pushed_all(self.tenant_id, self.connection.id)
         known: dict[str, dict | None] = {}
         if reconcile:
             for appointment in self._upcoming():
@@ -372,7 +378,7 @@ class _Run:
                     {"appointment_id": appointment_id, "code": refused.code, "message": refused.message}
                 )
             if appointment_id in queued:
-                connections.dequeue(
+                self.store.connections.dequeue(
                     self.tenant_id, self.connection.id, appointment_id, queued[appointment_id]
                 )
 
@@ -440,12 +446,12 @@ class _Run:
                 notify = self.options["send_invitations"] and self.options["add_attendees"]
                 self.provider.delete(appointment_id, record["remote_id"], notify)
                 self.report.deleted += 1
-            connections.put_pushed(
+            self.store.connections.put_pushed(
                 self.tenant_id, self.connection.id, {**record, "exists": False, "digest": wanted}
             )
             return
         if entry is None:  # written before the call: a crash after it still leaves a trace to delete
-            connections.put_pushed(
+            self.store.connections.put_pushed(
                 self.tenant_id,
                 self.connection.id,
                 {**record, "exists": True, "digest": "writing", "end": iso(spec.end)},
@@ -455,7 +461,7 @@ class _Run:
             self.report.pushed += 1
         else:
             self.report.updated += 1
-        connections.put_pushed(
+        self.store.connections.put_pushed(
             self.tenant_id,
             self.connection.id,
             {
@@ -477,7 +483,7 @@ class _Run:
             prior = None  # the window outgrew the last full pull: pull it all again
         asked = {**(prior or {}), "timezone": self.calendar.timezone}  # all-day events need a zone
         listing = self.provider.busy(window[0] - PAST_REACH, window[1] + RESYNC_MARGIN, asked)
-        old = external_busy.snapshot(self.tenant_id, self.connection.id)
+        old = self.store.external_busy.snapshot(self.tenant_id, self.connection.id)
         found = {b.id: (b.start, b.end) for b in listing.busy}
         changed = {k: v for k, v in found.items() if old.get(k) != v}
         if listing.full:
@@ -485,12 +491,12 @@ class _Run:
         else:
             removed = set(listing.removed) - found.keys()
             current = {**{k: v for k, v in old.items() if k not in removed}, **changed}
-        external_busy.save_snapshot(self.tenant_id, self.connection.id, changed, removed)
+        self.store.external_busy.save_snapshot(self.tenant_id, self.connection.id, changed, removed)
         wanted = busy_pieces.pieces(current.values(), self.calendar.unit_minutes, window)
-        existing = external_busy.blocks(
+        existing = self.store.external_busy.blocks(
             self.tenant_id, self.calendar.id, self.connection.id, window[0], self.calendar.unit_minutes
         )
-        self.report.busy_blocks = external_busy.replace_blocks(
+        self.report.busy_blocks = self.store.external_busy.replace_blocks(
             self.tenant_id, self.calendar.id, self.connection.id, existing, wanted
         )
         self.sync_state = (
