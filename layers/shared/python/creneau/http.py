@@ -1,9 +1,10 @@
 """The API on Powertools' resolver: auth before anything else, and every error mapped in one place.
 
-A function's app.py declares its routes with `api.get(path, role=...)`, paths written as in
-template.yaml (`/v1/services/{id}`). The role of each route is checked against the caller (an API key,
-or a Cognito token: see logic/auth.py) before validation, so a caller without the right role learns
-nothing about the route. The OpenAPI document carries each operation's role as `x-creneau-role`.
+A function's app.py declares its routes with `api.get(path, role=...)`, or a kind of record's with
+`api.resource(...)`, paths written as in template.yaml (`/v1/services/{id}`). The role of each
+route is checked against the caller (an API key, or a Cognito token: see logic/auth.py) before
+validation, so a caller without the right role learns nothing about the route. The OpenAPI
+document carries each operation's role as `x-creneau-role`.
 """
 
 from __future__ import annotations
