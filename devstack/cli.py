@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Template parameters the local stack sets: its tests sign in with USER_PASSWORD_AUTH (boto3 has no SRP).
 LOCAL_PARAMETERS = {"AllowPasswordAuth": "true"}
 
-# API.md "Configuration": taken from this process's environment for every function, so one stack can
-# talk to the real providers or to local fakes.
+# The configuration (docs/operations.md): taken from this process's environment for every function,
+# so one stack can talk to the real providers or to local fakes.
 CONFIGURATION = (
     "GOOGLE_CLIENT_ID",
     "GOOGLE_CLIENT_SECRET",
@@ -37,7 +37,7 @@ CONFIGURATION = (
     "SSL_CERT_FILE",
     "REQUESTS_CA_BUNDLE",
     "WEBHOOKS_ALLOW_PRIVATE",
-    "WEBHOOK_RETRY_DELAYS",  # shortened by tests; the deployed default is API.md's
+    "WEBHOOK_RETRY_DELAYS",  # shortened by tests; the deployed default is docs/events.md's
 )
 
 
@@ -71,7 +71,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def aws_env(moto_url: str) -> dict[str, str]:
     return {
-        # moto serves DynamoDB streams only when botocore does not route by account id (DESIGN.md).
+        # moto serves DynamoDB streams only when botocore does not route by account id.
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         "AWS_ENDPOINT_URL": moto_url,
         "AWS_DEFAULT_REGION": REGION,

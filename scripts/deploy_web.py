@@ -29,7 +29,7 @@ def stack_outputs(cloudformation, stack_name: str) -> dict[str, str]:
 
 
 def agenda_config(outputs: dict[str, str]) -> dict:
-    """config.json of API.md "Web pages"; cognito is null when the stack has no user pool."""
+    """config.json of docs/web.md; cognito is null when the stack has no user pool."""
     cognito = None
     if "UserPoolId" in outputs:
         region = outputs.get("CognitoRegion") or outputs["UserPoolId"].split("_")[0]

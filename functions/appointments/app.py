@@ -1,4 +1,4 @@
-"""Appointments and customers (API.md, "Appointments", "Customers")."""
+"""Appointments and customers (docs/api.md, "Appointments", "Customers")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Catalog: settings, service categories, services, calendars and API keys (API.md, "Catalog")."""
+"""Catalog: settings, service categories, services, calendars and API keys (docs/api.md, "Catalog")."""
 
 from __future__ import annotations
 

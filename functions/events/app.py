@@ -1,5 +1,5 @@
 """The bookings table's stream -> one change event per committed appointment change -> the SNS
-topic, and the reminder schedules each change implies (API.md, "Events")."""
+topic, and the reminder schedules each change implies (docs/events.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Locks: pre-reserve a slot under a lock_code while a form is filled (API.md, "Locks")."""
+"""Locks: pre-reserve a slot under a lock_code while a form is filled (docs/api.md, "Locks")."""
 
 from __future__ import annotations
 

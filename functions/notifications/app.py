@@ -1,5 +1,5 @@
 """Change events and fired reminders from the notifications queue -> emails with an .ics (SES v2),
-once per recipient (API.md, "Events")."""
+once per recipient (docs/events.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Availability: free slots of a service, the first one, and why a time is not (API.md, "Availability")."""
+"""Availability: free slots of a service, the first one, and why a time is not (docs/api.md)."""
 
 from __future__ import annotations
 

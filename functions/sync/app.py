@@ -1,4 +1,4 @@
-"""Calendar sync (API.md, "Calendar connections"): the connection routes and the OAuth callback,
+"""Calendar sync (docs/calendar-sync.md): the connection routes and the OAuth callback,
 the sync queue (appointment change events from the SNS topic), and the 5-minute schedule.
 
 One function, three kinds of event: HTTP API requests, SQS batches, EventBridge schedules. The
@@ -53,7 +53,7 @@ from token_store import TokenStore  # noqa: E402  isort: skip
 api = Api()
 processor = BatchProcessor(event_type=EventType.SQS)
 Id = Annotated[str, Path()]
-SYNC_NOW_SECONDS = 20  # POST /sync, as API.md promises
+SYNC_NOW_SECONDS = 20  # POST /sync, as docs/calendar-sync.md promises
 SCHEDULED_SECONDS = 240  # the schedule's run; the function's timeout is 300 s
 
 

@@ -25,7 +25,7 @@ SCOPES = ["Calendars.ReadWrite", "User.Read"]  # msal adds offline_access, openi
 PROPERTY_ID = "String {8d6f2c0e-5b1a-4c52-9a63-3f0d6f1c2b7e} Name creneauAppointmentId"
 BLOCKING = {"busy", "tentative", "oof"}
 _http_cache: dict = {}  # msal's discovery answers, kept per execution environment
-# The callback is a GET by contract (API.md), so the code comes back in the query, not a form post.
+# The callback is a GET by contract (docs/calendar-sync.md): the code comes back in the query.
 warnings.filterwarnings("ignore", "response_mode='form_post' is recommended")
 
 

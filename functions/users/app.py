@@ -1,4 +1,4 @@
-"""Accounts: the tenant's agents and admins who sign in with Cognito (API.md, "Accounts")."""
+"""Accounts: the tenant's agents and admins who sign in with Cognito (docs/accounts.md)."""
 
 from __future__ import annotations
 

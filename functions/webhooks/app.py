@@ -1,5 +1,5 @@
 """Webhooks: registration routes (admin) and, from the webhooks queue, signed deliveries retried
-with backoff (API.md, "Events")."""
+with backoff (docs/events.md)."""
 
 from __future__ import annotations
 

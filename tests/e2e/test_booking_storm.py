@@ -269,7 +269,7 @@ def test_cancel_then_rebook_the_same_time_exactly_one_wins(shop, stack):
     assert_no_overlap(appointments, shapes_of(shop))
 
 
-# API.md's error codes that a reschedule may answer with 409.
+# The error codes (docs/api.md) that a reschedule may answer with 409.
 DOCUMENTED_409 = {
     "slot-unavailable",
     "invalid-status-transition",

@@ -1,4 +1,4 @@
-"""Every error code of API.md's table, on the routes that can return it, over HTTP."""
+"""Every error code of docs/api.md's table, on the routes that can return it, over HTTP."""
 
 from __future__ import annotations
 

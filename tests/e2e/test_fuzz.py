@@ -40,7 +40,7 @@ def check_answer(response) -> None:
     assert response.status_code < 500, f"{response.status_code}: {response.text[:500]}"
     content_type = str(response.headers.get("content-type") or response.headers.get("Content-Type") or "")
     if "/v1/oauth/" in str(response.request.url) and "text/html" in content_type:
-        return  # the OAuth callback is a page a person's browser lands on: API.md makes its refusals HTML
+        return  # the OAuth callback is a page a person's browser lands on: its refusals are HTML
     if response.status_code >= 400:
         body = response.json()
         assert set(body) == {"error"}, body

@@ -1,6 +1,6 @@
 """Lock storms over HTTP: many clients pre-reserve (and book) overlapping times at once.
 
-DESIGN.md "Correctness at the core": an appointment and a live lock, or two live locks, never overlap on
+docs/architecture.md "No double booking": an appointment and a live lock, or two live locks, never overlap on
 one calendar, whatever the concurrency. Each request comes from its own client; all are released together.
 """
 

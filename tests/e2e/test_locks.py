@@ -1,7 +1,8 @@
 """Locks (pre-reservation) over HTTP against the local stack: hold, hide, move, expire, release, convert.
 
-API.md "Locks" and "Appointments"; DESIGN.md "Correctness at the core". Each test builds its own tenant
-with calendars open on one weekday a few days ahead, so minimum notice and the horizon never interfere.
+docs/api.md "Locks" and "Appointments"; docs/architecture.md "No double booking". Each test builds its
+own tenant with calendars open on one weekday a few days ahead, so minimum notice and the horizon
+never interfere.
 """
 
 from __future__ import annotations
@@ -410,7 +411,7 @@ def test_expired_code_still_books_a_time_that_is_still_free(shop):
 
 
 def test_expired_code_is_ignored_when_its_calendar_was_taken_but_another_is_free(shop):
-    """API.md: an expired code is ignored, the time must then be free: here it is, on the other calendar."""
+    """An expired code is ignored (docs/api.md): the time must then be free, here on the other calendar."""
     s = shop(calendars=2, ttl=1)
     code = new_code()
     locked = s.lock("10:00", lock_code=code, calendar_id=s.calendar_ids[0])

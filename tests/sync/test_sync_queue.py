@@ -1,5 +1,5 @@
 """The sync function in-process on moto (DynamoDB and KMS) against the HTTPS Google fake: its SQS
-queue (events as API.md "Events" gives them), the schedule, and tokens at rest."""
+queue (events as docs/events.md gives them), the schedule, and tokens at rest."""
 
 from __future__ import annotations
 

@@ -45,4 +45,6 @@ def test_kms_alias_ref_is_its_name_and_secrets_are_random_per_stack():
     assert not sync["OAUTH_STATE_SECRET"].startswith("{{resolve:") and len(sync["OAUTH_STATE_SECRET"]) >= 32
     assert one.functions()["SyncFunction"].env["OAUTH_STATE_SECRET"] == sync["OAUTH_STATE_SECRET"]
     assert two.functions()["SyncFunction"].env["OAUTH_STATE_SECRET"] != sync["OAUTH_STATE_SECRET"]
-    assert sync["GOOGLE_API_BASE"] == "https://www.googleapis.com/calendar/v3"  # API.md's default
+    assert (
+        sync["GOOGLE_API_BASE"] == "https://www.googleapis.com/calendar/v3"
+    )  # docs/calendar-sync.md's default

@@ -1,4 +1,4 @@
-"""The status lifecycle of API.md: which transitions exist, which are final, what frees time."""
+"""The status lifecycle of docs/api.md: which transitions exist, which are final, what frees time."""
 
 import pytest
 

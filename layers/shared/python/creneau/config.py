@@ -51,7 +51,7 @@ class Settings(BaseModel):
     webhooks_queue_url: MaybeText = Field(None, alias="WEBHOOKS_QUEUE_URL")
     webhooks_allow_private: bool = Field(False, alias="WEBHOOKS_ALLOW_PRIVATE")
     webhook_retry_delays: tuple[int, ...] | None = Field(None, alias="WEBHOOK_RETRY_DELAYS")
-    # Calendar sync (functions/sync; API.md, "Configuration"): empty client ids refuse a provider.
+    # Calendar sync (docs/calendar-sync.md, "Configuration"): empty client ids refuse a provider.
     tokens_key_id: MaybeText = Field(None, alias="TOKENS_KEY_ID")
     oauth_state_secret: MaybeText = Field(None, alias="OAUTH_STATE_SECRET")
     oauth_redirect_base: MaybeText = Field(None, alias="OAUTH_REDIRECT_BASE")

@@ -31,7 +31,7 @@ PUBLIC, AGENT, ADMIN = "public", "agent", "admin"
 NO_KEY = "none"  # routes that authenticate otherwise (OAuth callbacks)
 _PARAM = re.compile(r"\{([^}+]+)\+?\}")
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Either credential works on every route that takes one (API.md, "Accounts").
+# Either credential works on every route that takes one (docs/accounts.md).
 SECURITY = [{"ApiKey": []}, {"CognitoToken": []}]
 
 

@@ -1,4 +1,4 @@
-"""Change events (API.md, "Events"): one per committed change of an appointment, derived from the
+"""Change events (docs/events.md): one per committed change of an appointment, derived from the
 record as it was and as it is. Pure: the stream decoding and the publishing live in logic/events.py.
 
 The id is derived from the appointment and its version, so a replayed stream record yields the same
@@ -70,7 +70,7 @@ REMINDED = frozenset({"PENDING", "CONFIRMED"})
 
 
 def email_kind(event: dict[str, Any]) -> str | None:
-    """Which email a change sends: none for IN_PROGRESS or COMPLETED (API.md)."""
+    """Which email a change sends: none for IN_PROGRESS or COMPLETED (docs/events.md, "Emails")."""
     kind = event["type"]
     if kind == CREATED:
         return INVITATION

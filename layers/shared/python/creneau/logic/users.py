@@ -1,4 +1,4 @@
-"""Accounts: the people of a tenant who sign in (API.md, "Accounts").
+"""Accounts: the people of a tenant who sign in (docs/accounts.md).
 
 Cognito holds the sign-in: email, password, the group that is the role, `custom:tenant_id`. The user
 record (dal/store.users.py) holds what every request checks in one read: tenant, role, calendars, status,

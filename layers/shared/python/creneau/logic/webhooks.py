@@ -1,4 +1,4 @@
-"""Webhooks (API.md, "Events"): registrations with a secret shown once, signed deliveries retried
+"""Webhooks (docs/events.md, "Webhooks"): registrations with a secret shown once, signed deliveries retried
 with backoff for about a day, and a deliveries log per webhook.
 
 A delivery attempt is identified by (event, webhook, attempt number) and runs at most once
@@ -26,7 +26,7 @@ from creneau.errors import ValidationFailed
 from creneau.netguard import AddressRefused, resolve_checked
 from creneau.security import new_id
 
-# API.md: about 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h after the first try (24 h in all).
+# docs/events.md: about 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h after the first try (24 h in all).
 DEFAULT_RETRY_DELAYS = (10, 60, 300, 1800, 7200, 21600, 43200)
 TIMEOUT_SECONDS = 10.0
 SIGNATURE_HEADER = "X-Creneau-Signature"

@@ -1,4 +1,4 @@
-"""Shapes of slots, locks and appointments (API.md, "Availability", "Locks", "Appointments")."""
+"""Shapes of slots, locks and appointments (docs/api.md, "Availability", "Locks", "Appointments")."""
 
 from __future__ import annotations
 

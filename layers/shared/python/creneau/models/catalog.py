@@ -1,4 +1,4 @@
-"""Catalog shapes: settings, categories, services, calendars, API keys (API.md, "Catalog")."""
+"""Catalog shapes: settings, categories, services, calendars, API keys (docs/api.md, "Catalog")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shapes of calendar connections and sync runs (API.md, "Calendar connections")."""
+"""Shapes of calendar connections and sync runs (docs/calendar-sync.md)."""
 
 from __future__ import annotations
 

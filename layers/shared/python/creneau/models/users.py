@@ -1,4 +1,4 @@
-"""Accounts: people of a tenant who sign in with Cognito (API.md, "Accounts")."""
+"""Accounts: people of a tenant who sign in with Cognito (docs/accounts.md)."""
 
 from __future__ import annotations
 

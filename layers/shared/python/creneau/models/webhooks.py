@@ -1,4 +1,4 @@
-"""Shapes of webhooks and their deliveries (API.md, "Events")."""
+"""Shapes of webhooks and their deliveries (docs/events.md, "Webhooks")."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """An appointment as a provider event (pure): templated title and description, attendees, span.
 
-Placeholders (API.md): %service_name%, %customer_full_name%, %customer_email%, %customer_phone%,
-%calendar_name%, %appointment_start%, %appointment_end%, %appointment_status%, %comments%, %price%,
-%field:KEY%. Unknown ones are left as written.
+Placeholders (docs/calendar-sync.md, "Push"): %service_name%, %customer_full_name%, %customer_email%,
+%customer_phone%, %calendar_name%, %appointment_start%, %appointment_end%, %appointment_status%,
+%comments%, %price%, %field:KEY%. Unknown ones are left as written.
 """
 
 from __future__ import annotations

@@ -216,7 +216,7 @@ class SyncService:
                             provider.delete(appointment_id, pushed.get("remote_id"), notify=False)
                         except ProviderError:
                             break  # best effort: the events stay, the connection still goes
-            with contextlib.suppress(ProviderError):  # best effort, as API.md says
+            with contextlib.suppress(ProviderError):  # best effort (docs/calendar-sync.md)
                 provider.revoke()
         self.store.external_busy.drop(
             tenant_id, calendar_id, connection.id, calendar.unit_minutes, self.clock.now()
@@ -227,7 +227,7 @@ class SyncService:
     # ---- changes in ------------------------------------------------------------------------------
 
     def enqueue(self, event: dict[str, Any]) -> list[ConnectionRecord]:
-        """An appointment change event (API.md "Events"): queue it for every connection it concerns
+        """An appointment change event (docs/events.md): queue it for every connection it concerns
         (the calendar it is on, and the one it left); returns those connections."""
         tenant_id = event["tenant_id"]
         appointment = event["appointment"]
