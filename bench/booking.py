@@ -77,7 +77,7 @@ class BareBooking:
 
     def __init__(self, stack: Stack, booker: Booker, transaction: list[dict]) -> None:
         from creneau.dal.api_keys import ApiKeyRepository
-        from creneau.dal.catalog import calendars, services
+        from creneau.dal.catalog_records import calendars, services
         from creneau.dal.settings import SettingsRepository
         from creneau.security import hash_secret
 

@@ -35,7 +35,7 @@ class BareSlots:
 
     def __init__(self, stack: Stack, tenant: setup.Tenant, api_key: str, calendar_id: str | None) -> None:
         from creneau.dal.api_keys import ApiKeyRepository
-        from creneau.dal.catalog import calendars, services
+        from creneau.dal.catalog_records import calendars, services
         from creneau.dal.settings import SettingsRepository
         from creneau.security import hash_secret
 
@@ -55,7 +55,7 @@ class BareSlots:
     def run(self, first_day: date, last_day: date) -> None:
         from creneau.clock import iso
         from creneau.dal.calendar_time import _occupancy_pk
-        from creneau.dal.catalog import CalendarRecord, ServiceRecord
+        from creneau.dal.catalog_records import CalendarRecord, ServiceRecord
         from creneau.domain.units import MAX_UNITS_PER_BOOKING
 
         self._get(self.key_item)

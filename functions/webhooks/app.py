@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from creneau import config
-from creneau.dal.webhooks import WebhookRepository
+from creneau.dal.webhook_repository import WebhookRepository
 from creneau.errors import WebhookNotFound
 from creneau.http import ADMIN, Api
 from creneau.logic import webhooks

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import pytest
 
 from creneau import config
-from creneau.dal.catalog import CalendarRecord, ServiceRecord
+from creneau.dal.catalog_records import CalendarRecord, ServiceRecord
 from creneau.dal.records import TypedRecords, VersionedRecord
 from creneau.dal.settings import TenantSettings
 from creneau.dal.store import Store

@@ -9,8 +9,15 @@ from botocore.exceptions import ClientError
 
 from creneau import config
 from creneau.dal.api_keys import ApiKey, ApiKeyRepository
-from creneau.dal.catalog import CalendarRecord, CategoryRecord, ServiceRecord, calendars, categories, services
-from creneau.dal.customers import CustomerRecord, CustomerRepository
+from creneau.dal.catalog_records import (
+    CalendarRecord,
+    CategoryRecord,
+    ServiceRecord,
+    calendars,
+    categories,
+    services,
+)
+from creneau.dal.customer_repository import CustomerRecord, CustomerRepository
 from creneau.dal.settings import SettingsRepository, TenantSettings
 from creneau.errors import (
     ApiKeyNotFound,

@@ -8,7 +8,7 @@ import os
 import boto3
 import pytest
 
-from creneau.dal.users import UserRepository
+from creneau.dal.user_repository import UserRepository
 
 PATHS = {"list": "/v1/users", "one": "/v1/users/{id}"}
 

@@ -14,7 +14,7 @@ import pytest
 from creneau import config
 from creneau.clock import epoch
 from creneau.dal.calendar_time import HeldSpan, Hold
-from creneau.dal.catalog import CalendarRecord
+from creneau.dal.catalog_records import CalendarRecord
 from creneau.dal.lock_repository import Lock, LockRepository
 from creneau.dal.store import Store
 from creneau.errors import LockNotFound

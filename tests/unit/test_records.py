@@ -12,7 +12,7 @@ import pytest
 
 from creneau.dal.appointment_repository import Appointment, AppointmentRepository
 from creneau.dal.calendar_time import HeldSpan
-from creneau.dal.catalog import (
+from creneau.dal.catalog_records import (
     STORED_CLAIM_TIMEZONE,
     CalendarRecord,
     CategoryRecord,
@@ -20,7 +20,7 @@ from creneau.dal.catalog import (
     calendar_records,
     service_records,
 )
-from creneau.dal.customers import CustomerRecord, CustomerRepository
+from creneau.dal.customer_repository import CustomerRecord, CustomerRepository
 from creneau.dal.settings import SettingsRepository, TenantSettings
 from creneau.domain.availability import ServiceShape
 from creneau.errors import AppointmentNotFound

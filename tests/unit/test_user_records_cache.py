@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from creneau.dal.users import UserRecord
+from creneau.dal.user_repository import UserRecord
 from creneau.errors import NotAuthenticated
 from creneau.logic.auth import UserRecords, _role
 

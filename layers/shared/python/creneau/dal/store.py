@@ -9,27 +9,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from creneau import config
-from creneau.dal import catalog
+from creneau.dal import catalog_records
 from creneau.dal.api_keys import ApiKeyRepository
 from creneau.dal.appointment_repository import AppointmentRepository
 from creneau.dal.calendar_time import CalendarTime
 from creneau.dal.connections import ConnectionRepository
-from creneau.dal.customers import CustomerRepository
+from creneau.dal.customer_repository import CustomerRepository
 from creneau.dal.external_busy import ExternalBusy
 from creneau.dal.lock_repository import LockRepository
 from creneau.dal.records import TypedRecords
-from creneau.dal.sessions import SessionRepository
+from creneau.dal.session_repository import SessionRepository
 from creneau.dal.settings import SettingsRepository
 from creneau.dal.transaction import Transaction
-from creneau.dal.users import UserRepository
+from creneau.dal.user_repository import UserRepository
 
 
 @dataclass(frozen=True)
 class Store:
     settings: SettingsRepository = field(default_factory=SettingsRepository)
-    categories: TypedRecords[catalog.CategoryRecord] = catalog.categories
-    services: TypedRecords[catalog.ServiceRecord] = catalog.services
-    calendars: TypedRecords[catalog.CalendarRecord] = catalog.calendars
+    categories: TypedRecords[catalog_records.CategoryRecord] = catalog_records.categories
+    services: TypedRecords[catalog_records.ServiceRecord] = catalog_records.services
+    calendars: TypedRecords[catalog_records.CalendarRecord] = catalog_records.calendars
     customers: CustomerRepository = field(default_factory=CustomerRepository)
     calendar_time: CalendarTime = field(default_factory=CalendarTime)
     sessions: SessionRepository = field(default_factory=SessionRepository)
@@ -55,9 +55,9 @@ class Store:
         (the items they write name the tables as configured)."""
         return cls(
             settings=SettingsRepository(catalog_table),
-            categories=catalog.category_records(catalog_table),
-            services=catalog.service_records(catalog_table),
-            calendars=catalog.calendar_records(catalog_table),
+            categories=catalog_records.category_records(catalog_table),
+            services=catalog_records.service_records(catalog_table),
+            calendars=catalog_records.calendar_records(catalog_table),
             customers=CustomerRepository(catalog_table),
             calendar_time=CalendarTime(bookings_table),
             sessions=SessionRepository(bookings_table),

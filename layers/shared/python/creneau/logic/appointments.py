@@ -17,8 +17,8 @@ from creneau.clock import iso
 from creneau.dal import calendar_time
 from creneau.dal.appointment_repository import Appointment
 from creneau.dal.calendar_time import HeldSpan, Hold
-from creneau.dal.catalog import CalendarRecord, ServiceRecord
-from creneau.dal.customers import CustomerRecord
+from creneau.dal.catalog_records import CalendarRecord, ServiceRecord
+from creneau.dal.customer_repository import CustomerRecord
 from creneau.dal.lock_repository import Lock
 from creneau.dal.settings import TenantSettings
 from creneau.dal.store import Store

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from creneau.dal.api_keys import ApiKeyRepository
 from creneau.dal.settings import SettingsRepository
-from creneau.dal.users import UserRecord, UserRepository
+from creneau.dal.user_repository import UserRecord, UserRepository
 from creneau.domain.scope import CalendarScope
 from creneau.errors import Forbidden, NotAuthenticated, OriginRefused
 from creneau.security import hash_secret

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from creneau.clock import iso
 from creneau.dal.appointment_repository import Appointment
-from creneau.dal.catalog import CalendarRecord, CategoryRecord, ServiceRecord
+from creneau.dal.catalog_records import CalendarRecord, CategoryRecord, ServiceRecord
 from creneau.dal.records import TypedRecords, VersionedRecord
 from creneau.dal.store import Store
 from creneau.domain.catalog_rules import service_problems, step_problems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from creneau.dal.customers import CustomerRecord
+from creneau.dal.customer_repository import CustomerRecord
 from creneau.dal.store import Store
 from creneau.models.customers import Customer, CustomerFields
 from creneau.security import new_id

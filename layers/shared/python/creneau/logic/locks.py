@@ -15,7 +15,7 @@ from typing import Any
 from creneau.clock import epoch_after, iso
 from creneau.dal import calendar_time
 from creneau.dal.calendar_time import HeldSpan, Hold
-from creneau.dal.catalog import CalendarRecord
+from creneau.dal.catalog_records import CalendarRecord
 from creneau.dal.lock_repository import Lock, LockRepository
 from creneau.dal.store import Store
 from creneau.dal.transaction import TransactionFailed

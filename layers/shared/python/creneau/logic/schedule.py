@@ -12,9 +12,9 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from creneau.clock import iso
-from creneau.dal import sessions
+from creneau.dal import session_repository
 from creneau.dal.calendar_time import Hold
-from creneau.dal.catalog import CalendarRecord, ServiceRecord
+from creneau.dal.catalog_records import CalendarRecord, ServiceRecord
 from creneau.dal.settings import TenantSettings
 from creneau.dal.store import Store
 from creneau.domain import explain
@@ -323,7 +323,9 @@ def _joinable(search: SlotSearch, calendar: CalendarRecord, window: Interval) ->
         if session.service_id != group.service_id or not session.is_live(now):
             continue
         left = session.seats_left(now, group.lock_code)
-        found[sessions.owner(session)] = GroupSession(session.start, Interval(*session.occupied), left)
+        found[session_repository.owner(session)] = GroupSession(
+            session.start, Interval(*session.occupied), left
+        )
     return found
 
 

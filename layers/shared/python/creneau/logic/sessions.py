@@ -3,7 +3,7 @@ session whose seats are taken one party at a time.
 
 The first holder of a session (a booking or a lock) claims its calendar time as any booking does and
 opens the session record; later holders only take seats, with the capacity condition on that record
-(dal/sessions.py). Every change is one transaction with the appointment or lock it serves. The last
+(dal/session_repository.py). Every change is one transaction with the appointment or lock it serves. The last
 holder to leave closes the session and frees its time.
 """
 
@@ -15,10 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from creneau.clock import iso
-from creneau.dal import calendar_time, sessions
+from creneau.dal import calendar_time, session_repository
 from creneau.dal.calendar_time import HeldSpan, Hold
-from creneau.dal.catalog import CalendarRecord, ServiceRecord
-from creneau.dal.sessions import Held, SeatChange, Session
+from creneau.dal.catalog_records import CalendarRecord, ServiceRecord
+from creneau.dal.session_repository import Held, SeatChange, Session
 from creneau.dal.store import Store
 from creneau.domain.availability import GroupSession, Interval, ServiceShape, compute_slots
 from creneau.domain.days import LocalDays
@@ -58,7 +58,9 @@ class SeatPlan:
 
 def _hold_of(session: Session, expires_at: int | None) -> Hold:
     span = HeldSpan.from_doc(session.hold)
-    return span.of_owner(session.tenant_id, session.calendar_id, sessions.owner(session), expires_at)
+    return span.of_owner(
+        session.tenant_id, session.calendar_id, session_repository.owner(session), expires_at
+    )
 
 
 def plan_seats(
@@ -95,10 +97,14 @@ def plan_seats(
     items: list[dict[str, Any]] = []
     if booking and live.expires_at is not None:  # held by locks only until now: it stops expiring
         change.expires_at = None
-        items += calendar_time.take_items(_hold_of(live, None), now, also_free_for=(sessions.owner(live),))
+        items += calendar_time.take_items(
+            _hold_of(live, None), now, also_free_for=(session_repository.owner(live),)
+        )
     elif lock and live.expires_at is not None and lock[1] > live.expires_at:
         change.expires_at = lock[1]  # its time lasts as long as its longest lock
-        items += calendar_time.take_items(_hold_of(live, lock[1]), now, also_free_for=(sessions.owner(live),))
+        items += calendar_time.take_items(
+            _hold_of(live, lock[1]), now, also_free_for=(session_repository.owner(live),)
+        )
     return SeatPlan([change.item(), *items], live, live.start, live.end)
 
 
@@ -122,7 +128,7 @@ def _open(
         shape,
         start,
         now,
-        sessions.owner(opening),
+        session_repository.owner(opening),
         expires_at=expires_at,
         bypass_notice=bypass_notice,
     )
@@ -135,7 +141,7 @@ def _open(
         hold=placement.hold.to_doc(),
         expires_at=expires_at,
     )
-    items = [*calendar_time.take_items(placement.hold, now), sessions.create_item(session, now)]
+    items = [*calendar_time.take_items(placement.hold, now), session_repository.create_item(session, now)]
     return SeatPlan(items, session, placement.start, placement.end)
 
 
@@ -144,7 +150,7 @@ def _check_joinable(
 ) -> None:
     """The session's start must still be a slot (hours, exceptions, notice) with the seats asked."""
     left = live.seats_left(now, mine)
-    owner = sessions.owner(live)
+    owner = session_repository.owner(live)
     attempt = Attempt(store, tenant_id, calendar, shape, live.start, now, frozenset({owner}), bypass_notice)
     others = occupied_around(attempt)
     engine = engine_calendar(calendar, [(o.start, o.end) for o in others], bypass_notice)
@@ -191,8 +197,11 @@ def leave_items(
         expires_at = max(h.expires_at for h in others.values())
         change = SeatChange(read=session, now=now, expires_at=expires_at, exact=True, **leaving)
         hold = _hold_of(session, expires_at)
-        return [change.item(), *calendar_time.take_items(hold, now, also_free_for=(sessions.owner(session),))]
-    return [sessions.delete_item(session), *calendar_time.release_items(_hold_of(session, None))]
+        return [
+            change.item(),
+            *calendar_time.take_items(hold, now, also_free_for=(session_repository.owner(session),)),
+        ]
+    return [session_repository.delete_item(session), *calendar_time.release_items(_hold_of(session, None))]
 
 
 def seats_change_items(session: Session, now: datetime, booking: str, seats: int) -> list[dict[str, Any]]:
@@ -238,7 +247,7 @@ def list_sessions(
 def get_session(
     store: Store, tenant_id: str, session_id: str, now: datetime, allowed: CalendarScope = None
 ) -> dict:
-    parsed = sessions.parse_session_id(session_id)
+    parsed = session_repository.parse_session_id(session_id)
     if parsed is None:
         raise SessionNotFound(f"no session {session_id}")
     calendar_id, start = parsed

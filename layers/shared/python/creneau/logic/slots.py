@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from creneau.clock import iso
 from creneau.dal import calendar_time
-from creneau.dal.catalog import ServiceRecord
+from creneau.dal.catalog_records import ServiceRecord
 from creneau.dal.settings import TenantSettings
 from creneau.dal.store import Store
 from creneau.domain.availability import ServiceShape, Slot

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from creneau.clock import iso
 from creneau.dal.store import Store
-from creneau.dal.users import UserRecord
+from creneau.dal.user_repository import UserRecord
 from creneau.errors import Conflict, ValidationFailed
 from creneau.models.users import UserIn
 

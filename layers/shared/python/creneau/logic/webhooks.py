@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from creneau import config
 from creneau.clock import epoch, iso
-from creneau.dal.webhooks import DELIVERY_RETENTION_DAYS, WebhookRecord, WebhookRepository
+from creneau.dal.webhook_repository import DELIVERY_RETENTION_DAYS, WebhookRecord, WebhookRepository
 from creneau.domain.events import TYPES
 from creneau.errors import ValidationFailed
 from creneau.netguard import AddressRefused, resolve_checked

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from creneau.dal.catalog import CalendarRecord
+from creneau.dal.catalog_records import CalendarRecord
 from creneau.dal.store import Store
 from creneau.errors import AppointmentNotFound
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from creneau.clock import Clock, iso
-from creneau.dal import sessions
+from creneau.dal import session_repository
 from creneau.dal.connections import ConnectionRecord
 from creneau.dal.store import Store
 from creneau.errors import (
@@ -390,9 +390,9 @@ class _Run:
 
     def _subject(self, key: str) -> dict | None:
         """What one provider event shows: an appointment, or a group session with its attendees."""
-        if not key.startswith(sessions.SESSION_ID_PREFIX):
+        if not key.startswith(session_repository.SESSION_ID_PREFIX):
             return self._appointment(key)
-        parsed = sessions.parse_session_id(key)
+        parsed = session_repository.parse_session_id(key)
         found = self.store.sessions.find(self.tenant_id, *parsed) if parsed else None
         if found is None or not found.is_live(self.now):
             return None
