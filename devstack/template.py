@@ -203,6 +203,7 @@ class Template:
         for name, props in self._of_type("AWS::Serverless::Function").items():
             merged = {**self._function_globals(), **props}  # the function's own properties win
             memory = int(merged.get("MemorySize", 128))
+            log_level = os.environ.get("CRENEAU_LOG_LEVEL", "WARNING").upper()
             env = {
                 **self.global_env(),
                 **self._variables(props),
@@ -210,8 +211,10 @@ class Template:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
                 "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here (the template's Tracing)
                 # One line per request is what CloudWatch wants, not a terminal: warnings only here,
-                # unless CRENEAU_LOG_LEVEL says otherwise (INFO shows every request's line).
-                "POWERTOOLS_LOG_LEVEL": os.environ.get("CRENEAU_LOG_LEVEL", "WARNING"),
+                # unless CRENEAU_LOG_LEVEL says otherwise (INFO shows every request's line and its
+                # EMF metrics line; otherwise the counts are not printed either).
+                "POWERTOOLS_LOG_LEVEL": log_level,
+                "POWERTOOLS_METRICS_DISABLED": "false" if log_level in ("DEBUG", "INFO") else "true",
             }
             specs[name] = FunctionSpec(
                 name=name,
