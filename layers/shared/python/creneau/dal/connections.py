@@ -201,7 +201,7 @@ class ConnectionRepository:
         params = {"IndexName": "gsi1", "KeyConditionExpression": Key("gsi1pk").eq(CONNECTIONS_INDEX)}
         return [_record(item) for item in query_all(self.table().query, params)]
 
-    # ---- OAuth states -----------------------------------------------------------------------------
+    # ---- OAuth states ----------------------------------------------------------------------------
 
     def put_state(self, nonce: str, record: dict[str, Any], expires_at: int) -> None:
         self.table().put_item(
@@ -224,7 +224,7 @@ class ConnectionRepository:
             raise
         return from_doc(old["Attributes"])
 
-    # ---- pushed events and the outbox ---------------------------------------------------------------
+    # ---- pushed events and the outbox ------------------------------------------------------------
 
     def pushed_all(self, tenant_id: str, connection_id: str) -> dict[str, dict[str, Any]]:
         params = {
