@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import json
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -86,7 +87,12 @@ def pipeline(aws, monkeypatch):
     monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
     env = {"MANAGE_TOKEN_SECRET": "test-secret", "WEBHOOKS_ALLOW_PRIVATE": "1", "WEBHOOK_RETRY_DELAYS": "0,0"}
     monkeypatch.setenv("MANAGE_TOKEN_SECRET", env["MANAGE_TOKEN_SECRET"])
-    return Pipeline(boto3.DEFAULT_SESSION, lambda_runtime.invoke, env)
+    # The runtime gives each invocation its function's environment in this very process, as a
+    # worker does; what the last one set must not reach the tests that run here next.
+    before = dict(os.environ)
+    yield Pipeline(boto3.DEFAULT_SESSION, lambda_runtime.invoke, env)
+    os.environ.clear()
+    os.environ.update(before)
 
 
 def sent_emails() -> list[email.message.EmailMessage]:
