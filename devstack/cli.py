@@ -129,7 +129,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     from devstack.scheduler import Scheduler
     from devstack.seed import SeedError, seed_demo, seed_users, wait_until_answered
     from devstack.tables import create_tables
-    from devstack.template import Template
+    from devstack.template import Template, local_observability
 
     template = Template(args.template, LOCAL_PARAMETERS)
     moto = stack.enter_context(MotoServer(args.moto_port))
@@ -142,7 +142,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, started: float) 
     outbox = (args.outbox or args.info_file.resolve().parent / "outbox").resolve()
     outbox.mkdir(parents=True, exist_ok=True)
     # Before the pool exists: spawned workers inherit this environment, and so does creneau here.
-    env = {**aws_env(moto.url), **template.global_env(), "OUTBOX_DIR": str(outbox)}
+    env = {**aws_env(moto.url), **template.global_env(), **local_observability(), "OUTBOX_DIR": str(outbox)}
     if cognito is not None:
         env["COGNITO_JWKS_URL"] = cognito.jwks_url  # the only difference from AWS (see devstack/cognito.py)
     os.environ.update(env)

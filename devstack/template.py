@@ -203,18 +203,12 @@ class Template:
         for name, props in self._of_type("AWS::Serverless::Function").items():
             merged = {**self._function_globals(), **props}  # the function's own properties win
             memory = int(merged.get("MemorySize", 128))
-            log_level = os.environ.get("CRENEAU_LOG_LEVEL", "WARNING").upper()
             env = {
                 **self.global_env(),
                 **self._variables(props),
                 "AWS_LAMBDA_FUNCTION_NAME": local_name(name),
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
-                "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here (the template's Tracing)
-                # One line per request is what CloudWatch wants, not a terminal: warnings only here,
-                # unless CRENEAU_LOG_LEVEL says otherwise (INFO shows every request's line and its
-                # EMF metrics line; otherwise the counts are not printed either).
-                "POWERTOOLS_LOG_LEVEL": log_level,
-                "POWERTOOLS_METRICS_DISABLED": "false" if log_level in ("DEBUG", "INFO") else "true",
+                **local_observability(),
             }
             specs[name] = FunctionSpec(
                 name=name,
@@ -264,3 +258,16 @@ def _cors(config) -> dict | None:
     if config is True:  # SAM's shorthand: allow everything
         return {"AllowOrigins": ["*"], "AllowMethods": ["*"], "AllowHeaders": ["*"]}
     return config or None
+
+
+def local_observability() -> dict[str, str]:
+    """How the local stack's functions log, count and trace, for a terminal rather than CloudWatch:
+    warnings only and no EMF lines, unless CRENEAU_LOG_LEVEL says INFO or DEBUG; no X-Ray daemon
+    here (the template's Tracing). The stack's own process takes them too, before its workers load
+    the shared layer (its Logger reads its level once, at import)."""
+    level = os.environ.get("CRENEAU_LOG_LEVEL", "WARNING").upper()
+    return {
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": level,
+        "POWERTOOLS_METRICS_DISABLED": "false" if level in ("DEBUG", "INFO") else "true",
+    }
