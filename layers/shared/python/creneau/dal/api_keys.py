@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from creneau import config
-from creneau.dal.base import tenant_pk
+from creneau.dal.base import put_new, tenant_pk
 from creneau.errors import ApiKeyNotFound
 
 
@@ -52,13 +52,7 @@ class ApiKeyRepository:
         """The two items of a key, for a transaction (a tenant's first key is written with it)."""
         record = asdict(key)
         return [
-            {
-                "Put": {
-                    "TableName": self.table_name(),
-                    "Item": {**where, **record},
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            }
+            put_new(self.table_name(), {**where, **record})
             for where in (self.lookup_key(key.key_hash), self._listing_key(key.tenant_id, key.id))
         ]
 

@@ -15,7 +15,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from creneau import config
-from creneau.dal.base import DOC, from_doc, index_page, query_all, tenant_pk, to_doc
+from creneau.dal.base import DOC, from_doc, index_page, put_new, query_all, tenant_pk, to_doc
 from creneau.dal.calendar_time import HeldSpan, appointment_owner
 from creneau.domain.availability import ServiceShape
 from creneau.errors import AppointmentNotFound
@@ -104,14 +104,7 @@ class AppointmentRepository:
 
     def create_item(self, tenant_id: str, appointment: Appointment) -> dict[str, Any]:
         """The transaction item that stores a new appointment (never over an existing one)."""
-        item = self.item(tenant_id, appointment, 1)
-        return {
-            "Put": {
-                "TableName": self.table_name(),
-                "Item": item,
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
+        return put_new(self.table_name(), self.item(tenant_id, appointment, 1))
 
     def replace_item(self, tenant_id: str, appointment: Appointment) -> dict[str, Any]:
         """Overwrite only the version read (`appointment.version`): a concurrent change fails it."""

@@ -20,6 +20,11 @@ def tenant_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}"
 
 
+def put_new(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A transaction item that stores `item` only where nothing is stored yet under its key."""
+    return {"Put": {"TableName": table_name, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+
+
 def to_doc(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), sort_keys=True, default=_jsonable)
 

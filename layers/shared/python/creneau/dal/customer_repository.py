@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from creneau import config
-from creneau.dal.base import tenant_pk
+from creneau.dal.base import put_new, tenant_pk
 from creneau.dal.records import TenantRecords, TypedRecords, VersionedRecord
 from creneau.errors import CustomerNotFound
 
@@ -64,13 +64,7 @@ class CustomerRepository(TypedRecords[CustomerRecord]):
         """A customer created with their first booking: one open appointment already."""
         attributes = _index_attributes(tenant_id, customer)
         item = self.records.item(tenant_id, customer.to_doc(), version=1, attributes=attributes)
-        return {
-            "Put": {
-                "TableName": self.table_name(),
-                "Item": {**item, "open_count": 1},
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
+        return put_new(self.table_name(), {**item, "open_count": 1})
 
     def open_count_item(
         self, tenant_id: str, customer_id: str, delta: int, limit: int | None, counter: str | None = None

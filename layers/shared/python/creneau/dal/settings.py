@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from creneau import config
-from creneau.dal.base import DOC, from_doc, put_over_version, tenant_pk, to_doc
+from creneau.dal.base import DOC, from_doc, put_new, put_over_version, tenant_pk, to_doc
 from creneau.dal.records import VersionedRecord
 
 
@@ -52,14 +52,7 @@ class SettingsRepository:
 
     def first_put(self, tenant_id: str, settings: TenantSettings) -> dict[str, Any]:
         """A new tenant's settings, for the transaction that creates the tenant."""
-        item = self.item(tenant_id, settings, version=1)
-        return {
-            "Put": {
-                "TableName": self.table_name(),
-                "Item": item,
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
+        return put_new(self.table_name(), self.item(tenant_id, settings, version=1))
 
     def replace(self, tenant_id: str, settings: TenantSettings) -> None:
         """Write over `settings.version`, the version read; a change in between is a Conflict."""
