@@ -26,8 +26,8 @@ class LocalDays:
     def window(self, zone: ZoneInfo) -> Interval:
         """From the first day's midnight to the midnight after the last, in `zone`: a day that
         changes the clock is 23 or 25 hours long."""
-        return Interval(_midnight(self.first, zone), _midnight(self.last + timedelta(days=1), zone))
+        return Interval(local_midnight(self.first, zone), local_midnight(self.last + timedelta(days=1), zone))
 
 
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)

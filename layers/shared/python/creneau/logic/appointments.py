@@ -8,7 +8,7 @@ whole booking (409 slot-unavailable); no read decides a race.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from creneau.dal.settings import TenantSettings
 from creneau.dal.store import Store
 from creneau.dal.transaction import TransactionFailed
 from creneau.domain.availability import ServiceShape
+from creneau.domain.days import local_midnight
 from creneau.domain.fields import field_problems
 from creneau.domain.lifecycle import (
     RESCHEDULABLE,
@@ -392,7 +393,7 @@ def list_page(
 
 
 def _local_midnight(day, zone: ZoneInfo) -> str | None:
-    return iso(datetime.combine(day, time(0), tzinfo=zone)) if day else None
+    return iso(local_midnight(day, zone)) if day else None
 
 
 # ---- status -----------------------------------------------------------------------------------
