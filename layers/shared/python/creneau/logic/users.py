@@ -1,8 +1,8 @@
 """Accounts: the people of a tenant who sign in (docs/accounts.md).
 
 Cognito holds the sign-in: email, password, the group that is the role, `custom:tenant_id`. The user
-record (dal/store.users.py) holds what every request checks in one read: tenant, role, calendars, status,
-name. Cognito sits behind `Directory`, so these use cases run against a fake as well.
+record (dal/user_repository.py) holds what every request checks in one read: tenant, role,
+calendars, status, name. Cognito sits behind `Directory`, so these use cases run against a fake as well.
 
 Writes go to the place that makes them effective first: a disable reaches the record (which the
 API checks) before Cognito, an enable reaches Cognito before the record.
