@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from provider_http import Transport
 from token_store import TokenStore
 
 from creneau import config
+from creneau.domain.days import local_midnight
 from creneau.sync.ports import (
     BusyListing,
     EventSpec,
@@ -354,7 +355,6 @@ def blocking_span(item: dict[str, Any], zone: ZoneInfo) -> tuple[datetime, datet
             datetime.fromisoformat(end["dateTime"].replace("Z", "+00:00")),
         )
     if "date" in start:  # all day: midnight to midnight in the provider calendar's zone
-        first = datetime.combine(datetime.fromisoformat(start["date"]).date(), time(0), tzinfo=zone)
-        last = datetime.combine(datetime.fromisoformat(end["date"]).date(), time(0), tzinfo=zone)
-        return first, last
+        first, last = date.fromisoformat(start["date"]), date.fromisoformat(end["date"])
+        return local_midnight(first, zone), local_midnight(last, zone)
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from provider_http import Transport
 from token_store import TokenStore
 
 from creneau import config
+from creneau.domain.days import local_midnight
 from creneau.sync import ports  # the port both providers implement, by its module's name
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common"
@@ -267,10 +268,7 @@ def blocking_span(item: dict[str, Any], zone: ZoneInfo) -> tuple[datetime, datet
         return None
     start, end = _parse(item["start"]["dateTime"]), _parse(item["end"]["dateTime"])
     if item.get("isAllDay"):  # a date, not an instant: its day in the calendar's zone
-        return (
-            datetime.combine(start.date(), time(0), tzinfo=zone),
-            datetime.combine(end.date(), time(0), tzinfo=zone),
-        )
+        return local_midnight(start.date(), zone), local_midnight(end.date(), zone)
     return start, end
 
 

@@ -256,6 +256,8 @@ def test_outlook_busy_times_paging_and_show_as(sync_stack):
     microsoft.add_event(
         local(day, "16:00"), local(day, "17:00"), "busy", responseStatus={"response": "declined"}
     )
+    off = future_weekday(8, skip=1)
+    microsoft.add_event(local(off, "00:00"), local(off + timedelta(days=1), "00:00"), all_day=True)
     later = future_weekday(15)
     for n in range(130):  # past one page of calendarView
         microsoft.add_event(
@@ -265,6 +267,7 @@ def test_outlook_busy_times_paging_and_show_as(sync_stack):
     free = free_starts(shop, day)
     assert local(day, "10:00") not in free and local(day, "15:00") not in free
     assert {local(day, "12:00"), local(day, "13:00"), local(day, "16:00")} <= free
+    assert free_starts(shop, off) == set()  # all day in the shop's zone, though Graph labels it UTC
     assert not {s for s in free_starts(shop, later) if s < local(later, "11:10")}  # every page was read
     microsoft.move_event(moved, local(day, "11:00"), local(day, "12:00"))
     sync(shop)

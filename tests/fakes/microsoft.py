@@ -47,6 +47,10 @@ def _graph_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000")
 
 
+def _graph_day(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT00:00:00.0000000")
+
+
 def _parse(value: dict) -> datetime:
     head = value["dateTime"].split(".")[0]
     assert value.get("timeZone", "UTC") == "UTC", "the fake only stores UTC"
@@ -84,15 +88,19 @@ class FakeMicrosoft(FakeServer):
             self.access_tokens.clear()
 
     def add_event(self, start: datetime, end: datetime, show_as: str = "busy", **fields) -> str:
+        """An event the owner adds; all-day with `all_day=True`: Graph then answers the days' midnights
+        as they are, labelled with the zone the request prefers (UTC here), not converted instants."""
+        all_day = fields.pop("all_day", False)
+        at = _graph_day if all_day else _graph_time
         with self.lock:
             event_id = "AAMk" + secrets.token_urlsafe(16)
             self.events[event_id] = {
                 "id": event_id,
                 "subject": fields.pop("subject", "busy"),
-                "start": {"dateTime": _graph_time(start), "timeZone": "UTC"},
-                "end": {"dateTime": _graph_time(end), "timeZone": "UTC"},
+                "start": {"dateTime": at(start), "timeZone": "UTC"},
+                "end": {"dateTime": at(end), "timeZone": "UTC"},
                 "showAs": show_as,
-                "isAllDay": False,
+                "isAllDay": all_day,
                 "isCancelled": False,
                 "type": "singleInstance",
                 "responseStatus": {"response": "organizer"},
