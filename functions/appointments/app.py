@@ -132,15 +132,10 @@ def list_appointments(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Cursor = None,
 ) -> AppointmentPage:
-    filters = {
-        "status": status,
-        "service_id": service_id,
-        "calendar_id": calendar_id,
-        "customer_id": customer_id,
-        "from": first_day,
-        "to": last_day,
-    }
-    return appointments.list_page(STORE, api.tenant_id, filters, limit, cursor, api.principal().calendar_ids)
+    wanted = appointments.AppointmentFilter(
+        status, service_id, calendar_id, customer_id, first_day, last_day, api.principal().calendar_ids
+    )
+    return appointments.list_page(STORE, api.tenant_id, wanted, limit, cursor)
 
 
 @appointment_routes.read("Read an appointment (agent key, or the manage_token)")

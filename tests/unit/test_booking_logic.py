@@ -24,6 +24,7 @@ from creneau.errors import (
     LockNotFound,
     SlotUnavailable,
     TooManyAppointments,
+    ValidationFailed,
 )
 from creneau.logic import appointments, locks, slots
 from creneau.logic.appointments import Actor
@@ -332,3 +333,26 @@ def test_the_slots_read_what_bookings_and_locks_hold(shop):
     starts = [slot["start"].astimezone(UTC).strftime("%H:%M") for slot in found["slots"]]
     # Paris 09:45-10:15 would overlap the booking, 10:45-11:15 the lock: UTC is an hour behind.
     assert starts == ["08:00", "08:15", "08:30", "09:30", "10:30"]
+
+
+# ---- listing --------------------------------------------------------------------------------------
+
+
+def test_a_listing_keeps_the_local_days_asked_and_only_the_callers_calendars(shop):
+    tuesday = [book(shop, paris(9))["id"], book(shop, paris(11))["id"]]
+    book(shop, paris(9, day=TUESDAY + timedelta(days=1)))
+    on_tuesday = appointments.AppointmentFilter(first_day=TUESDAY.date(), last_day=TUESDAY.date())
+
+    def listed(wanted: appointments.AppointmentFilter) -> list[str]:
+        return [
+            found["id"]
+            for found in appointments.list_page(shop.store, shop.tenant_id, wanted, 50, None)["items"]
+        ]
+
+    assert listed(on_tuesday) == tuesday
+    assert len(listed(appointments.AppointmentFilter(first_day=TUESDAY.date()))) == 3
+    assert listed(appointments.AppointmentFilter(status="CONFIRMED")) == []
+    assert listed(appointments.AppointmentFilter(within=frozenset({"cal-bob"}))) == []
+    with pytest.raises(ValidationFailed) as refused:
+        appointments.AppointmentFilter(first_day=TUESDAY.date(), last_day=TUESDAY.date() - timedelta(days=1))
+    assert refused.value.details == [{"field": "to", "message": "must not be before from"}]

@@ -8,7 +8,7 @@ whole booking (409 slot-unavailable); no read decides a race.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -365,35 +365,48 @@ def check_manage_token(tenant_id: str, appointment_id: str, token: str) -> None:
         raise AppointmentNotFound(f"no appointment {appointment_id} for this manage token")
 
 
-def list_page(
-    store: Store,
-    tenant_id: str,
-    filters: dict[str, Any],
-    limit: int,
-    cursor: str | None,
-    calendar_ids: CalendarScope = None,
-) -> dict:
-    if filters.get("from") and filters.get("to") and filters["to"] < filters["from"]:
-        raise ValidationFailed.field("to", "must not be before from")
-    zone = ZoneInfo(store.settings.get(tenant_id).timezone)
-    start_from = _local_midnight(filters.get("from"), zone)
-    start_before = _local_midnight(filters["to"] + timedelta(days=1), zone) if filters.get("to") else None
+@dataclass(frozen=True)
+class AppointmentFilter:
+    """What a listing keeps: each field given narrows it. The days are the tenant's local days, both
+    included; `within` is the caller's calendar scope."""
 
-    def keep(found: Appointment) -> bool:
+    status: str | None = None
+    service_id: str | None = None
+    calendar_id: str | None = None
+    customer_id: str | None = None
+    first_day: date | None = None
+    last_day: date | None = None
+    within: CalendarScope = None
+
+    def __post_init__(self) -> None:
+        if self.first_day and self.last_day and self.last_day < self.first_day:
+            raise ValidationFailed.field("to", "must not be before from")
+
+    def keeps(self, found: Appointment) -> bool:
         return (
-            (not filters.get("status") or found.status == filters["status"])
-            and (not filters.get("service_id") or filters["service_id"] in found.service_ids)
-            and (not filters.get("calendar_id") or found.calendar_id == filters["calendar_id"])
-            and (not filters.get("customer_id") or found.customer["id"] == filters["customer_id"])
-            and (calendar_ids is None or found.calendar_id in calendar_ids)
+            (self.status is None or found.status == self.status)
+            and (self.service_id is None or self.service_id in found.service_ids)
+            and (self.calendar_id is None or found.calendar_id == self.calendar_id)
+            and (self.customer_id is None or found.customer["id"] == self.customer_id)
+            and (self.within is None or found.calendar_id in self.within)
         )
 
-    page, next_cursor = store.appointments.list_page(tenant_id, start_from, start_before, keep, limit, cursor)
+    def starts(self, zone: ZoneInfo) -> tuple[str | None, str | None]:
+        """The first instant a kept appointment may start at, and the instant it must start before."""
+        after = iso(local_midnight(self.first_day, zone)) if self.first_day else None
+        before = iso(local_midnight(self.last_day + timedelta(days=1), zone)) if self.last_day else None
+        return after, before
+
+
+def list_page(
+    store: Store, tenant_id: str, wanted: AppointmentFilter, limit: int, cursor: str | None
+) -> dict:
+    zone = ZoneInfo(store.settings.get(tenant_id).timezone)
+    start_from, start_before = wanted.starts(zone)
+    page, next_cursor = store.appointments.list_page(
+        tenant_id, start_from, start_before, wanted.keeps, limit, cursor
+    )
     return {"items": [found.public() for found in page], "next_cursor": next_cursor}
-
-
-def _local_midnight(day, zone: ZoneInfo) -> str | None:
-    return iso(local_midnight(day, zone)) if day else None
 
 
 # ---- status -----------------------------------------------------------------------------------
