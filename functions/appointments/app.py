@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from creneau import config, observability
 from creneau.dal.store import DYNAMODB as STORE
-from creneau.domain.days import LocalDays
+from creneau.domain.days import LocalDays, OpenDays
 from creneau.errors import (
     AppointmentNotFound,
     CalendarNotFound,
@@ -28,7 +28,7 @@ from creneau.errors import (
 )
 from creneau.http import AGENT, PUBLIC, Api
 from creneau.logic import appointments, customers, idempotency, sessions
-from creneau.logic.appointments import Actor
+from creneau.logic.appointments import Actor, AppointmentFilter
 from creneau.models.booking import (
     Appointment,
     AppointmentIn,
@@ -132,8 +132,9 @@ def list_appointments(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Cursor = None,
 ) -> AppointmentPage:
-    wanted = appointments.AppointmentFilter(
-        status, service_id, calendar_id, customer_id, first_day, last_day, api.principal().calendar_ids
+    days = OpenDays(first_day, last_day)
+    wanted = AppointmentFilter(
+        status, service_id, calendar_id, customer_id, days, api.principal().calendar_ids
     )
     return appointments.list_page(STORE, api.tenant_id, wanted, limit, cursor)
 

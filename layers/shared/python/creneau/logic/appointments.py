@@ -8,7 +8,7 @@ whole booking (409 slot-unavailable); no read decides a race.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from creneau.dal.settings import TenantSettings
 from creneau.dal.store import Store
 from creneau.dal.transaction import TransactionFailed
 from creneau.domain.availability import ServiceShape
-from creneau.domain.days import local_midnight
+from creneau.domain.days import OpenDays
 from creneau.domain.fields import field_problems
 from creneau.domain.lifecycle import (
     RESCHEDULABLE,
@@ -367,20 +367,15 @@ def check_manage_token(tenant_id: str, appointment_id: str, token: str) -> None:
 
 @dataclass(frozen=True)
 class AppointmentFilter:
-    """What a listing keeps: each field given narrows it. The days are the tenant's local days, both
-    included; `within` is the caller's calendar scope."""
+    """What a listing keeps: each field given narrows it. `days` are the tenant's local days of the
+    start; `within` is the caller's calendar scope."""
 
     status: str | None = None
     service_id: str | None = None
     calendar_id: str | None = None
     customer_id: str | None = None
-    first_day: date | None = None
-    last_day: date | None = None
+    days: OpenDays = OpenDays()
     within: CalendarScope = None
-
-    def __post_init__(self) -> None:
-        if self.first_day and self.last_day and self.last_day < self.first_day:
-            raise ValidationFailed.field("to", "must not be before from")
 
     def keeps(self, found: Appointment) -> bool:
         return (
@@ -391,18 +386,12 @@ class AppointmentFilter:
             and (self.within is None or found.calendar_id in self.within)
         )
 
-    def starts(self, zone: ZoneInfo) -> tuple[str | None, str | None]:
-        """The first instant a kept appointment may start at, and the instant it must start before."""
-        after = iso(local_midnight(self.first_day, zone)) if self.first_day else None
-        before = iso(local_midnight(self.last_day + timedelta(days=1), zone)) if self.last_day else None
-        return after, before
-
 
 def list_page(
     store: Store, tenant_id: str, wanted: AppointmentFilter, limit: int, cursor: str | None
 ) -> dict:
     zone = ZoneInfo(store.settings.get(tenant_id).timezone)
-    start_from, start_before = wanted.starts(zone)
+    start_from, start_before = (iso(at) if at else None for at in wanted.days.bounds(zone))
     page, next_cursor = store.appointments.list_page(
         tenant_id, start_from, start_before, wanted.keeps, limit, cursor
     )
