@@ -142,3 +142,22 @@ def test_each_retry_after_contention_is_counted(capsys):
     assert list(retry.attempts(max_attempts=3)) == [0, 1, 2]
     observability.metrics.flush_metrics()
     assert emf_counts(capsys.readouterr().out) == Counter({("ContentionRetries", None): 2})
+
+
+def test_disabled_metrics_print_nothing_however_many_are_counted(monkeypatch, capsys):
+    """The local stack disables metrics to keep its terminal readable: not even the line Powertools
+    prints by itself at a metric's 100th value, or a refusal's own line, may reach it."""
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    capsys.readouterr()
+    for _booking in range(250):
+        observability.booked(lock_converted=True)
+    observability.refused("slot-unavailable", [{"reason": "taken"}])
+    observability.metrics.flush_metrics()
+    assert capsys.readouterr().out == ""
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    observability.booked(lock_converted=False)
+    observability.metrics.flush_metrics()
+    assert emf_counts(capsys.readouterr().out) == Counter(
+        {("BookingsMade", None): 1}
+    )  # none kept from before

@@ -12,6 +12,7 @@ import warnings
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 NAMESPACE = "Creneau"
 BOOKINGS = "BookingsMade"
@@ -28,7 +29,9 @@ warnings.filterwarnings("ignore", "No application metrics to publish")
 
 
 def count(name: str, value: int = 1) -> None:
-    if value:
+    # Disabled (the local stack) means not kept either: Powertools prints a metric's 100th value,
+    # and every single_metric, whether metrics are disabled or not.
+    if value and not is_metrics_disabled():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
@@ -40,6 +43,8 @@ def booked(lock_converted: bool) -> None:
 
 def refused(code: str, details: list[dict]) -> None:
     """A 409: counted by reason, in its own EMF line (the reason is a dimension of this count only)."""
+    if is_metrics_disabled():
+        return
     reasons = {d["reason"] for d in details if isinstance(d, dict) and isinstance(d.get("reason"), str)}
     for reason in sorted(reasons) or [code]:
         with single_metric(name=REFUSALS, unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as metric:
