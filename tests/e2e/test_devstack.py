@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import http.client
-import importlib.util
 import json
 import os
 import socket
@@ -142,7 +141,6 @@ def test_event_bodies_and_absent_query():
     assert binary["isBase64Encoded"] is True and base64.b64decode(binary["body"]) == b"\xff\x00"
 
 
-@pytest.mark.skipif(not importlib.util.find_spec("aws_lambda_powertools"), reason="powertools not installed")
 def test_powertools_resolves_our_events():
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
@@ -562,35 +560,27 @@ def test_stops_cleanly(toy):  # last: it stops the toy stack
     pids = {toy.client.get("/v1/settings?sleep=0.2").json()["pid"] for _ in range(3)}
     assert toy.stop() == 0
     assert not toy.info_file.exists()
-    time.sleep(0.5)
+    deadline = time.monotonic() + 30  # the workers end with the stack; a busy machine reaps them later
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert not any(_alive(pid) for pid in pids)
     assert not _port_open(toy.info["api_url"]) and not _port_open(toy.info["moto_url"])
 
 
-# -- the real stack, once the handlers and creneau exist -----------------------------------------------------
-
-HANDLERS_READY = (ROOT / "functions" / "catalog" / "app.py").exists() and bool(
-    importlib.util.find_spec("creneau.logic.tenants")
-)
-needs_handlers = pytest.mark.skipif(
-    not HANDLERS_READY, reason="the catalog handler or creneau is not there yet"
-)
+# -- the real stack ------------------------------------------------------------------------------------------
 
 
-@needs_handlers
 def test_seeded_stack_info(stack):
     assert set(stack["keys"]) == {"admin", "agent", "public"} and all(stack["keys"].values())
     assert stack["tenant_id"] and stack["api_url"].startswith("http://127.0.0.1:")
 
 
-@needs_handlers
 def test_unknown_route_answers_the_error_shape(stack, api):
     r = api(stack["keys"]["public"]).get("/v1/no-such-route")
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "not-found" and r.json()["error"]["message"]
 
 
-@needs_handlers
 def test_demo_tenant_catalog(stack, api):
     public = api(stack["keys"]["public"])
     assert public.get("/v1/settings").json()["name"] == "Mairie de Démo"
@@ -601,7 +591,6 @@ def test_demo_tenant_catalog(stack, api):
     assert {c["kind"] for c in calendars} == {"person", "resource"}
 
 
-@needs_handlers
 def test_new_tenant_fixture(new_tenant, api):
     tenant = new_tenant("Garage du Port")
     reply = api(tenant["admin_key"]).get("/v1/settings")
