@@ -541,9 +541,10 @@ def test_failures_answer_502_and_workers_survive(toy):
 
 @toy_group
 def test_schedules_run_in_the_pool(toy):
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60  # generous: a loaded machine must pass
     while time.monotonic() < deadline and not toy.tick_file.exists():
         time.sleep(0.2)
+    assert toy.tick_file.exists(), "the schedule never ran"
     first = json.loads(toy.tick_file.read_text().splitlines()[0])
     assert first["mark"] == "tick"
 
