@@ -41,7 +41,7 @@ from creneau.models.booking import (
     StatusName,
 )
 from creneau.models.common import CursorText, Day, Key, SearchText
-from creneau.models.customers import Customer, CustomerFields, CustomerPage, CustomerPatch
+from creneau.models.customers import Customer, CustomerPage
 from creneau.observability import IDEMPOTENT_REPLAYS, LOCK_CONVERSIONS, instrumented
 
 config.require("default_email_from", "manage_token_secret")
@@ -228,19 +228,9 @@ def search_customers(
     return customers.search(STORE, api.tenant_id, email, q, limit, cursor)
 
 
-@customer_routes.create("Create a customer")
-def create_customer(body: CustomerFields) -> Customer:
-    return customers.create(STORE, api.tenant_id, body)
-
-
-@customer_routes.read("Read a customer")
-def get_customer(id: Id) -> Customer:
-    return customers.get(STORE, api.tenant_id, id)
-
-
-@customer_routes.change("Change a customer")
-def patch_customer(id: Id, body: CustomerPatch) -> Customer:
-    return customers.update(STORE, api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
+customer_routes.serve(
+    STORE, Customer, "a customer", create=customers.create, read=customers.get, change=customers.update
+)
 
 
 @instrumented(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -16,25 +16,20 @@ from creneau.errors import (
     HasAppointments,
     ServiceNotFound,
 )
-from creneau.http import ADMIN, PUBLIC, Api
+from creneau.http import ADMIN, PUBLIC, Api, Case
 from creneau.logic import catalog, tenants
 from creneau.logic.choice import service_list
 from creneau.models.catalog import (
     ApiKeyIn,
     ApiKeyPage,
     Calendar,
-    CalendarFields,
     CalendarPage,
     CalendarPatch,
     Category,
-    CategoryIn,
     CategoryPage,
-    CategoryPatch,
     NewApiKey,
     Service,
-    ServiceFields,
     ServicePage,
-    ServicePatch,
     Settings,
     SettingsPatch,
     UpdatedCalendar,
@@ -43,9 +38,6 @@ from creneau.models.common import CursorText, Key, ServiceIdList
 from creneau.observability import instrumented
 
 api = Api()
-Force = Annotated[
-    bool, Query(description="delete even though upcoming open appointments use it (they stay readable)")
-]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[CursorText | None, Query()]
 Id = Annotated[Key, Path()]
@@ -67,7 +59,7 @@ def get_settings() -> Settings:
 
 @api.patch("/v1/settings", role=ADMIN, summary="Change the tenant's settings", errors=(Conflict,))
 def patch_settings(body: SettingsPatch) -> Settings:
-    return tenants.update_settings(STORE, api.tenant_id, body.model_dump(exclude_unset=True))
+    return tenants.update_settings(STORE, api.tenant_id, body)
 
 
 # ---- service categories -----------------------------------------------------------------------
@@ -80,25 +72,15 @@ def list_categories(limit: Limit = 50, cursor: Cursor = None) -> CategoryPage:
     return catalog.list_categories(STORE, api.tenant_id, limit, cursor)
 
 
-@category_routes.create("Create a service category")
-def create_category(body: CategoryIn) -> Category:
-    return catalog.create_category(STORE, api.tenant_id, body)
-
-
-@category_routes.read("Read a service category")
-def get_category(id: Id) -> Category:
-    return catalog.get_category(STORE, api.tenant_id, id)
-
-
-@category_routes.change("Change a service category")
-def patch_category(id: Id, body: CategoryPatch) -> Category:
-    return catalog.update_category(STORE, api.tenant_id, id, body.model_dump(exclude_unset=True))
-
-
-@category_routes.delete("Delete a service category", errors=(Conflict,))
-def delete_category(id: Id):
-    catalog.delete_category(STORE, api.tenant_id, id)
-    return api.no_content()
+category_routes.serve(
+    STORE,
+    Category,
+    "a service category",
+    create=catalog.create_category,
+    read=catalog.get_category,
+    change=catalog.update_category,
+    delete=Case(catalog.delete_category, errors=(Conflict,)),
+)
 
 
 # ---- services ---------------------------------------------------------------------------------
@@ -111,27 +93,19 @@ def list_services(category_id: KeyQuery = None, limit: Limit = 50, cursor: Curso
     return catalog.list_services(STORE, api.tenant_id, category_id, _only_active(), limit, cursor)
 
 
-@service_routes.create("Create a service", errors=(CategoryNotFound,))
-def create_service(body: ServiceFields) -> Service:
-    return catalog.create_service(STORE, api.tenant_id, body)
-
-
 @service_routes.read("Read a service")
 def get_service(id: Id) -> Service:
     return catalog.get_service(STORE, api.tenant_id, id, _only_active())
 
 
-@service_routes.change("Change a service", errors=(CategoryNotFound, HasAppointments))
-def patch_service(id: Id, body: ServicePatch) -> Service:
-    return catalog.update_service(STORE, api.tenant_id, id, body.model_dump(mode="json", exclude_unset=True))
-
-
-@service_routes.delete(
-    "Delete a service (409 while upcoming appointments use it)", errors=(HasAppointments, Conflict)
+service_routes.serve(
+    STORE,
+    Service,
+    "a service",
+    create=Case(catalog.create_service, errors=(CategoryNotFound,)),
+    change=Case(catalog.update_service, errors=(CategoryNotFound, HasAppointments)),
+    guarded_delete=catalog.delete_service,
 )
-def delete_service(id: Id, force: Force = False):
-    catalog.delete_service(STORE, api.tenant_id, id, force, api.now())
-    return api.no_content()
 
 
 # ---- calendars --------------------------------------------------------------------------------
@@ -150,11 +124,6 @@ def list_calendars(
     return catalog.list_calendars(STORE, api.tenant_id, wanted, _only_active(), limit, cursor)
 
 
-@calendar_routes.create("Create a calendar", errors=(ServiceNotFound,))
-def create_calendar(body: CalendarFields) -> Calendar:
-    return catalog.create_calendar(STORE, api.tenant_id, body)
-
-
 @calendar_routes.read("Read a calendar")
 def get_calendar(id: Id) -> Calendar:
     return catalog.get_calendar(STORE, api.tenant_id, id, _only_active())
@@ -164,16 +133,16 @@ def get_calendar(id: Id) -> Calendar:
     "Change a calendar (answers the appointments a new exception covers)", errors=(ServiceNotFound,)
 )
 def patch_calendar(id: Id, body: CalendarPatch) -> UpdatedCalendar:
-    changes = body.model_dump(mode="json", exclude_unset=True)
-    return catalog.update_calendar(STORE, api.tenant_id, id, changes, api.now())
+    return catalog.update_calendar(STORE, api.tenant_id, id, body, api.now())
 
 
-@calendar_routes.delete(
-    "Delete a calendar (409 while upcoming appointments use it)", errors=(HasAppointments, Conflict)
+calendar_routes.serve(
+    STORE,
+    Calendar,
+    "a calendar",
+    create=Case(catalog.create_calendar, errors=(ServiceNotFound,)),
+    guarded_delete=catalog.delete_calendar,
 )
-def delete_calendar(id: Id, force: Force = False):
-    catalog.delete_calendar(STORE, api.tenant_id, id, force, api.now())
-    return api.no_content()
 
 
 # ---- API keys ---------------------------------------------------------------------------------

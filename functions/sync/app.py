@@ -127,7 +127,7 @@ def get_connection(id: Id, cid: Id) -> Connection:
 
 @connection_routes.change("Change a connection's sync options")
 def patch_connection(id: Id, cid: Id, body: ConnectionPatch) -> Connection:
-    return service().patch(api.tenant_id, id, cid, body.options.model_dump(exclude_unset=True))
+    return service().patch(api.tenant_id, id, cid, body.options)
 
 
 @connection_routes.act(

@@ -57,7 +57,7 @@ def get_user(id: Id) -> User:
 
 @user_routes.change("Change a user's role, name, calendars or access")
 def patch_user(id: Id, body: UserPatch) -> User:
-    return users.update(STORE, api.tenant_id, id, body.model_dump(exclude_unset=True), directory(), api.now())
+    return users.update(STORE, api.tenant_id, id, body, directory(), api.now())
 
 
 @user_routes.delete("Delete a user (their sign-in goes too)")

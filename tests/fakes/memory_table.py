@@ -1,7 +1,8 @@
 """DynamoDB in memory, for unit tests of logic and repositories without moto: tables that answer
-get_item and query, and a client whose transact_write_items checks each item's condition and applies
-the writes all or nothing, refusing the way DynamoDB does (TransactionCanceledException with one
-cancellation reason per item).
+get_item and query and take single writes (put_item, update_item, delete_item, each refused with
+ConditionalCheckFailedException when its condition fails), and a client whose transact_write_items
+checks each item's condition and applies the writes all or nothing, refusing the way DynamoDB does
+(TransactionCanceledException with one cancellation reason per item).
 
 Only the expression grammar Creneau writes is understood (comparisons, AND/OR/NOT, parentheses,
 attribute_exists/attribute_not_exists/begins_with, SET with + and if_not_exists, REMOVE, nested
@@ -34,6 +35,37 @@ class InMemoryTable:
     def put(self, item: dict) -> None:
         """What a committed Put of `item` leaves in the table."""
         self.items[(item["pk"], item["sk"])] = copy.deepcopy(item)
+
+    def put_item(self, Item: dict, ConditionExpression: str | None = None, **params: Any) -> dict:  # noqa: N803
+        self._check(Item["pk"], Item["sk"], ConditionExpression, params, "PutItem")
+        self.put(Item)
+        return {}
+
+    def update_item(
+        self,
+        Key: dict,  # noqa: N803
+        UpdateExpression: str,  # noqa: N803
+        ConditionExpression: str | None = None,  # noqa: N803
+        **params: Any,
+    ) -> dict:
+        current = self._check(Key["pk"], Key["sk"], ConditionExpression, params, "UpdateItem")
+        item = copy.deepcopy(current or dict(Key))
+        _Expression(UpdateExpression, params).update(item)
+        self.put(item)
+        return {}
+
+    def delete_item(self, Key: dict, ConditionExpression: str | None = None, **params: Any) -> dict:  # noqa: N803
+        self._check(Key["pk"], Key["sk"], ConditionExpression, params, "DeleteItem")
+        self.items.pop((Key["pk"], Key["sk"]), None)
+        return {}
+
+    def _check(self, pk: str, sk: str, condition: str | None, params: dict, operation: str) -> dict | None:
+        """The item as stored, once the write's condition holds on it; refused as DynamoDB does."""
+        current = self.items.get((pk, sk))
+        if condition is not None and not _Expression(condition, params).condition(current or {}):
+            error = {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}
+            raise ClientError({"Error": error}, operation)
+        return current
 
     def query(self, KeyConditionExpression: Any, IndexName: str | None = None, **params: Any) -> dict:  # noqa: N803
         """Every item the key condition selects, in sort-key order, in one page (no Limit here)."""

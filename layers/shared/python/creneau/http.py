@@ -9,21 +9,32 @@ document carries each operation's role as `x-creneau-role`.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any, get_type_hints
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import ValidationError
 
 from creneau import config, json_body, observability
 from creneau.clock import Clock, SystemClock
-from creneau.errors import Conflict, CreneauError, NotAuthenticated, OriginRefused, RouteNotFound
+from creneau.errors import (
+    Conflict,
+    CreneauError,
+    HasAppointments,
+    NotAuthenticated,
+    OriginRefused,
+    RouteNotFound,
+)
 from creneau.logic.auth import Authenticator, Principal, authorize
+from creneau.models.common import Key
 
 logger = observability.logger
 
@@ -239,6 +250,36 @@ class Api:
 
 
 Errors = tuple[type[CreneauError], ...]
+RecordId = Annotated[Key, Path()]
+Force = Annotated[
+    bool, Query(description="delete even though upcoming open appointments use it (they stay readable)")
+]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A use case that a route serves as it is, and what it answers beyond its kind's errors."""
+
+    run: Callable[..., Any]
+    errors: Errors = ()
+
+
+def _case(use_case: Callable[..., Any] | Case) -> Case:
+    return use_case if isinstance(use_case, Case) else Case(use_case)
+
+
+def _parameter(name: str, annotation: Any, **default: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation, **default)
+
+
+def _body_type(run: Callable[..., Any]) -> Any:
+    """The type of a use case's last parameter: the body it takes."""
+    hints = get_type_hints(run)
+    hints.pop("return", None)
+    return list(hints.values())[-1]
+
+
+_BODY = _parameter("body", None)  # stands for the use case's own body type
 
 
 @dataclass(frozen=True)
@@ -281,6 +322,70 @@ class Resource:
 
     def delete(self, summary: str, errors: Errors = (), **options: Any):
         return self._one("DELETE", self.writer, "", summary, errors, status_code=204, **options)
+
+    def serve(
+        self,
+        store: Any,
+        record: type,
+        noun: str,
+        *,
+        create: Callable[..., Any] | Case | None = None,
+        read: Callable[..., Any] | Case | None = None,
+        change: Callable[..., Any] | Case | None = None,
+        delete: Callable[..., Any] | Case | None = None,
+        guarded_delete: Callable[..., Any] | Case | None = None,
+    ) -> None:
+        """The routes of this kind that add nothing to their use case but the store and the
+        caller's tenant, which every use case takes first. Then `create` takes the body, `read` and
+        `delete` the record's id, `change` the id and the patch, and `guarded_delete` the id, `force`
+        and now: it refuses with has-appointments while upcoming appointments use the record.
+
+        The body's and the patch's types are the use case's last parameter's, so what a route
+        accepts is written once, in the logic. The record's type is what the routes answer, and its
+        name makes the operation ids (create_customer...); `noun` makes the summaries ("Read a
+        customer"). Routes that read more of the request than that are written out."""
+        name = record.__name__.lower()
+        one = _parameter(self.item, RecordId)
+        for use_case, declare, verb, operation, takes, returns in (
+            (create, self.create, "Create", "create", [_BODY], record),
+            (read, self.read, "Read", "get", [one], record),
+            (change, self.change, "Change", "patch", [one, _BODY], record),
+            (delete, self.delete, "Delete", "delete", [one], None),
+        ):
+            if use_case is not None:
+                case = _case(use_case)
+                handler = self._handler(store, case.run, f"{operation}_{name}", takes, returns)
+                declare(f"{verb} {noun}", case.errors)(handler)
+        if guarded_delete is not None:
+            case = _case(guarded_delete)
+            takes = [one, _parameter("force", Force, default=False)]
+            handler = self._handler(store, case.run, f"delete_{name}", takes, None, now=True)
+            summary = f"Delete {noun} (409 while upcoming appointments use it)"
+            self.delete(summary, (HasAppointments, *case.errors, Conflict))(handler)
+
+    def _handler(
+        self,
+        store: Any,
+        run: Callable[..., Any],
+        name: str,
+        takes: list[inspect.Parameter],
+        returns: type | None,
+        now: bool = False,
+    ) -> Callable[..., Any]:
+        """A route function as Powertools reads one written out: its name (the operation id) and
+        the typed signature it validates the request against. It calls `run` with the store, the
+        tenant, what it takes in that order, and now if asked; a route returning None answers 204."""
+        api = self.api
+        takes = [_parameter(p.name, _body_type(run)) if p is _BODY else p for p in takes]
+
+        def handler(**given: Any) -> Any:
+            answer = run(store, api.tenant_id, *(given[p.name] for p in takes), *([api.now()] if now else []))
+            return api.no_content() if returns is None else answer
+
+        returned = inspect.Signature.empty if returns is None else returns
+        handler.__signature__ = inspect.Signature(takes, return_annotation=returned)  # type: ignore[attr-defined]
+        handler.__name__ = handler.__qualname__ = name
+        return handler
 
     def _one(self, method: str, role: str, part: str, summary: str, errors: Errors, **options: Any):
         path = f"{self.path}/{{{self.item}}}" + (f"/{part}" if part else "")

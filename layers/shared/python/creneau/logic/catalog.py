@@ -17,7 +17,17 @@ from creneau.domain.catalog_rules import service_problems, step_problems
 from creneau.domain.lifecycle import OPEN, Status
 from creneau.domain.units import MAX_UNITS_PER_BOOKING
 from creneau.errors import HasAppointments, ValidationFailed
-from creneau.models.catalog import Calendar, CalendarFields, Category, CategoryIn, Service, ServiceFields
+from creneau.models.catalog import (
+    Calendar,
+    CalendarFields,
+    CalendarPatch,
+    Category,
+    CategoryIn,
+    CategoryPatch,
+    Service,
+    ServiceFields,
+    ServicePatch,
+)
 from creneau.security import new_id
 
 Record = TypeVar("Record", bound=VersionedRecord)
@@ -61,8 +71,8 @@ def get_category(store: Store, tenant_id: str, category_id: str) -> dict:
     return store.categories.get(tenant_id, category_id).public()
 
 
-def update_category(store: Store, tenant_id: str, category_id: str, changes: dict) -> dict:
-    _current, updated = merged_with(store.categories, Category, tenant_id, category_id, changes)
+def update_category(store: Store, tenant_id: str, category_id: str, patch: CategoryPatch) -> dict:
+    _current, updated = merged_with(store.categories, Category, tenant_id, category_id, patch.changes())
     store.categories.replace(tenant_id, updated)
     return updated.public()
 
@@ -108,7 +118,8 @@ def create_service(store: Store, tenant_id: str, data: ServiceFields) -> dict:
     return service.public()
 
 
-def update_service(store: Store, tenant_id: str, service_id: str, changes: dict) -> dict:
+def update_service(store: Store, tenant_id: str, service_id: str, patch: ServicePatch) -> dict:
+    changes = patch.changes()
     _current, updated = merged_with(store.services, Service, tenant_id, service_id, changes)
     if "category_id" in changes:
         _check_category(store, tenant_id, updated.category_id)
@@ -174,10 +185,12 @@ def create_calendar(store: Store, tenant_id: str, data: CalendarFields) -> dict:
     return calendar.public()
 
 
-def update_calendar(store: Store, tenant_id: str, calendar_id: str, changes: dict, now: datetime) -> dict:
+def update_calendar(
+    store: Store, tenant_id: str, calendar_id: str, patch: CalendarPatch, now: datetime
+) -> dict:
     """The calendar as updated, with `conflicts`: the open appointments that a newly added
     exception now covers (they are kept; the agent decides what to do with them)."""
-    current, updated = merged_with(store.calendars, Calendar, tenant_id, calendar_id, changes)
+    current, updated = merged_with(store.calendars, Calendar, tenant_id, calendar_id, patch.changes())
     if updated.unit_minutes != current.unit_minutes:
         # Existing claims are cut in the old unit; mixing grids could let two bookings overlap.
         raise ValidationFailed.field("unit_minutes", "unit_minutes cannot change; create a new calendar")

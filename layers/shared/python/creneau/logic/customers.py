@@ -6,7 +6,7 @@ from typing import Any
 
 from creneau.dal.customer_repository import CustomerRecord
 from creneau.dal.store import Store
-from creneau.models.customers import Customer, CustomerFields
+from creneau.models.customers import Customer, CustomerFields, CustomerPatch
 from creneau.security import new_id
 
 
@@ -25,9 +25,9 @@ def get(store: Store, tenant_id: str, customer_id: str) -> dict[str, Any]:
     return store.customers.get(tenant_id, customer_id).public()
 
 
-def update(store: Store, tenant_id: str, customer_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update(store: Store, tenant_id: str, customer_id: str, patch: CustomerPatch) -> dict[str, Any]:
     current = store.customers.get(tenant_id, customer_id)
-    merged = Customer.model_validate({**current.public(), **changes}).model_dump(mode="json")
+    merged = Customer.model_validate({**current.public(), **patch.changes()}).model_dump(mode="json")
     store.customers.replace(tenant_id, CustomerRecord.from_doc(merged, current.version))
     return merged
 

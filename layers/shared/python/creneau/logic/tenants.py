@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from creneau.dal.api_keys import ApiKey
 from creneau.dal.settings import TenantSettings
 from creneau.dal.store import Store
 from creneau.security import hash_secret, new_id, new_secret
+
+if TYPE_CHECKING:
+    from creneau.models.catalog import SettingsPatch
 
 
 def create_tenant(
@@ -39,11 +44,11 @@ def get_settings(store: Store, tenant_id: str) -> TenantSettings:
     return store.settings.get(tenant_id)
 
 
-def update_settings(store: Store, tenant_id: str, changes: dict) -> dict:
+def update_settings(store: Store, tenant_id: str, patch: SettingsPatch) -> dict:
     from creneau.models.catalog import Settings
 
     current = store.settings.get(tenant_id)
-    validated = Settings.model_validate({**current.public(), **changes}).model_dump()
+    validated = Settings.model_validate({**current.public(), **patch.changes()}).model_dump()
     updated = TenantSettings.from_doc(validated, current.version)
     store.settings.replace(tenant_id, updated)
     return updated.public()

@@ -18,7 +18,7 @@ from creneau.clock import iso
 from creneau.dal.store import Store
 from creneau.dal.user_repository import UserRecord
 from creneau.errors import Conflict, ValidationFailed
-from creneau.models.users import UserIn
+from creneau.models.users import UserIn, UserPatch
 
 
 class Directory(Protocol):
@@ -78,10 +78,10 @@ def list_page(
 
 
 def update(
-    store: Store, tenant_id: str, user_id: str, changes: dict[str, Any], directory: Directory, now: datetime
+    store: Store, tenant_id: str, user_id: str, patch: UserPatch, directory: Directory, now: datetime
 ) -> dict[str, Any]:
     # Only calendar_ids means something as null (every calendar); a null name, role or status changes nothing.
-    changes = {k: v for k, v in changes.items() if v is not None or k == "calendar_ids"}
+    changes = {k: v for k, v in patch.changes().items() if v is not None or k == "calendar_ids"}
     current = store.users.get(tenant_id, user_id)
     edits = {k: v for k, v in changes.items() if k != "status"}
     updated = current.changed(**edits, updated_at=iso(now))

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StrictBool, StringConstraints, field_validator, model_validator
 
 from creneau.domain.week import DAYS
-from creneau.models.common import Email, Id, Instant, Model, Money, Page, Strict, TimeZoneName
+from creneau.models.common import Email, Id, Instant, Model, Money, Page, Patch, Strict, TimeZoneName
 
 Role = Literal["public", "agent", "admin"]
 # Bounds that keep every catalog record far under DynamoDB's 400 KB item limit (and pages readable).
@@ -58,7 +58,7 @@ def minutes_of(hhmm: str) -> int:
 # ---- settings ---------------------------------------------------------------------------------
 
 
-class SettingsPatch(Strict):
+class SettingsPatch(Patch):
     name: str | None = Field(None, max_length=200)
     timezone: TimeZoneName | None = None
     locale: str | None = Field(None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
@@ -100,7 +100,7 @@ class CategoryIn(Strict):
     position: int = Field(0, ge=0)
 
 
-class CategoryPatch(Strict):
+class CategoryPatch(Patch):
     name: str | None = Field(None, min_length=1, max_length=200)
     position: int | None = Field(None, ge=0)
 
@@ -155,7 +155,7 @@ class ServiceFields(Strict):
         return fields
 
 
-class ServicePatch(Strict):
+class ServicePatch(Patch):
     category_id: Id | None = None
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
@@ -251,7 +251,7 @@ class CalendarFields(Strict):
         return {day: week.get(day, []) for day in DAYS}
 
 
-class CalendarPatch(Strict):
+class CalendarPatch(Patch):
     name: str | None = Field(None, min_length=1, max_length=200)
     kind: Literal["person", "resource"] | None = None
     timezone: TimeZoneName | None = None

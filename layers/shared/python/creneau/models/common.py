@@ -111,6 +111,13 @@ class Strict(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
+class Patch(Strict):
+    """A PATCH body: only the fields the caller sent are changes (a null sent clears a field)."""
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
 class Money(Strict):
     amount: int = Field(ge=0, description="integer minor units (cents)")
     currency: str = Field(pattern=r"^[A-Z]{3}$")

@@ -6,7 +6,7 @@ from typing import Annotated, TypeVar
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
-from creneau.models.common import Email, Id, JsonObject, Page, Strict
+from creneau.models.common import Email, Id, JsonObject, Page, Patch, Strict
 
 T = TypeVar("T")
 
@@ -35,7 +35,7 @@ class CustomerFields(Strict):
         return last_name
 
 
-class CustomerPatch(Strict):
+class CustomerPatch(Patch):
     first_name: str | None = Field(None, max_length=200)
     last_name: str | None = Field(None, max_length=200)
     email: Absent[Email] = None

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from creneau.models.common import Instant, Model, Page, Strict
+from creneau.models.common import Instant, Model, Page, Patch, Strict
 
 Provider = Literal["google", "outlook"]
 ConnectionStatus = Literal["pending", "connected", "needs_reconnect", "disconnected"]
@@ -27,7 +27,7 @@ class ConnectionOptions(Strict):
     online_meeting: bool = False
 
 
-class OptionsPatch(Strict):
+class OptionsPatch(Patch):
     title_template: str | None = Field(None, max_length=1000)
     description_template: str | None = Field(None, max_length=8000)
     include_pending: bool | None = None

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from creneau.models.common import Email, Id, Model, Page, Strict
+from creneau.models.common import Email, Id, Model, Page, Patch, Strict
 
 UserRole = Literal["agent", "admin"]
 UserStatus = Literal["invited", "active", "disabled"]
@@ -23,7 +23,7 @@ class UserIn(Strict):
     calendar_ids: CalendarIds | None = None
 
 
-class UserPatch(Strict):
+class UserPatch(Patch):
     name: str | None = Field(None, min_length=1, max_length=200)
     role: UserRole | None = None
     calendar_ids: CalendarIds | None = None

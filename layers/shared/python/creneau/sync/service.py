@@ -26,7 +26,7 @@ from creneau.errors import (
     ProviderNotConfigured,
     ValidationFailed,
 )
-from creneau.models.sync import ConnectionIn, ConnectionOptions
+from creneau.models.sync import ConnectionIn, ConnectionOptions, OptionsPatch
 from creneau.security import new_id
 from creneau.sync import busy as busy_pieces
 from creneau.sync import render, state, vault
@@ -191,9 +191,9 @@ class SyncService:
     def get(self, tenant_id: str, calendar_id: str, connection_id: str) -> dict:
         return self.store.connections.get(tenant_id, calendar_id, connection_id).public()
 
-    def patch(self, tenant_id: str, calendar_id: str, connection_id: str, options: dict) -> dict:
+    def patch(self, tenant_id: str, calendar_id: str, connection_id: str, options: OptionsPatch) -> dict:
         connection = self.store.connections.get(tenant_id, calendar_id, connection_id)
-        merged = ConnectionOptions.model_validate({**connection.options, **options}).model_dump()
+        merged = ConnectionOptions.model_validate({**connection.options, **options.changes()}).model_dump()
         return self._update(connection, options=merged).public()
 
     def reconnect(self, tenant_id: str, calendar_id: str, connection_id: str, redirect_base: str) -> dict:
