@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from creneau import config, observability
@@ -26,7 +26,7 @@ from creneau.errors import (
     TooManyAppointments,
     ValidationFailed,
 )
-from creneau.http import AGENT, PUBLIC, Api
+from creneau.http import AGENT, PUBLIC, Api, RecordId
 from creneau.logic import appointments, customers, idempotency, sessions
 from creneau.logic.appointments import Actor, AppointmentFilter
 from creneau.models.booking import (
@@ -49,7 +49,6 @@ api = Api()
 KeyQuery = Annotated[Key | None, Query()]
 Cursor = Annotated[CursorText | None, Query()]
 Search = Annotated[SearchText | None, Query()]
-Id = Annotated[Key, Path()]
 ManageToken = Annotated[Key | None, Query()]
 appointment_routes = api.resource(
     "/v1/appointments", AGENT, AGENT, missing=AppointmentNotFound, manage_token=True
@@ -140,7 +139,7 @@ def list_appointments(
 
 
 @appointment_routes.read("Read an appointment (agent key, or the manage_token)")
-def get_appointment(id: Id, manage_token: ManageToken = None) -> Appointment:
+def get_appointment(id: RecordId, manage_token: ManageToken = None) -> Appointment:
     return appointments.get(STORE, api.tenant_id, id, actor=_actor(id, manage_token))
 
 
@@ -151,7 +150,7 @@ ICS = {
 
 
 @appointment_routes.read("The appointment as an iCalendar file (.ics)", part="ics", responses={200: ICS})
-def get_appointment_ics(id: Id, manage_token: ManageToken = None):
+def get_appointment_ics(id: RecordId, manage_token: ManageToken = None):
     """The appointment as an iCalendar file: the UID and SEQUENCE of its emails; CANCEL once cancelled."""
     from creneau.notify.directory import appointment_ics
 
@@ -168,7 +167,7 @@ def get_appointment_ics(id: Id, manage_token: ManageToken = None):
 @appointment_routes.act(
     "status", "Confirm, cancel or close an appointment", errors=(InvalidStatusTransition,)
 )
-def change_status(id: Id, body: StatusIn, manage_token: ManageToken = None) -> Appointment:
+def change_status(id: RecordId, body: StatusIn, manage_token: ManageToken = None) -> Appointment:
     return appointments.change_status(STORE, api.tenant_id, id, body, _actor(id, manage_token), api.now())
 
 
@@ -176,7 +175,7 @@ MOVE_REFUSALS = (ServiceNotFound, CalendarNotFound, LockNotFound, SlotUnavailabl
 
 
 @appointment_routes.act("reschedule", "Move an appointment to another time", errors=MOVE_REFUSALS)
-def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> Appointment:
+def reschedule(id: RecordId, body: RescheduleIn, manage_token: ManageToken = None) -> Appointment:
     moved = appointments.reschedule(STORE, api.tenant_id, id, body, _actor(id, manage_token), api.now())
     if body.lock_code is not None:
         observability.count(LOCK_CONVERSIONS)
@@ -188,7 +187,7 @@ def reschedule(id: Id, body: RescheduleIn, manage_token: ManageToken = None) -> 
     "Change the party size of a group session appointment",
     errors=(SlotUnavailable, InvalidStatusTransition),
 )
-def change_seats(id: Id, body: SeatsIn, manage_token: ManageToken = None) -> Appointment:
+def change_seats(id: RecordId, body: SeatsIn, manage_token: ManageToken = None) -> Appointment:
     return appointments.change_seats(STORE, api.tenant_id, id, body, _actor(id, manage_token), api.now())
 
 
@@ -209,7 +208,7 @@ def list_sessions(
 
 
 @session_routes.read("A group session: its places and attendees")
-def get_session(id: Id) -> GroupSessionOut:
+def get_session(id: RecordId) -> GroupSessionOut:
     return sessions.get_session(STORE, api.tenant_id, id, api.now(), api.principal().calendar_ids)
 
 

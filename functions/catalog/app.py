@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from creneau.dal.store import DYNAMODB as STORE
@@ -16,7 +16,7 @@ from creneau.errors import (
     HasAppointments,
     ServiceNotFound,
 )
-from creneau.http import ADMIN, PUBLIC, Api, Case
+from creneau.http import ADMIN, PUBLIC, Api, Case, RecordId
 from creneau.logic import catalog, tenants
 from creneau.logic.choice import service_list
 from creneau.models.catalog import (
@@ -40,7 +40,6 @@ from creneau.observability import instrumented
 api = Api()
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[CursorText | None, Query()]
-Id = Annotated[Key, Path()]
 KeyQuery = Annotated[Key | None, Query()]
 
 
@@ -94,7 +93,7 @@ def list_services(category_id: KeyQuery = None, limit: Limit = 50, cursor: Curso
 
 
 @service_routes.read("Read a service")
-def get_service(id: Id) -> Service:
+def get_service(id: RecordId) -> Service:
     return catalog.get_service(STORE, api.tenant_id, id, _only_active())
 
 
@@ -125,14 +124,14 @@ def list_calendars(
 
 
 @calendar_routes.read("Read a calendar")
-def get_calendar(id: Id) -> Calendar:
+def get_calendar(id: RecordId) -> Calendar:
     return catalog.get_calendar(STORE, api.tenant_id, id, _only_active())
 
 
 @calendar_routes.change(
     "Change a calendar (answers the appointments a new exception covers)", errors=(ServiceNotFound,)
 )
-def patch_calendar(id: Id, body: CalendarPatch) -> UpdatedCalendar:
+def patch_calendar(id: RecordId, body: CalendarPatch) -> UpdatedCalendar:
     return catalog.update_calendar(STORE, api.tenant_id, id, body, api.now())
 
 
@@ -161,7 +160,7 @@ def create_api_key(body: ApiKeyIn) -> NewApiKey:
 
 
 @api_key_routes.delete("Revoke an API key")
-def delete_api_key(id: Id):
+def delete_api_key(id: RecordId):
     tenants.delete_api_key(STORE, api.tenant_id, id)
     return api.no_content()
 
