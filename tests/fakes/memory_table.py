@@ -36,36 +36,42 @@ class InMemoryTable:
         """What a committed Put of `item` leaves in the table."""
         self.items[(item["pk"], item["sk"])] = copy.deepcopy(item)
 
+    def update(self, key: dict, request: dict[str, Any]) -> None:
+        """What a committed Update leaves: its UpdateExpression applied to the item (a new one if none)."""
+        item = copy.deepcopy(self.items.get((key["pk"], key["sk"])) or dict(key))
+        _Expression(request["UpdateExpression"], request).update(item)
+        self.put(item)
+
+    def delete(self, key: dict) -> None:
+        """What a committed Delete leaves."""
+        self.items.pop((key["pk"], key["sk"]), None)
+
     def put_item(self, Item: dict, ConditionExpression: str | None = None, **params: Any) -> dict:  # noqa: N803
-        self._check(Item["pk"], Item["sk"], ConditionExpression, params, "PutItem")
+        self._check(Item, ConditionExpression, params, "PutItem")
         self.put(Item)
         return {}
 
-    def update_item(
-        self,
-        Key: dict,  # noqa: N803
-        UpdateExpression: str,  # noqa: N803
-        ConditionExpression: str | None = None,  # noqa: N803
-        **params: Any,
-    ) -> dict:
-        current = self._check(Key["pk"], Key["sk"], ConditionExpression, params, "UpdateItem")
-        item = copy.deepcopy(current or dict(Key))
-        _Expression(UpdateExpression, params).update(item)
-        self.put(item)
+    def update_item(self, Key: dict, ConditionExpression: str | None = None, **params: Any) -> dict:  # noqa: N803
+        self._check(Key, ConditionExpression, params, "UpdateItem")
+        self.update(Key, params)
         return {}
 
     def delete_item(self, Key: dict, ConditionExpression: str | None = None, **params: Any) -> dict:  # noqa: N803
-        self._check(Key["pk"], Key["sk"], ConditionExpression, params, "DeleteItem")
-        self.items.pop((Key["pk"], Key["sk"]), None)
+        self._check(Key, ConditionExpression, params, "DeleteItem")
+        self.delete(Key)
         return {}
 
-    def _check(self, pk: str, sk: str, condition: str | None, params: dict, operation: str) -> dict | None:
-        """The item as stored, once the write's condition holds on it; refused as DynamoDB does."""
-        current = self.items.get((pk, sk))
-        if condition is not None and not _Expression(condition, params).condition(current or {}):
+    def holds(self, key: dict, condition: str | None, request: dict[str, Any]) -> bool:
+        """Whether a write's condition holds on the item stored under `key` (or on none)."""
+        if condition is None:
+            return True
+        return _Expression(condition, request).condition(self.items.get((key["pk"], key["sk"])) or {})
+
+    def _check(self, key: dict, condition: str | None, params: dict[str, Any], operation: str) -> None:
+        """A single write's condition, refused as DynamoDB refuses it."""
+        if not self.holds(key, condition, params):
             error = {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}
             raise ClientError({"Error": error}, operation)
-        return current
 
     def query(self, KeyConditionExpression: Any, IndexName: str | None = None, **params: Any) -> dict:  # noqa: N803
         """Every item the key condition selects, in sort-key order, in one page (no Limit here)."""
@@ -115,15 +121,8 @@ class InMemoryDynamo:
 
     def _allowed(self, operation: dict[str, Any]) -> bool:
         ((_kind, request),) = operation.items()
-        condition = request.get("ConditionExpression")
-        if condition is None:
-            return True
-        current = self._current(request)
-        return _Expression(condition, request).condition(current or {})
-
-    def _current(self, request: dict[str, Any]) -> dict | None:
-        key = request.get("Key") or {name: request["Item"][name] for name in ("pk", "sk")}
-        return self.tables[request["TableName"]].items.get((key["pk"], key["sk"]))
+        key = request.get("Key") or request["Item"]
+        return self.tables[request["TableName"]].holds(key, request.get("ConditionExpression"), request)
 
     def _apply(self, operation: dict[str, Any]) -> None:
         ((kind, request),) = operation.items()
@@ -131,11 +130,9 @@ class InMemoryDynamo:
         if kind == "Put":
             table.put(request["Item"])
         elif kind == "Delete":
-            table.items.pop((request["Key"]["pk"], request["Key"]["sk"]), None)
+            table.delete(request["Key"])
         elif kind == "Update":
-            item = copy.deepcopy(self._current(request) or dict(request["Key"]))
-            _Expression(request["UpdateExpression"], request).update(item)
-            table.put(item)
+            table.update(request["Key"], request)
         elif kind != "ConditionCheck":
             raise NotImplementedError(kind)
 
